@@ -1,0 +1,129 @@
+//! Command-line definitions (clap). Only argument parsing lives here; the
+//! commands themselves are in `app`.
+
+use clap::{Args as ClapArgs, Parser, Subcommand, ValueEnum};
+use std::path::PathBuf;
+
+const EXAMPLES: &str = "\
+Examples:
+  availsim                                          compare the two reference designs
+  availsim run scenarios/three-fd.toml              simulate one design
+  availsim run three-fd --years 1000000 --format json
+  availsim run three-fd --set load_balancer.health_check.interval=30s
+  availsim compare single-instance three-fd six-in-one-fd --out output/compare
+  availsim run three-fd --precision 0.01            run until the interval is ±1 %
+  availsim run three-fd --shard 1/4 --out output/s1 then: availsim merge output/s*
+  availsim check scenarios/three-fd.toml            validate and show the resolved scenario
+
+A SCENARIO is a path to a TOML file, or the name of a bundled one:
+  single-instance, three-fd, six-in-one-fd, no-health-checks, sessions-in-memory,
+  unregistered-replacements, bench-bare";
+
+/// availsim: what availability does a deployment design really buy?
+#[derive(Parser, Debug)]
+#[command(name = "availsim", version, about, after_help = EXAMPLES)]
+pub struct Args {
+    /// What to do; without one, compares the two reference designs.
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+/// The subcommands.
+#[derive(Subcommand, Debug)]
+pub enum Command {
+    /// Simulate one scenario and report its availability.
+    Run {
+        /// Scenario file, or the name of a bundled scenario.
+        scenario: String,
+        /// Run options.
+        #[command(flatten)]
+        options: RunOptions,
+        /// Run only the K-th of N disjoint slices of the years (e.g. 2/8), and
+        /// write a mergeable result into --out (see `availsim merge`).
+        #[arg(long, value_name = "K/N", requires = "out")]
+        shard: Option<String>,
+    },
+    /// Simulate several scenarios on the same random numbers; the first is the baseline.
+    Compare {
+        /// Scenario files or bundled names.
+        #[arg(required = true, num_args = 2..)]
+        scenarios: Vec<String>,
+        /// Run options.
+        #[command(flatten)]
+        options: RunOptions,
+    },
+    /// Validate a scenario and print it as the simulator understands it.
+    Check {
+        /// Scenario file, or the name of a bundled scenario.
+        scenario: String,
+        /// Override a scenario key, e.g. --set repair.time=10m (repeatable).
+        #[arg(long = "set", value_name = "KEY=VALUE")]
+        overrides: Vec<String>,
+    },
+    /// Combine the results of `run --shard` runs into the figures of the whole run.
+    Merge {
+        /// Output directories of the shards (or their tally.json files).
+        #[arg(required = true)]
+        paths: Vec<PathBuf>,
+        /// Output format on stdout.
+        #[arg(long, value_enum, default_value_t = Format::Table)]
+        format: Format,
+        /// Also write summary.json and downtime.csv into this directory.
+        #[arg(long, value_name = "DIR")]
+        out: Option<PathBuf>,
+    },
+}
+
+/// Options shared by `run` and `compare`.
+#[derive(ClapArgs, Debug, Clone, Default)]
+pub struct RunOptions {
+    /// Simulated years (default: the scenario's simulation.years).
+    #[arg(long)]
+    pub years: Option<u64>,
+    /// Master seed (default: the scenario's simulation.seed).
+    #[arg(long)]
+    pub seed: Option<u64>,
+    /// Worker threads (default: all cores). Results do not depend on it.
+    #[arg(long)]
+    pub threads: Option<usize>,
+    /// Override a scenario key, e.g. --set repair.time=10m (repeatable).
+    #[arg(long = "set", value_name = "KEY=VALUE")]
+    pub overrides: Vec<String>,
+    /// Output format on stdout.
+    #[arg(long, value_enum, default_value_t = Format::Table)]
+    pub format: Format,
+    /// Also write summary.json and downtime.csv into this directory.
+    #[arg(long, value_name = "DIR")]
+    pub out: Option<PathBuf>,
+    /// No progress bar.
+    #[arg(long, short)]
+    pub quiet: bool,
+    /// Run in rounds until the 95 % interval's half-width on time
+    /// unavailability is at most this fraction of it (e.g. 0.01).
+    #[arg(long, value_name = "REL")]
+    pub precision: Option<f64>,
+    /// Upper bound on years with --precision.
+    #[arg(long, value_name = "N", default_value_t = 100_000_000)]
+    pub max_years: u64,
+}
+
+/// Output formats.
+#[derive(ValueEnum, Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Format {
+    /// A human-readable table.
+    #[default]
+    Table,
+    /// The JSON contract (see README).
+    Json,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::CommandFactory;
+
+    #[test]
+    fn definitions_are_consistent() {
+        Args::command().debug_assert();
+    }
+}

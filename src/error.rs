@@ -1,0 +1,61 @@
+//! Errors the library reports to its callers.
+
+use std::path::PathBuf;
+
+/// Everything that can go wrong outside the simulation itself. The engine
+/// runs on validated input and cannot fail; these come from reading input and
+/// writing output.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// The scenario file could not be read. The run cannot start.
+    #[error("cannot read scenario '{path}': {source}")]
+    Read {
+        /// The file.
+        path: PathBuf,
+        /// Why.
+        source: std::io::Error,
+    },
+    /// The scenario is malformed or inconsistent. The message names the file,
+    /// line, column and key, and says how to fix it. The run cannot start.
+    #[error("{origin}:{line}:{column}: {key}{message}")]
+    Scenario {
+        /// The file, or `--set key=value` when an override is at fault.
+        origin: String,
+        /// 1-based line.
+        line: usize,
+        /// 1-based column.
+        column: usize,
+        /// `key.path: `, or empty when no key applies.
+        key: String,
+        /// What is wrong and how to fix it.
+        message: String,
+    },
+    /// A `--set` override could not be applied (bad form or path).
+    #[error("--set {assignment}: {message}")]
+    Override {
+        /// The override as written.
+        assignment: String,
+        /// What is wrong.
+        message: String,
+    },
+    /// A result file from `--shard` could not be used for merging.
+    #[error("cannot merge '{path}': {message}")]
+    Merge {
+        /// The shard's file.
+        path: PathBuf,
+        /// What is wrong.
+        message: String,
+    },
+    /// An output file could not be written. Results computed so far are
+    /// still printed; only the file is missing.
+    #[error("cannot write '{path}': {source}")]
+    Write {
+        /// The file.
+        path: PathBuf,
+        /// Why.
+        source: std::io::Error,
+    },
+}
+
+/// The library's result type.
+pub type Result<T, E = Error> = std::result::Result<T, E>;

@@ -1,0 +1,570 @@
+//! The deployment model: components, their failures and repairs, the load
+//! balancer's rotation, and what the service can serve at each moment.
+//!
+//! It drives the engine through [`Deployment`], which implements
+//! [`engine::Model`]. Each component draws from its own random stream (see
+//! `rng`). State changes are events; the service state is re-evaluated after
+//! each one and handed to the [`Ledger`], which integrates it over time.
+
+mod cause;
+pub mod health;
+mod ledger;
+mod planned;
+mod slot;
+
+pub use cause::{Cause, cause_names};
+pub use ledger::{Ledger, ServiceState};
+
+use crate::engine::{self, EventQueue, SimTime};
+use crate::rng::{self, Rng};
+use crate::scenario::{Impact, Repair, Scenario, Storage, YEAR_SECS};
+use crate::stats::Tally;
+use planned::PlannedRun;
+use rand::RngExt;
+use slot::{Pending, Proc, Slot};
+
+/// Something that happens at a point in time. Slot events carry the epoch
+/// they were scheduled under; a stale one (the slot moved on) is ignored.
+#[derive(Clone, Copy, Debug)]
+pub enum Event {
+    /// The load balancer fails.
+    LbFail,
+    /// The load balancer is back.
+    LbRepair,
+    /// Dependency `i` fails.
+    DepFail(u16),
+    /// Dependency `i` is back.
+    DepRepair(u16),
+    /// Availability domain `i` goes down.
+    AdFail(u16),
+    /// Availability domain `i` is back.
+    AdRepair(u16),
+    /// Fault domain `i` goes down.
+    FdFail(u16),
+    /// Fault domain `i` is back.
+    FdRepair(u16),
+    /// The instance in a slot crashes.
+    Crash(u16, u32),
+    /// The instance in a slot starts failing requests while passing checks.
+    Gray(u16, u32),
+    /// A replacement or repair finishes: the instance runs.
+    Ready(u16, u32),
+    /// The health checker marks a backend down.
+    Detect(u16, u32),
+    /// The health checker marks a backend up.
+    Admit(u16, u32),
+    /// Monitoring alerts an operator about a slot's failure.
+    Alert(u16, u32),
+    /// Planned work of a kind (0 deploy, 1 maintenance) starts.
+    PlannedStart(u8),
+    /// Step of a planned run ends: (kind, run id).
+    PlannedStep(u8, u32),
+    /// A bad release's rollback completes: run id.
+    Rollback(u32),
+    /// An operator registers every running instance with the load balancer.
+    RegisterAll,
+}
+
+/// Stream identifiers: component kind in the high bits, index in the low.
+const STREAM_LB: u64 = 0;
+const STREAM_DEP: u64 = 1 << 32;
+const STREAM_AD: u64 = 2 << 32;
+const STREAM_FD: u64 = 3 << 32;
+const STREAM_SLOT: u64 = 4 << 32;
+const STREAM_PLANNED: u64 = 5 << 32;
+const STREAM_OPERATOR: u64 = 6 << 32;
+
+/// One trajectory of a deployment: the simulated state of every component.
+pub struct Deployment<'s> {
+    sc: &'s Scenario,
+    lb_up: bool,
+    dep_up: Vec<bool>,
+    ad_up: Vec<bool>,
+    fd_up: Vec<bool>,
+    slots: Vec<Slot>,
+    planned: [PlannedRun; 2],
+    register_alert_pending: bool,
+    /// Slots holding sessions at the last evaluation (sessions are spread
+    /// evenly over them).
+    holding: usize,
+    lb_rng: Rng,
+    dep_rng: Vec<Rng>,
+    ad_rng: Vec<Rng>,
+    fd_rng: Vec<Rng>,
+    slot_rng: Vec<Rng>,
+    planned_rng: [Rng; 2],
+    operator_rng: Rng,
+    state: ServiceState,
+    ledger: Ledger,
+}
+
+impl<'s> Deployment<'s> {
+    /// A deployment with every component healthy at time 0, drawing from the
+    /// streams of `chunk`, measured from `sc.simulation.warmup` on.
+    pub fn new(sc: &'s Scenario, chunk: u64, queue: &mut EventQueue<Event>) -> Deployment<'s> {
+        let seed = sc.simulation.seed;
+        let s = |component| rng::stream(seed, chunk, component);
+        let topo = &sc.topology;
+        let n_fd = topo.fault_domains();
+        let mut slots = vec![];
+        for (fd, &count) in topo.instances_per_fd.iter().enumerate() {
+            slots.extend((0..count).map(|_| Slot::new(fd as u16)));
+        }
+        let n_causes = Cause::COUNT + sc.dependencies.len();
+        let mut model = Deployment {
+            sc,
+            lb_up: true,
+            dep_up: vec![true; sc.dependencies.len()],
+            ad_up: vec![true; topo.availability_domains],
+            fd_up: vec![true; n_fd],
+            planned: [PlannedRun::default(), PlannedRun::default()],
+            register_alert_pending: false,
+            holding: slots.len(),
+            lb_rng: s(STREAM_LB),
+            dep_rng: (0..sc.dependencies.len() as u64).map(|i| s(STREAM_DEP + i)).collect(),
+            ad_rng: (0..topo.availability_domains as u64).map(|i| s(STREAM_AD + i)).collect(),
+            fd_rng: (0..n_fd as u64).map(|i| s(STREAM_FD + i)).collect(),
+            slot_rng: (0..slots.len() as u64).map(|i| s(STREAM_SLOT + i)).collect(),
+            planned_rng: [s(STREAM_PLANNED), s(STREAM_PLANNED + 1)],
+            operator_rng: s(STREAM_OPERATOR),
+            slots,
+            state: ServiceState { up: true, ..ServiceState::default() },
+            ledger: Ledger::new(sc.simulation.warmup, sc.slo.window, sc.slo.target, sc.slo.sli, n_causes),
+        };
+        model.start(queue);
+        model
+    }
+
+    fn start(&mut self, q: &mut EventQueue<Event>) {
+        let now = SimTime::ZERO;
+        if let Some(f) = self.lb().and_then(|lb| lb.failure.as_ref()) {
+            q.schedule(now + f.failure.sample(&mut self.lb_rng), Event::LbFail);
+        }
+        for (i, d) in self.sc.dependencies.iter().enumerate() {
+            q.schedule(now + d.process.failure.sample(&mut self.dep_rng[i]), Event::DepFail(i as u16));
+        }
+        if let Some(o) = &self.sc.ad_outage {
+            for (i, r) in self.ad_rng.iter_mut().enumerate() {
+                q.schedule(now + o.failure.sample(r), Event::AdFail(i as u16));
+            }
+        }
+        if let Some(o) = &self.sc.fd_outage {
+            for (i, r) in self.fd_rng.iter_mut().enumerate() {
+                q.schedule(now + o.failure.sample(r), Event::FdFail(i as u16));
+            }
+        }
+        for i in 0..self.slots.len() {
+            if let Some(hc) = self.health_check() {
+                self.slots[i].phase = self.slot_rng[i].random::<f64>() * hc.interval;
+            }
+            self.arm_failures(i, now, q);
+        }
+        for kind in 0..2 {
+            if let Some(p) = self.planned_spec(kind) {
+                // A uniform phase within the first cadence period.
+                let rng = &mut self.planned_rng[kind as usize];
+                let first = rng.random::<f64>() * p.every.sample(rng);
+                q.schedule(now + first, Event::PlannedStart(kind));
+            }
+        }
+        self.evaluate(now, q);
+    }
+
+    fn lb(&self) -> Option<&'s crate::scenario::LoadBalancer> {
+        self.sc.load_balancer.as_ref()
+    }
+
+    fn health_check(&self) -> Option<&'s crate::scenario::HealthCheck> {
+        self.lb().and_then(|lb| lb.health_check.as_ref())
+    }
+
+    fn fd_ok(&self, fd: u16) -> bool {
+        self.fd_up[fd as usize] && self.ad_up[self.sc.topology.ad_of(fd as usize)]
+    }
+
+    /// Schedules the crash and gray failure of the instance now running in slot `i`.
+    fn arm_failures(&mut self, i: usize, now: SimTime, q: &mut EventQueue<Event>) {
+        let (slot, rng) = (&self.slots[i], &mut self.slot_rng[i]);
+        q.schedule(now + self.sc.crash.sample(rng), Event::Crash(i as u16, slot.life));
+        if let Some(gray) = &self.sc.gray_failure {
+            q.schedule(now + gray.sample(rng), Event::Gray(i as u16, slot.life));
+        }
+    }
+
+    /// Runs the trajectory to the end of its measured years; returns the tally.
+    pub fn run(mut self, years: u64, queue: &mut EventQueue<Event>) -> Tally {
+        let end = self.sc.simulation.warmup + years as f64 * YEAR_SECS;
+        let events = engine::run_until(&mut self, queue, SimTime::from_secs(end));
+        self.ledger.finish(end, events)
+    }
+}
+
+impl engine::Model for Deployment<'_> {
+    type Event = Event;
+
+    fn handle(&mut self, now: SimTime, event: Event, q: &mut EventQueue<Event>) {
+        self.ledger.advance(now.secs());
+        if self.apply(now, event, q) {
+            self.evaluate(now, q);
+        }
+    }
+}
+
+impl Deployment<'_> {
+    /// Applies one event; returns whether anything may have changed.
+    fn apply(&mut self, now: SimTime, event: Event, q: &mut EventQueue<Event>) -> bool {
+        let sc = self.sc;
+        match event {
+            Event::LbFail | Event::LbRepair => {
+                let f = self.lb().and_then(|lb| lb.failure.as_ref()).expect("only scheduled with a failure process");
+                self.lb_up = matches!(event, Event::LbRepair);
+                let (next, dist) = if self.lb_up { (Event::LbFail, &f.failure) } else { (Event::LbRepair, &f.repair) };
+                q.schedule(now + dist.sample(&mut self.lb_rng), next);
+            }
+            Event::DepFail(i) | Event::DepRepair(i) => {
+                let (d, up) = (&sc.dependencies[i as usize], matches!(event, Event::DepRepair(_)));
+                self.dep_up[i as usize] = up;
+                let (next, dist) = if up {
+                    (Event::DepFail(i), &d.process.failure)
+                } else {
+                    (Event::DepRepair(i), &d.process.repair)
+                };
+                q.schedule(now + dist.sample(&mut self.dep_rng[i as usize]), next);
+                if !up && sc.sessions.storage == Storage::External(i as usize) {
+                    self.ledger.lose_sessions(now.secs(), sc.sessions.active);
+                }
+            }
+            Event::AdFail(i) | Event::AdRepair(i) => {
+                let o = sc.ad_outage.as_ref().expect("only scheduled with AD outages");
+                let up = matches!(event, Event::AdRepair(_));
+                self.ad_up[i as usize] = up;
+                let (next, dist) = if up { (Event::AdFail(i), &o.failure) } else { (Event::AdRepair(i), &o.repair) };
+                q.schedule(now + dist.sample(&mut self.ad_rng[i as usize]), next);
+                self.domain_changed(now, q);
+            }
+            Event::FdFail(i) | Event::FdRepair(i) => {
+                let o = sc.fd_outage.as_ref().expect("only scheduled with FD outages");
+                let up = matches!(event, Event::FdRepair(_));
+                self.fd_up[i as usize] = up;
+                let (next, dist) = if up { (Event::FdFail(i), &o.failure) } else { (Event::FdRepair(i), &o.repair) };
+                q.schedule(now + dist.sample(&mut self.fd_rng[i as usize]), next);
+                self.domain_changed(now, q);
+            }
+            Event::Crash(i, life) | Event::Gray(i, life) => {
+                let i = i as usize;
+                if self.slots[i].life != life {
+                    return false;
+                }
+                let proc = if matches!(event, Event::Crash(..)) { Proc::Crashed } else { Proc::Gray };
+                self.slots[i].set_proc(proc);
+                self.refresh(i, now, q);
+            }
+            Event::Ready(i, life) => {
+                let i = i as usize;
+                if self.slots[i].life != life {
+                    return false;
+                }
+                self.slots[i].set_proc(Proc::Running);
+                self.arm_failures(i, now, q);
+                self.refresh(i, now, q);
+            }
+            Event::Detect(i, epoch) => {
+                let i = i as usize;
+                if self.slots[i].hc_epoch != epoch {
+                    return false;
+                }
+                self.mark_down(i);
+                self.slots[i].detected = self.slots[i].failing;
+                if matches!(sc.repair, Repair::Pool { .. }) {
+                    // The pool terminates whatever the load balancer marks unhealthy.
+                    self.replace(i, now, q);
+                }
+                self.refresh(i, now, q);
+            }
+            Event::Admit(i, epoch) => {
+                let i = i as usize;
+                if self.slots[i].hc_epoch != epoch {
+                    return false;
+                }
+                self.slots[i].checked_in = true;
+                self.slots[i].cancel_pending();
+                self.refresh(i, now, q);
+            }
+            Event::Alert(i, epoch) => {
+                let i = i as usize;
+                if self.slots[i].alert_epoch != epoch {
+                    return false;
+                }
+                self.on_alert(i, now, q);
+            }
+            Event::PlannedStart(kind) => self.planned_start(kind, now, q),
+            Event::PlannedStep(kind, run) => self.planned_step(kind, run, now, q),
+            Event::Rollback(run) => self.rollback(run, now, q),
+            Event::RegisterAll => {
+                self.register_alert_pending = false;
+                for i in 0..self.slots.len() {
+                    self.slots[i].registered = true;
+                    self.refresh(i, now, q);
+                }
+            }
+        }
+        true
+    }
+
+    /// Refreshes every slot after a fault or availability domain changed,
+    /// and launches replacements that were waiting for one to come back.
+    fn domain_changed(&mut self, now: SimTime, q: &mut EventQueue<Event>) {
+        for i in 0..self.slots.len() {
+            if self.slots[i].proc == Proc::WaitingFd {
+                self.launch(i, now, q);
+            }
+            self.refresh(i, now, q);
+        }
+    }
+
+    /// Monitoring has alerted an operator about slot `i`'s failure episode.
+    fn on_alert(&mut self, i: usize, now: SimTime, q: &mut EventQueue<Event>) {
+        self.slots[i].detected = true;
+        if self.lb().is_some() && self.slots[i].checked_in {
+            // Taken out of rotation by hand.
+            self.mark_down(i);
+        }
+        let instance_broken = matches!(self.slots[i].proc, Proc::Crashed | Proc::Gray);
+        match &self.sc.repair {
+            Repair::Pool { .. } if instance_broken || self.slots[i].proc == Proc::Running => self.replace(i, now, q),
+            Repair::Manual { time } if instance_broken => {
+                self.slots[i].set_proc(Proc::Repairing);
+                let at = now + time.sample(&mut self.slot_rng[i]);
+                q.schedule(at, Event::Ready(i as u16, self.slots[i].life));
+            }
+            _ => {}
+        }
+        self.refresh(i, now, q);
+    }
+
+    /// Takes slot `i` out of rotation, cancelling any pending health-check mark.
+    fn mark_down(&mut self, i: usize) {
+        let reason = self.reason(i);
+        let slot = &mut self.slots[i];
+        slot.checked_in = false;
+        slot.cancel_pending();
+        slot.out_cause = reason;
+    }
+
+    /// The pool terminates slot `i`'s instance and launches a replacement.
+    fn replace(&mut self, i: usize, now: SimTime, q: &mut EventQueue<Event>) {
+        let Repair::Pool { register, .. } = self.sc.repair else { unreachable!("pool only") };
+        if matches!(self.slots[i].proc, Proc::Repairing | Proc::WaitingFd) {
+            return;
+        }
+        let slot = &mut self.slots[i];
+        slot.checked_in = false;
+        slot.cancel_pending();
+        slot.registered = register;
+        slot.detected = true;
+        self.launch(i, now, q);
+    }
+
+    /// Starts the launch of slot `i`'s replacement: in its own fault domain
+    /// if that is up, else in the least-loaded one that is up if the pool may
+    /// place it elsewhere, else it waits.
+    fn launch(&mut self, i: usize, now: SimTime, q: &mut EventQueue<Event>) {
+        let Repair::Pool { replacement, cross_fd, .. } = &self.sc.repair else { unreachable!("pool only") };
+        let home = self.slots[i].fd;
+        let target = if self.fd_ok(home) {
+            Some(home)
+        } else if *cross_fd {
+            (0..self.fd_up.len() as u16)
+                .filter(|&f| self.fd_ok(f))
+                .min_by_key(|&f| self.slots.iter().filter(|s| s.fd == f).count())
+        } else {
+            None
+        };
+        match target {
+            Some(fd) => {
+                let slot = &mut self.slots[i];
+                slot.fd = fd;
+                slot.set_proc(Proc::Repairing);
+                let at = now + replacement.sample(&mut self.slot_rng[i]);
+                if let Some(hc) = self.health_check() {
+                    // A new backend: a new probe phase.
+                    self.slots[i].phase = self.slot_rng[i].random::<f64>() * hc.interval;
+                }
+                q.schedule(at, Event::Ready(i as u16, self.slots[i].life));
+            }
+            None => self.slots[i].set_proc(Proc::WaitingFd),
+        }
+    }
+
+    /// Re-derives slot `i`'s failure episode and health-check view after a
+    /// change, scheduling or cancelling detection, admission and alerts.
+    fn refresh(&mut self, i: usize, now: SimTime, q: &mut EventQueue<Event>) {
+        let fd_ok = self.fd_ok(self.slots[i].fd);
+        let has_lb = self.lb().is_some();
+        let hc = self.health_check();
+        let was_failing = self.slots[i].failing;
+        let slot = &mut self.slots[i];
+        let drained = slot.drained != 0;
+        slot.failing = !drained && (slot.proc != Proc::Running || !fd_ok);
+        slot.visible = !drained && fd_ok && matches!(slot.proc, Proc::Running | Proc::Gray);
+
+        if slot.failing && !was_failing {
+            slot.detected = false;
+            slot.episode = if !self.ad_up[self.sc.topology.ad_of(slot.fd as usize)] {
+                Cause::AdOutage
+            } else if !fd_ok {
+                Cause::FdOutage
+            } else {
+                Cause::InstanceFailure
+            };
+            slot.alert_epoch += 1;
+            let at = now + self.sc.alert_delay.sample(&mut self.slot_rng[i]);
+            q.schedule(at, Event::Alert(i as u16, self.slots[i].alert_epoch));
+        } else if !slot.failing && was_failing {
+            slot.alert_epoch += 1;
+            slot.detected = false;
+        }
+
+        let slot = &mut self.slots[i];
+        if slot.holds_sessions && !slot.visible {
+            // The process died or restarted: its share of sessions is gone.
+            slot.holds_sessions = false;
+            if self.sc.sessions.storage == Storage::Memory {
+                self.ledger.lose_sessions(now.secs(), self.sc.sessions.active / self.holding.max(1) as f64);
+            }
+        }
+        let slot = &mut self.slots[i];
+        if !has_lb || !slot.registered {
+            return;
+        }
+        let Some(hc) = hc else {
+            // No health checker: whoever fixed the instance puts it back.
+            if slot.visible && slot.proc == Proc::Running {
+                slot.checked_in = true;
+            }
+            return;
+        };
+        let t = now.secs();
+        match (slot.checked_in, slot.pending) {
+            (true, Pending::None) if !slot.visible => {
+                let (deadline, at) = health::detection(hc, slot.phase, t);
+                slot.hc_epoch += 1;
+                slot.pending = Pending::Detect { deadline };
+                q.schedule(SimTime::from_secs(at), Event::Detect(i as u16, slot.hc_epoch));
+            }
+            // Recovered before the streak completed: the next probe succeeds.
+            (true, Pending::Detect { deadline }) if slot.visible && t <= deadline => slot.cancel_pending(),
+            (false, Pending::Admit) if !slot.visible => slot.cancel_pending(),
+            (false, Pending::None) if slot.visible => {
+                slot.hc_epoch += 1;
+                slot.pending = Pending::Admit;
+                let at = health::admission(hc, slot.phase, t);
+                q.schedule(SimTime::from_secs(at), Event::Admit(i as u16, slot.hc_epoch));
+            }
+            _ => {}
+        }
+    }
+
+    /// Why slot `i` is not serving (meaningful only when it is not).
+    fn reason(&self, i: usize) -> Cause {
+        let s = &self.slots[i];
+        if s.drained & planned::DEPLOY != 0 {
+            Cause::Deploy
+        } else if s.drained != 0 {
+            Cause::Maintenance
+        } else if s.failing {
+            match (s.detected, s.proc) {
+                (false, Proc::Gray) => Cause::GrayFailure,
+                (false, _) => Cause::DetectionWindow,
+                (true, _) => s.episode,
+            }
+        } else if s.bad {
+            Cause::BadRelease
+        } else if !s.registered {
+            Cause::Unregistered
+        } else {
+            s.out_cause
+        }
+    }
+
+    /// Re-evaluates what the service can serve and hands it to the ledger.
+    fn evaluate(&mut self, now: SimTime, q: &mut EventQueue<Event>) {
+        let sc = self.sc;
+        let has_lb = self.lb().is_some();
+        let (mut in_rotation, mut good, mut holding) = (0usize, 0usize, 0usize);
+        let mut worst = Cause::Unregistered;
+        let mut any_unregistered = false;
+        for i in 0..self.slots.len() {
+            let s = &self.slots[i];
+            let serving = s.serving(self.fd_ok(s.fd));
+            let rotating = s.rotating(has_lb);
+            in_rotation += usize::from(rotating);
+            good += usize::from(rotating && serving);
+            let holds = rotating && s.visible;
+            holding += usize::from(holds);
+            self.slots[i].holds_sessions = holds;
+            let s = &self.slots[i];
+            any_unregistered |= !s.registered && s.proc == Proc::Running;
+            if !(rotating && serving) {
+                worst = worst.min(self.reason(i));
+            }
+        }
+        let mut parts = std::mem::take(&mut self.state.failing_by_cause);
+        parts.clear();
+        let required_down = sc
+            .dependencies
+            .iter()
+            .enumerate()
+            .find(|(i, d)| d.impact == Impact::Required && !self.dep_up[*i]);
+        let service_cause = if has_lb && !self.lb_up {
+            Some(Cause::LoadBalancer.index())
+        } else if let Some((i, _)) = required_down {
+            Some(Cause::COUNT + i)
+        } else if good == 0 {
+            Some(worst.index())
+        } else {
+            None
+        };
+        match service_cause {
+            Some(cause) => {
+                self.state.up = false;
+                self.state.down_cause = cause;
+                self.state.failing = 1.0;
+                parts.push((cause, 1.0));
+            }
+            None => {
+                self.state.up = true;
+                let share = 1.0 / in_rotation as f64;
+                for (i, s) in self.slots.iter().enumerate() {
+                    if s.rotating(has_lb) && !s.serving(self.fd_ok(s.fd)) {
+                        let cause = self.reason(i).index();
+                        match parts.iter_mut().find(|(c, _)| *c == cause) {
+                            Some((_, w)) => *w += share,
+                            None => parts.push((cause, share)),
+                        }
+                    }
+                }
+                let mut passing = good as f64 / in_rotation as f64;
+                for (i, d) in sc.dependencies.iter().enumerate() {
+                    if let Impact::Degraded(fraction) = d.impact
+                        && !self.dep_up[i]
+                    {
+                        parts.push((Cause::COUNT + i, passing * fraction));
+                        passing *= 1.0 - fraction;
+                    }
+                }
+                self.state.failing = 1.0 - passing;
+            }
+        }
+        self.state.failing_by_cause = parts;
+        self.holding = holding;
+        if has_lb && in_rotation == 0 && any_unregistered && !self.register_alert_pending {
+            // Nothing in rotation while instances run unregistered: the
+            // outage pages the on-call, who registers them.
+            self.register_alert_pending = true;
+            let at = now + sc.alert_delay.sample(&mut self.operator_rng);
+            q.schedule(at, Event::RegisterAll);
+        }
+        self.ledger.set_state(now.secs(), &self.state);
+    }
+}

@@ -1,0 +1,170 @@
+//! Terminal tables: one scenario in detail, or several side by side.
+
+use crate::analysis::{Results, Spread};
+use crate::stats::Interval;
+use std::fmt::Write;
+
+/// Availability as a percentage with four decimals.
+fn percent(a: f64) -> String {
+    format!("{:.4} %", a * 100.0)
+}
+
+/// Number of nines: −log₁₀(1 − A).
+fn nines(a: f64) -> String {
+    if a >= 1.0 { "∞".into() } else { format!("{:.2}", -(1.0 - a).log10()) }
+}
+
+fn interval(i: &Interval) -> String {
+    format!("[{:.4}, {:.4}] %", i.ci95_low * 100.0, i.ci95_high * 100.0)
+}
+
+/// A duration given in minutes, in the unit that reads best.
+pub fn human_minutes(m: f64) -> String {
+    if m >= 1440.0 {
+        format!("{:.2} d", m / 1440.0)
+    } else if m >= 60.0 {
+        format!("{:.2} h", m / 60.0)
+    } else if m >= 1.0 {
+        format!("{m:.1} min")
+    } else {
+        format!("{:.1} s", m * 60.0)
+    }
+}
+
+fn spread(s: &Spread) -> String {
+    format!(
+        "{} (p50 {}, p90 {}, p99 {}, max {})",
+        human_minutes(s.mean),
+        human_minutes(s.p50),
+        human_minutes(s.p90),
+        human_minutes(s.p99),
+        human_minutes(s.max)
+    )
+}
+
+fn header(out: &mut String, r: &Results) {
+    let _ = writeln!(
+        out,
+        "{} simulated years · seed {} · {} threads · {:.2} s wall ({:.0} years/s) · {} events",
+        r.years, r.seed, r.threads, r.wall_seconds, r.years_per_second, r.events
+    );
+}
+
+/// One scenario in detail.
+pub fn summary_table(r: &Results, description: &str) -> String {
+    let mut out = String::new();
+    let _ = writeln!(out, "availsim · {} — {}", r.scenario, description);
+    header(&mut out, r);
+    let _ = writeln!(out);
+    let _ = writeln!(out, "{:<26}{:>13}  {:<28}{:>6}", "", "mean", "95 % confidence interval", "nines");
+    for (name, a) in [("Time availability", &r.time_availability), ("Request availability", &r.request_availability)] {
+        let _ = writeln!(out, "{:<26}{:>13}  {:<28}{:>6}", name, percent(a.mean), interval(a), nines(a.mean));
+    }
+    let _ = writeln!(out);
+    let _ = writeln!(out, "{:<26}{}", "Downtime per year", spread(&r.downtime_minutes_per_year));
+    let window = format!("Downtime per {:.0}-day window", r.slo.window_days);
+    let _ = writeln!(out, "{:<26}{}", window, spread(&r.downtime_minutes_per_window));
+    let _ = writeln!(
+        out,
+        "{:<26}{:.2} per year, mean {} each",
+        "Outages",
+        r.outages_per_year,
+        human_minutes(r.mean_outage_minutes)
+    );
+    let _ = writeln!(out, "{:<26}{:.1} per year", "Sessions lost", r.sessions_lost_per_year);
+    let s = &r.slo;
+    let _ = writeln!(out);
+    let _ = writeln!(out, "SLO {} on {} over {:.0}-day windows:", percent(s.target), s.sli, s.window_days);
+    let _ = writeln!(
+        out,
+        "  P(window meets SLO)     {:.2} %  [{:.2}, {:.2}] %",
+        s.p_window_meets * 100.0,
+        s.p_window_meets_ci95[0] * 100.0,
+        s.p_window_meets_ci95[1] * 100.0
+    );
+    let _ = writeln!(
+        out,
+        "  P(year meets SLO)       {:.2} %  [{:.2}, {:.2}] %",
+        s.p_year_meets * 100.0,
+        s.p_year_meets_ci95[0] * 100.0,
+        s.p_year_meets_ci95[1] * 100.0
+    );
+    let _ = writeln!(out, "  Error budget consumed   {:.1} % per window on average", s.error_budget_consumed_mean * 100.0);
+    cause_lines(&mut out, "What causes downtime (per year; one cause per moment):", &r.top_causes());
+    cause_lines(&mut out, "What fails requests (full-outage minutes per year):", &r.top_request_causes());
+    out
+}
+
+fn cause_lines(out: &mut String, title: &str, causes: &[(&str, f64)]) {
+    let _ = writeln!(out);
+    let _ = writeln!(out, "{title}");
+    let total: f64 = causes.iter().map(|c| c.1).sum();
+    if causes.is_empty() {
+        let _ = writeln!(out, "  (none)");
+    }
+    for (name, minutes) in causes {
+        let _ = writeln!(out, "  {:<22}{:>12}  {:>5.1} %", name, human_minutes(*minutes), 100.0 * minutes / total);
+    }
+}
+
+/// Several scenarios side by side; the first is the baseline.
+pub fn comparison_table(results: &[Results]) -> String {
+    let mut out = String::new();
+    let width = results.iter().map(|r| r.scenario.len()).max().unwrap_or(0).max(24) + 2;
+    let mut row = |label: &str, cell: &dyn Fn(&Results) -> String| {
+        let _ = write!(out, "{label:<30}");
+        for r in results {
+            let _ = write!(out, "{:>width$}", cell(r));
+        }
+        let _ = writeln!(out);
+    };
+    let base = &results[0];
+    row("", &|r| r.scenario.clone());
+    row("Simulated years", &|r| r.years.to_string());
+    row("Time availability", &|r| percent(r.time_availability.mean));
+    row("  95 % CI", &|r| interval(&r.time_availability));
+    row("  nines", &|r| nines(r.time_availability.mean));
+    row("Request availability", &|r| percent(r.request_availability.mean));
+    row("  95 % CI", &|r| interval(&r.request_availability));
+    row("Downtime per year (mean)", &|r| human_minutes(r.downtime_minutes_per_year.mean));
+    row("  p90 year", &|r| human_minutes(r.downtime_minutes_per_year.p90));
+    row("Downtime reduction vs first", &|r| {
+        format!("{:.1}×", base.downtime_minutes_per_year.mean / r.downtime_minutes_per_year.mean)
+    });
+    row("SLO target", &|r| format!("{} ({})", percent(r.slo.target), r.slo.sli));
+    row("P(window meets SLO)", &|r| format!("{:.2} %", r.slo.p_window_meets * 100.0));
+    row("P(year meets SLO)", &|r| format!("{:.2} %", r.slo.p_year_meets * 100.0));
+    row("Error budget used per window", &|r| format!("{:.0} %", r.slo.error_budget_consumed_mean * 100.0));
+    row("Outages per year", &|r| format!("{:.2}", r.outages_per_year));
+    row("Mean outage", &|r| human_minutes(r.mean_outage_minutes));
+    row("Sessions lost per year", &|r| format!("{:.0}", r.sessions_lost_per_year));
+    for k in 0..3 {
+        row(if k == 0 { "Top causes of downtime" } else { "" }, &|r| {
+            r.top_causes().get(k).map_or(String::new(), |(n, m)| format!("{n} {}", human_minutes(*m)))
+        });
+    }
+    let _ = writeln!(out);
+    let _ = writeln!(
+        out,
+        "{} years each, seed {}, {:.2} s wall in all.",
+        base.years,
+        base.seed,
+        results.iter().map(|r| r.wall_seconds).sum::<f64>()
+    );
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn formats_units_and_nines() {
+        assert_eq!(human_minutes(0.5), "30.0 s");
+        assert_eq!(human_minutes(42.0), "42.0 min");
+        assert_eq!(human_minutes(8.77 * 60.0), "8.77 h");
+        assert_eq!(human_minutes(18.26 * 1440.0), "18.26 d");
+        assert_eq!(nines(0.999), "3.00");
+        assert_eq!(percent(0.95), "95.0000 %");
+    }
+}

@@ -1,0 +1,111 @@
+//! The scenario as the simulator understands it, for `availsim check`:
+//! every default made explicit, every distribution with its mean.
+
+use super::*;
+use std::fmt::{self, Display, Formatter};
+
+fn process(f: &mut Formatter, label: &str, p: &FailureRepair) -> fmt::Result {
+    writeln!(
+        f,
+        "  {label:<22}fails: {}; repair: {}; steady-state availability {:.6}",
+        p.failure,
+        p.repair,
+        p.availability()
+    )
+}
+
+fn planned(f: &mut Formatter, label: &str, p: &Planned) -> fmt::Result {
+    let strategy = match p.strategy {
+        Strategy::AllAtOnce => "all at once",
+        Strategy::Rolling => "rolling, one fault domain at a time",
+    };
+    writeln!(f, "  {label:<22}every {}; each step {}; {strategy}", p.every, p.duration)?;
+    if let Some(b) = &p.bad_release {
+        writeln!(f, "  {:<22}bad with probability {}; rolled back after {}", "", b.probability, b.rollback)?;
+    }
+    Ok(())
+}
+
+impl Display for Scenario {
+    fn fmt(&self, f: &mut Formatter) -> fmt::Result {
+        writeln!(f, "scenario {} ({}): {}", self.name, self.origin, self.description)?;
+        let s = &self.simulation;
+        writeln!(f, "  {:<22}{} years, seed {}, warm-up {}", "simulation", s.years, s.seed, format_duration(s.warmup))?;
+        let sli = match self.slo.sli {
+            Sli::Requests => "requests",
+            Sli::Time => "time",
+        };
+        writeln!(f, "  {:<22}{} on {sli} over {} windows", "slo", self.slo.target, format_duration(self.slo.window))?;
+        let t = &self.topology;
+        writeln!(
+            f,
+            "  {:<22}{} AD x {} FD, instances per FD {:?} ({} in all)",
+            "topology",
+            t.availability_domains,
+            t.fault_domains_per_ad,
+            t.instances_per_fd,
+            t.instances()
+        )?;
+        writeln!(f, "  {:<22}{}", "instance crash", self.crash)?;
+        if let Some(g) = &self.gray_failure {
+            writeln!(f, "  {:<22}{g}", "instance gray failure")?;
+        }
+        if let Some(p) = &self.fd_outage {
+            process(f, "fault domain", p)?;
+        }
+        if let Some(p) = &self.ad_outage {
+            process(f, "availability domain", p)?;
+        }
+        match &self.load_balancer {
+            None => writeln!(f, "  {:<22}none: clients reach instances directly", "load balancer")?,
+            Some(lb) => {
+                match &lb.failure {
+                    Some(p) => process(f, "load balancer", p)?,
+                    None => writeln!(f, "  {:<22}never fails", "load balancer")?,
+                }
+                match &lb.health_check {
+                    Some(hc) => writeln!(
+                        f,
+                        "  {:<22}every {}, timeout {}, down after {}, up after {}; mean detection {}",
+                        "health check",
+                        format_duration(hc.interval),
+                        format_duration(hc.timeout),
+                        hc.unhealthy_threshold,
+                        hc.healthy_threshold,
+                        format_duration(hc.interval / 2.0 + f64::from(hc.unhealthy_threshold - 1) * hc.interval + hc.timeout)
+                    )?,
+                    None => writeln!(f, "  {:<22}none: dead backends stay in rotation until removed by hand", "health check")?,
+                }
+            }
+        }
+        writeln!(f, "  {:<22}{}", "monitoring alert", self.alert_delay)?;
+        match &self.repair {
+            Repair::Pool { replacement, cross_fd, register } => writeln!(
+                f,
+                "  {:<22}instance pool: replacement {replacement}; other FD allowed: {cross_fd}; registered: {register}",
+                "repair"
+            )?,
+            Repair::Manual { time } => writeln!(f, "  {:<22}manual after the alert: {time}", "repair")?,
+        }
+        for d in &self.dependencies {
+            let impact = match d.impact {
+                Impact::Required => "required".to_string(),
+                Impact::Degraded(x) => format!("degraded, {x} of requests fail"),
+            };
+            process(f, &format!("{} ({impact})", d.name), &d.process)?;
+        }
+        let storage = match &self.sessions.storage {
+            Storage::Memory => "instance memory".to_string(),
+            Storage::External(i) => format!("external store '{}'", self.dependencies[*i].name),
+            Storage::ClientToken => "client tokens".to_string(),
+        };
+        writeln!(f, "  {:<22}{} active, in {storage}", "sessions", self.sessions.active)?;
+        if let Some(p) = &self.deploy {
+            planned(f, "deploy", p)?;
+        }
+        if let Some(p) = &self.maintenance {
+            planned(f, "maintenance", p)?;
+        }
+        Ok(())
+    }
+}

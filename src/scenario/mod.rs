@@ -1,0 +1,568 @@
+//! Scenario files: what the user describes, read and checked.
+//!
+//! Reading goes in two steps, as in dslab's raw and checked configs: the
+//! `raw` serde types mirror the TOML file; [`Scenario::from_toml`] checks
+//! them and builds a [`Scenario`] the simulator can trust. Every error names
+//! the file, line, column and key.
+
+mod describe;
+mod dist;
+mod duration;
+mod raw;
+mod source;
+
+pub use dist::Dist;
+pub use duration::{DAY_SECS, Duration, YEAR_SECS, format_duration, parse_duration};
+pub use source::Override;
+
+use crate::error::{Error, Result};
+use raw::*;
+use std::ops::Range;
+use std::path::Path;
+
+/// Default number of simulated years for `run` and `compare`.
+pub const DEFAULT_YEARS: u64 = 10_000;
+/// Default master seed: fixed, and printed with every result, so runs repeat.
+pub const DEFAULT_SEED: u64 = 1;
+
+/// A checked scenario: every field the simulator reads, in seconds.
+#[derive(Clone, Debug)]
+pub struct Scenario {
+    /// Short name, printed in reports.
+    pub name: String,
+    /// One-line description.
+    pub description: String,
+    /// Where it came from (a path, or the name of a bundled scenario).
+    pub origin: String,
+    /// Its TOML text with overrides applied: shard results carry it so that
+    /// `merge` rebuilds exactly the scenario that was run.
+    pub text: String,
+    /// Run length, seed and warm-up.
+    pub simulation: Simulation,
+    /// The objective the design is judged against.
+    pub slo: Slo,
+    /// Where instances are placed.
+    pub topology: Topology,
+    /// Instance time to crash [s].
+    pub crash: Dist,
+    /// Instance time to a gray failure [s], if modelled.
+    pub gray_failure: Option<Dist>,
+    /// Fault-domain outages, if modelled.
+    pub fd_outage: Option<FailureRepair>,
+    /// Availability-domain outages, if modelled.
+    pub ad_outage: Option<FailureRepair>,
+    /// The load balancer; `None` means clients reach the instances directly.
+    pub load_balancer: Option<LoadBalancer>,
+    /// Failure to operator alert, for failures no health check sees [s].
+    pub alert_delay: Dist,
+    /// How failed instances come back.
+    pub repair: Repair,
+    /// Shared dependencies, in file order (the order breaks attribution ties).
+    pub dependencies: Vec<Dependency>,
+    /// Where sessions live.
+    pub sessions: Sessions,
+    /// Software deployments, if modelled.
+    pub deploy: Option<Planned>,
+    /// Planned maintenance windows, if modelled.
+    pub maintenance: Option<Planned>,
+}
+
+/// Run length and randomness.
+#[derive(Clone, Debug)]
+pub struct Simulation {
+    /// Simulated years to report on.
+    pub years: u64,
+    /// Master seed of every random stream.
+    pub seed: u64,
+    /// Simulated time discarded at the start of each trajectory [s], to remove
+    /// the bias of starting with every component healthy.
+    pub warmup: f64,
+}
+
+/// Which service-level indicator the SLO is judged on.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Sli {
+    /// Good requests / all requests (the SRE's SLI).
+    Requests,
+    /// Fraction of time the service can serve.
+    Time,
+}
+
+/// The service-level objective.
+#[derive(Clone, Debug)]
+pub struct Slo {
+    /// Availability target, a fraction in (0, 1), e.g. 0.999.
+    pub target: f64,
+    /// SLO window [s]; 30 days by default.
+    pub window: f64,
+    /// The indicator judged against the target.
+    pub sli: Sli,
+}
+
+/// Placement of instances over availability and fault domains.
+#[derive(Clone, Debug)]
+pub struct Topology {
+    /// Number of availability domains.
+    pub availability_domains: usize,
+    /// Fault domains in each availability domain (1 to 3).
+    pub fault_domains_per_ad: usize,
+    /// Instances per fault domain, AD-major: AD 1's FDs, then AD 2's…
+    pub instances_per_fd: Vec<u32>,
+}
+
+impl Topology {
+    /// Total number of fault domains.
+    pub fn fault_domains(&self) -> usize {
+        self.instances_per_fd.len()
+    }
+
+    /// The availability domain of fault domain `fd`.
+    pub fn ad_of(&self, fd: usize) -> usize {
+        fd / self.fault_domains_per_ad
+    }
+
+    /// Total number of instances.
+    pub fn instances(&self) -> usize {
+        self.instances_per_fd.iter().map(|&n| n as usize).sum()
+    }
+}
+
+/// An alternating failure/repair process.
+#[derive(Clone, Debug)]
+pub struct FailureRepair {
+    /// Time to failure [s].
+    pub failure: Dist,
+    /// Outage duration [s].
+    pub repair: Dist,
+}
+
+impl FailureRepair {
+    /// Steady-state availability MTBF / (MTBF + MTTR).
+    pub fn availability(&self) -> f64 {
+        let (up, down) = (self.failure.mean(), self.repair.mean());
+        up / (up + down)
+    }
+}
+
+/// The load balancer in front of the instances.
+#[derive(Clone, Debug)]
+pub struct LoadBalancer {
+    /// Its own failures; `None` means it never fails.
+    pub failure: Option<FailureRepair>,
+    /// Its health checker; `None` means dead backends stay in rotation until
+    /// monitoring alerts an operator, who removes them by hand.
+    pub health_check: Option<HealthCheck>,
+}
+
+/// Health-check settings of the load balancer.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct HealthCheck {
+    /// Time between probes of one backend [s].
+    pub interval: f64,
+    /// A failed probe is counted when this expires [s]; below `interval`.
+    pub timeout: f64,
+    /// Consecutive failed probes that take a backend out of rotation.
+    pub unhealthy_threshold: u32,
+    /// Consecutive good probes that put it back.
+    pub healthy_threshold: u32,
+}
+
+/// How failed instances come back.
+#[derive(Clone, Debug)]
+pub enum Repair {
+    /// An instance pool terminates unhealthy instances and launches
+    /// replacements.
+    Pool {
+        /// Launch-to-running time of a replacement [s].
+        replacement: Dist,
+        /// Whether a replacement may go to another fault domain when its own is down.
+        cross_fd: bool,
+        /// Whether replacements are registered with the load balancer.
+        register: bool,
+    },
+    /// An operator, alerted by monitoring, repairs or restarts the instance.
+    Manual {
+        /// Alert-to-running time [s].
+        time: Dist,
+    },
+}
+
+/// What a dependency's outage does to requests.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum Impact {
+    /// Every request fails.
+    Required,
+    /// This fraction of requests fails.
+    Degraded(f64),
+}
+
+/// A shared dependency (database, cache…).
+#[derive(Clone, Debug)]
+pub struct Dependency {
+    /// Its name, used in cause attribution.
+    pub name: String,
+    /// What its outage does.
+    pub impact: Impact,
+    /// Its failure/repair process.
+    pub process: FailureRepair,
+}
+
+/// Where user sessions live.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Storage {
+    /// In instance memory: lost when the instance dies or restarts.
+    Memory,
+    /// In an external store (the dependency at this index): lost when it fails.
+    External(usize),
+    /// In client tokens: never lost.
+    ClientToken,
+}
+
+/// User sessions.
+#[derive(Clone, Debug)]
+pub struct Sessions {
+    /// Where they live.
+    pub storage: Storage,
+    /// Concurrent active sessions across the service.
+    pub active: f64,
+}
+
+/// How planned work goes through the instances.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Strategy {
+    /// Every instance at once: the whole service is out.
+    AllAtOnce,
+    /// One fault domain at a time, drained first: reduced capacity, no downtime.
+    Rolling,
+}
+
+/// Deployments or maintenance windows.
+#[derive(Clone, Debug)]
+pub struct Planned {
+    /// Time between starts [s].
+    pub every: Dist,
+    /// Time one step takes (the whole service, or one fault domain) [s].
+    pub duration: Dist,
+    /// All at once or rolling.
+    pub strategy: Strategy,
+    /// A release can be bad (deploys only).
+    pub bad_release: Option<BadRelease>,
+}
+
+/// Bad releases: a correlated gray failure of every instance the release
+/// reaches, until it is rolled back.
+#[derive(Clone, Debug)]
+pub struct BadRelease {
+    /// Probability that a release is bad.
+    pub probability: f64,
+    /// From the start of the deploy to the end of the rollback [s].
+    pub rollback: Dist,
+}
+
+/// Collects problems with their spans while checking.
+struct Checker {
+    problems: Vec<(Range<usize>, String)>,
+}
+
+impl Checker {
+    fn problem(&mut self, span: Range<usize>, message: impl Into<String>) {
+        self.problems.push((span, message.into()));
+    }
+
+    fn fraction(&mut self, value: &toml::Spanned<f64>, what: &str, closed: bool) -> f64 {
+        let v = *value.get_ref();
+        let ok = if closed { (0.0..=1.0).contains(&v) } else { v > 0.0 && v < 1.0 };
+        if !ok {
+            let range = if closed { "between 0 and 1" } else { "strictly between 0 and 1" };
+            self.problem(value.span(), format!("{what} must be a fraction {range} (got {v})"));
+        }
+        v
+    }
+}
+
+impl Scenario {
+    /// Reads and checks a scenario file, after applying `overrides`.
+    pub fn load(path: &Path, overrides: &[Override]) -> Result<Scenario> {
+        let text = std::fs::read_to_string(path).map_err(|source| Error::Read { path: path.to_path_buf(), source })?;
+        Scenario::from_toml(&text, &path.display().to_string(), overrides)
+    }
+
+    /// Checks scenario `text` that came from `origin` (a path, for messages).
+    pub fn from_toml(text: &str, origin: &str, overrides: &[Override]) -> Result<Scenario> {
+        let text = if overrides.is_empty() {
+            text.to_string()
+        } else {
+            source::apply_overrides(text, overrides).map_err(|(o, message)| {
+                if o.path.is_empty() {
+                    // The file itself does not parse; report it as such below.
+                    Error::Override { assignment: String::new(), message }
+                } else {
+                    Error::Override { assignment: o.assignment(), message }
+                }
+            })?
+        };
+        let located = |span: Range<usize>, message: String| locate(&text, origin, overrides, span, message);
+        let raw: RawScenario = toml::from_str(&text).map_err(|e| {
+            let span = e.span().unwrap_or(0..0);
+            located(span, e.message().to_string())
+        })?;
+        let mut checker = Checker { problems: vec![] };
+        let mut scenario = build(raw, origin, &mut checker);
+        scenario.text = text.clone();
+        match checker.problems.into_iter().next() {
+            Some((span, message)) => Err(located(span, message)),
+            None => Ok(scenario),
+        }
+    }
+}
+
+/// Turns a span into an error naming the file (or the `--set` at fault),
+/// line, column and key.
+fn locate(text: &str, origin: &str, overrides: &[Override], span: Range<usize>, message: String) -> Error {
+    let (line, column) = source::line_column(text, span.start);
+    let key = source::key_at(text, span.start);
+    if let Some(key) = &key
+        && let Some(o) = overrides.iter().rev().find(|o| key_matches(key, &o.path, text))
+    {
+        return Error::Override { assignment: o.assignment(), message };
+    }
+    let key = key.map(|k| format!("{k}: ")).unwrap_or_default();
+    Error::Scenario { origin: origin.to_string(), line, column, key, message }
+}
+
+/// Whether the key found in the text is the one an override set (names of
+/// array entries in the override are resolved to their index).
+fn key_matches(key: &str, path: &[String], text: &str) -> bool {
+    let found: Vec<&str> = key.split('.').collect();
+    if found.len() < path.len() {
+        return false;
+    }
+    let table: toml::Table = match toml::from_str(text) {
+        Ok(t) => t,
+        Err(_) => return false,
+    };
+    let mut value = toml::Value::Table(table);
+    path.iter().zip(&found).all(|(want, got)| {
+        let same = match &value {
+            toml::Value::Array(items) => {
+                let named = items.iter().position(|t| t.get("name").and_then(|n| n.as_str()) == Some(want));
+                got.parse::<usize>().ok() == want.parse::<usize>().ok().or(named)
+            }
+            _ => want == got,
+        };
+        if let Some(next) = match &value {
+            toml::Value::Array(items) => got.parse::<usize>().ok().and_then(|i| items.get(i)),
+            other => other.get(*got),
+        } {
+            value = next.clone();
+        }
+        same
+    })
+}
+
+fn build(raw: RawScenario, origin: &str, c: &mut Checker) -> Scenario {
+    let sim = &raw.simulation;
+    let years = sim.years.as_ref().map_or(DEFAULT_YEARS, |y| *y.get_ref());
+    if let Some(y) = &sim.years
+        && *y.get_ref() < 2
+    {
+        c.problem(y.span(), "years must be at least 2, so that a confidence interval exists");
+    }
+    let simulation = Simulation {
+        years,
+        seed: sim.seed.unwrap_or(DEFAULT_SEED),
+        warmup: sim.warmup.map_or(YEAR_SECS, Duration::secs),
+    };
+
+    let target = c.fraction(&raw.slo.target, "slo.target", false);
+    let window = raw.slo.window.as_ref().map_or(30.0 * DAY_SECS, |w| w.get_ref().secs());
+    if let Some(w) = &raw.slo.window
+        && !(3_600.0..=YEAR_SECS).contains(&w.get_ref().secs())
+    {
+        c.problem(w.span(), "the SLO window must be between 1h and 1y");
+    }
+    let sli = match raw.slo.sli {
+        RawSli::Requests => Sli::Requests,
+        RawSli::Time => Sli::Time,
+    };
+    let slo = Slo { target, window, sli };
+
+    let topo = &raw.topology;
+    let ads = *topo.availability_domains.get_ref() as usize;
+    let fds = *topo.fault_domains_per_ad.get_ref() as usize;
+    if ads == 0 {
+        c.problem(topo.availability_domains.span(), "there must be at least one availability domain");
+    }
+    if !(1..=3).contains(&fds) {
+        c.problem(topo.fault_domains_per_ad.span(), "an availability domain holds 1 to 3 fault domains");
+    }
+    let per_fd = topo.instances_per_fd.get_ref().clone();
+    if per_fd.len() != ads * fds {
+        c.problem(
+            topo.instances_per_fd.span(),
+            format!(
+                "instances_per_fd lists {} fault domains, but the topology has {ads} AD x {fds} FD = {}: give one count per fault domain",
+                per_fd.len(),
+                ads * fds
+            ),
+        );
+    } else if per_fd.iter().all(|&n| n == 0) {
+        c.problem(topo.instances_per_fd.span(), "the topology must hold at least one instance");
+    } else if per_fd.iter().map(|&n| n as usize).sum::<usize>() > u16::MAX as usize {
+        c.problem(topo.instances_per_fd.span(), "at most 65,535 instances are supported");
+    }
+    let topology = Topology { availability_domains: ads, fault_domains_per_ad: fds, instances_per_fd: per_fd };
+
+    let fr = |r: RawFailure| FailureRepair { failure: r.failure, repair: r.repair };
+    let load_balancer = raw.load_balancer.map(|lb| {
+        let failure = match (lb.failure, lb.repair) {
+            (Some(failure), Some(repair)) => Some(FailureRepair { failure, repair }),
+            (None, None) => None,
+            _ => {
+                c.problem(0..0, "load_balancer needs both `failure` and `repair`, or neither (a load balancer that never fails)");
+                None
+            }
+        };
+        let health_check = lb.health_check.map(|hc| {
+            let check = HealthCheck {
+                interval: hc.interval.get_ref().secs(),
+                timeout: hc.timeout.get_ref().secs(),
+                unhealthy_threshold: *hc.unhealthy_threshold.get_ref(),
+                healthy_threshold: *hc.healthy_threshold.get_ref(),
+            };
+            if check.interval <= 0.0 {
+                c.problem(hc.interval.span(), "the probe interval must be positive");
+            }
+            if check.timeout >= check.interval {
+                c.problem(hc.timeout.span(), "the probe timeout must be shorter than the interval");
+            }
+            if check.unhealthy_threshold == 0 {
+                c.problem(hc.unhealthy_threshold.span(), "unhealthy_threshold must be at least 1");
+            }
+            if check.healthy_threshold == 0 {
+                c.problem(hc.healthy_threshold.span(), "healthy_threshold must be at least 1");
+            }
+            check
+        });
+        LoadBalancer { failure, health_check }
+    });
+
+    let repair = match raw.repair.mode {
+        RawRepairMode::Pool => Repair::Pool {
+            replacement: raw.repair.time,
+            cross_fd: raw.repair.cross_fd.as_ref().is_some_and(|b| *b.get_ref()),
+            register: raw.repair.register.as_ref().map_or(true, |b| *b.get_ref()),
+        },
+        RawRepairMode::Manual => {
+            for flag in [&raw.repair.cross_fd, &raw.repair.register].into_iter().flatten() {
+                c.problem(flag.span(), "cross_fd and register apply to mode = \"pool\" only");
+            }
+            Repair::Manual { time: raw.repair.time }
+        }
+    };
+    if let Some(flag) = &raw.repair.register
+        && !*flag.get_ref()
+        && load_balancer.is_none()
+    {
+        c.problem(flag.span(), "register = false needs a [load_balancer] to register with");
+    }
+
+    let mut dependencies: Vec<Dependency> = vec![];
+    for d in raw.dependency {
+        let impact = match (d.impact, &d.failing_fraction) {
+            (RawImpact::Required, None) => Impact::Required,
+            (RawImpact::Degraded, Some(f)) => Impact::Degraded(c.fraction(f, "failing_fraction", false)),
+            (RawImpact::Required, Some(f)) => {
+                c.problem(f.span(), "failing_fraction applies to impact = \"degraded\" only");
+                Impact::Required
+            }
+            (RawImpact::Degraded, None) => {
+                c.problem(d.name.span(), "a degraded dependency needs failing_fraction (the fraction of requests that fail)");
+                Impact::Required
+            }
+        };
+        if dependencies.iter().any(|e| e.name == *d.name.get_ref()) {
+            c.problem(d.name.span(), format!("dependency '{}' is declared twice", d.name.get_ref()));
+        }
+        dependencies.push(Dependency {
+            name: d.name.into_inner(),
+            impact,
+            process: FailureRepair { failure: d.failure, repair: d.repair },
+        });
+    }
+
+    let storage = match (raw.sessions.storage, &raw.sessions.store) {
+        (RawStorage::External, Some(store)) => match dependencies.iter().position(|d| d.name == *store.get_ref()) {
+            Some(i) => Storage::External(i),
+            None => {
+                c.problem(store.span(), format!("no [[dependency]] is named '{}'", store.get_ref()));
+                Storage::ClientToken
+            }
+        },
+        (RawStorage::External, None) => {
+            c.problem(0..0, "sessions.storage = \"external\" needs sessions.store, the name of a [[dependency]]");
+            Storage::ClientToken
+        }
+        (_, Some(store)) => {
+            c.problem(store.span(), "sessions.store applies to storage = \"external\" only");
+            Storage::ClientToken
+        }
+        (RawStorage::Memory, None) => Storage::Memory,
+        (RawStorage::ClientToken, None) => Storage::ClientToken,
+    };
+    let sessions = Sessions { storage, active: raw.sessions.active as f64 };
+
+    let mut planned = |p: Option<RawPlanned>, deploys: bool| {
+        p.map(|p| {
+            let strategy = match p.strategy {
+                RawStrategy::AllAtOnce => Strategy::AllAtOnce,
+                RawStrategy::Rolling => Strategy::Rolling,
+            };
+            if p.every.mean() <= 0.0 {
+                c.problem(0..0, "planned work needs a positive `every`");
+            }
+            let bad_release = match (p.bad_release_probability, p.rollback) {
+                (None, None) => None,
+                (Some(prob), _) if !deploys => {
+                    c.problem(prob.span(), "bad releases apply to [deploy] only");
+                    None
+                }
+                (Some(prob), Some(rollback)) => {
+                    Some(BadRelease { probability: c.fraction(&prob, "bad_release_probability", true), rollback })
+                }
+                (Some(prob), None) => {
+                    c.problem(prob.span(), "bad_release_probability needs `rollback`, the time from deploy start to the end of the rollback");
+                    None
+                }
+                (None, Some(_)) => {
+                    c.problem(0..0, "`rollback` needs bad_release_probability");
+                    None
+                }
+            };
+            Planned { every: p.every, duration: p.duration, strategy, bad_release }
+        })
+    };
+    let deploy = planned(raw.deploy, true);
+    let maintenance = planned(raw.maintenance, false);
+
+    Scenario {
+        name: raw.name,
+        description: raw.description,
+        origin: origin.to_string(),
+        text: String::new(),
+        simulation,
+        slo,
+        topology,
+        crash: raw.instance.failure,
+        gray_failure: raw.instance.gray_failure,
+        fd_outage: raw.fault_domain.map(fr),
+        ad_outage: raw.availability_domain.map(fr),
+        load_balancer,
+        alert_delay: raw.monitoring.alert_delay,
+        repair,
+        dependencies,
+        sessions,
+        deploy,
+        maintenance,
+    }
+}

@@ -1,0 +1,179 @@
+//! The scenario file as written: serde types that mirror the TOML, one field
+//! per key. Leaf values (durations, distributions) check themselves while
+//! they are read, so their errors carry a line and column; rules that span
+//! several keys are checked in `validate`, which keeps the spans it needs.
+
+use super::dist::Dist;
+use super::duration::Duration;
+use serde::Deserialize;
+use toml::Spanned;
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawScenario {
+    pub name: String,
+    #[serde(default)]
+    pub description: String,
+    #[serde(default)]
+    pub simulation: RawSimulation,
+    pub slo: RawSlo,
+    pub topology: RawTopology,
+    pub instance: RawInstance,
+    pub fault_domain: Option<RawFailure>,
+    pub availability_domain: Option<RawFailure>,
+    pub load_balancer: Option<RawLoadBalancer>,
+    pub monitoring: RawMonitoring,
+    pub repair: RawRepair,
+    #[serde(default)]
+    pub dependency: Vec<RawDependency>,
+    #[serde(default)]
+    pub sessions: RawSessions,
+    pub deploy: Option<RawPlanned>,
+    pub maintenance: Option<RawPlanned>,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+pub struct RawSimulation {
+    pub years: Option<Spanned<u64>>,
+    pub seed: Option<u64>,
+    pub warmup: Option<Duration>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawSlo {
+    pub target: Spanned<f64>,
+    pub window: Option<Spanned<Duration>>,
+    #[serde(default)]
+    pub sli: RawSli,
+}
+
+#[derive(Deserialize, Default, Clone, Copy)]
+#[serde(rename_all = "snake_case")]
+pub enum RawSli {
+    #[default]
+    Requests,
+    Time,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawTopology {
+    #[serde(default = "one")]
+    pub availability_domains: Spanned<u32>,
+    #[serde(default = "one")]
+    pub fault_domains_per_ad: Spanned<u32>,
+    pub instances_per_fd: Spanned<Vec<u32>>,
+}
+
+fn one() -> Spanned<u32> {
+    Spanned::new(0..0, 1)
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawInstance {
+    pub failure: Dist,
+    pub gray_failure: Option<Dist>,
+}
+
+/// A failure/repair process: time to failure, then how long the outage lasts.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawFailure {
+    pub failure: Dist,
+    pub repair: Dist,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawLoadBalancer {
+    pub failure: Option<Dist>,
+    pub repair: Option<Dist>,
+    pub health_check: Option<RawHealthCheck>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawHealthCheck {
+    pub interval: Spanned<Duration>,
+    pub timeout: Spanned<Duration>,
+    pub unhealthy_threshold: Spanned<u32>,
+    pub healthy_threshold: Spanned<u32>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawMonitoring {
+    pub alert_delay: Dist,
+}
+
+#[derive(Deserialize, Clone, Copy, PartialEq)]
+#[serde(rename_all = "snake_case")]
+pub enum RawRepairMode {
+    Pool,
+    Manual,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawRepair {
+    pub mode: RawRepairMode,
+    pub time: Dist,
+    pub cross_fd: Option<Spanned<bool>>,
+    pub register: Option<Spanned<bool>>,
+}
+
+#[derive(Deserialize, Clone, Copy, PartialEq)]
+#[serde(rename_all = "snake_case")]
+pub enum RawImpact {
+    Required,
+    Degraded,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawDependency {
+    pub name: Spanned<String>,
+    pub impact: RawImpact,
+    pub failing_fraction: Option<Spanned<f64>>,
+    pub failure: Dist,
+    pub repair: Dist,
+}
+
+#[derive(Deserialize, Clone, Copy, Default, PartialEq)]
+#[serde(rename_all = "snake_case")]
+pub enum RawStorage {
+    Memory,
+    External,
+    #[default]
+    ClientToken,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+pub struct RawSessions {
+    #[serde(default)]
+    pub storage: RawStorage,
+    pub store: Option<Spanned<String>>,
+    #[serde(default)]
+    pub active: u64,
+}
+
+#[derive(Deserialize, Clone, Copy, PartialEq)]
+#[serde(rename_all = "snake_case")]
+pub enum RawStrategy {
+    AllAtOnce,
+    Rolling,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawPlanned {
+    pub every: Dist,
+    pub duration: Dist,
+    pub strategy: RawStrategy,
+    pub bad_release_probability: Option<Spanned<f64>>,
+    pub rollback: Option<Dist>,
+}

@@ -1,0 +1,205 @@
+//! Where things are in a scenario's text: line and column of a byte offset,
+//! the dotted key at an offset, and `--set key.path=value` overrides applied
+//! to the text before it is read.
+
+use toml_edit::{DocumentMut, Item, Value};
+
+/// One `--set key.path=value` override.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Override {
+    /// Dotted key path, e.g. `load_balancer.health_check.interval`; a segment
+    /// may pick an entry of an array of tables by index (`dependency.0`) or by
+    /// its `name` (`dependency.database`).
+    pub path: Vec<String>,
+    /// The value as written on the command line.
+    pub value: String,
+}
+
+impl Override {
+    /// Parses `key.path=value`.
+    pub fn parse(text: &str) -> Result<Override, String> {
+        let (path, value) = text
+            .split_once('=')
+            .ok_or_else(|| format!("'{text}' is not of the form key.path=value"))?;
+        let path: Vec<String> = path.trim().split('.').map(|s| s.trim().to_string()).collect();
+        if path.iter().any(String::is_empty) {
+            return Err(format!("'{text}' has an empty key segment"));
+        }
+        Ok(Override { path, value: value.trim().to_string() })
+    }
+
+    /// `key.path=value`, as the user wrote it.
+    pub fn assignment(&self) -> String {
+        format!("{}={}", self.path.join("."), self.value)
+    }
+
+    /// The value as TOML: a number, boolean, array or inline table stays
+    /// what it is; anything else (e.g. `10m`) is taken as a string, so that
+    /// durations need no shell quoting.
+    fn toml_value(&self) -> Value {
+        self.value
+            .parse::<Value>()
+            .unwrap_or_else(|_| Value::from(self.value.as_str()))
+    }
+}
+
+/// 1-based line and column of byte `offset` in `text`.
+pub fn line_column(text: &str, offset: usize) -> (usize, usize) {
+    let before = &text[..offset.min(text.len())];
+    let line = before.matches('\n').count() + 1;
+    let column = before.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
+    (line, column)
+}
+
+/// The dotted path of the innermost key whose key or value covers `offset`.
+pub fn key_at(text: &str, offset: usize) -> Option<String> {
+    let doc: toml_edit::Document<String> = text.parse().ok()?;
+    let mut best = None;
+    walk_table(doc.as_table(), &mut Vec::new(), offset, &mut best);
+    best.map(|(path, _)| path)
+}
+
+type Best = Option<(String, usize)>;
+
+fn consider(path: &[String], span: Option<std::ops::Range<usize>>, offset: usize, best: &mut Best) {
+    if let Some(span) = span
+        && span.start <= offset
+        && offset <= span.end
+    {
+        // Deeper paths win; among equals, the later (more specific) one.
+        if best.as_ref().is_none_or(|(_, depth)| path.len() >= *depth) {
+            *best = Some((path.join("."), path.len()));
+        }
+    }
+}
+
+fn walk_table(table: &dyn toml_edit::TableLike, path: &mut Vec<String>, offset: usize, best: &mut Best) {
+    for (name, item) in table.iter() {
+        path.push(name.to_string());
+        if let Some((key, _)) = table.get_key_value(name) {
+            consider(path, key.span(), offset, best);
+        }
+        consider(path, item.span(), offset, best);
+        walk_item(item, path, offset, best);
+        path.pop();
+    }
+}
+
+fn walk_item(item: &Item, path: &mut Vec<String>, offset: usize, best: &mut Best) {
+    match item {
+        Item::Table(t) => walk_table(t, path, offset, best),
+        Item::Value(Value::InlineTable(t)) => walk_table(t, path, offset, best),
+        Item::ArrayOfTables(array) => {
+            for (i, t) in array.iter().enumerate() {
+                path.push(i.to_string());
+                consider(path, t.span(), offset, best);
+                walk_table(t, path, offset, best);
+                path.pop();
+            }
+        }
+        _ => {}
+    }
+}
+
+/// Applies `overrides` to the scenario text, returning the new text.
+pub fn apply_overrides(text: &str, overrides: &[Override]) -> Result<String, (Override, String)> {
+    let mut doc: DocumentMut = text.parse().map_err(|e: toml_edit::TomlError| {
+        (Override { path: vec![], value: String::new() }, e.message().to_string())
+    })?;
+    for o in overrides {
+        set(doc.as_item_mut(), &o.path, o.toml_value()).map_err(|msg| (o.clone(), msg))?;
+    }
+    Ok(doc.to_string())
+}
+
+fn set(root: &mut Item, path: &[String], value: Value) -> Result<(), String> {
+    let (last, parents) = path.split_last().expect("override paths are non-empty");
+    let mut item = root;
+    for (depth, segment) in parents.iter().enumerate() {
+        let here = path[..=depth].join(".");
+        item = match item {
+            Item::ArrayOfTables(array) => {
+                let index = match segment.parse::<usize>() {
+                    Ok(i) => i,
+                    Err(_) => array
+                        .iter()
+                        .position(|t| t.get("name").and_then(Item::as_str) == Some(segment))
+                        .ok_or_else(|| format!("no entry named '{segment}' at '{here}'"))?,
+                };
+                let len = array.len();
+                let table = array
+                    .get_mut(index)
+                    .ok_or_else(|| format!("'{here}': index {index} is out of range ({len} entries)"))?;
+                // Arrays of tables hold `Table`s; reborrow through an `Item` view.
+                return set_in_table(table, &path[depth + 1..], value, &here);
+            }
+            other => {
+                if other.is_none() {
+                    *other = toml_edit::table();
+                }
+                let table = other
+                    .as_table_like_mut()
+                    .ok_or_else(|| format!("'{here}' is a value, not a table"))?;
+                if table.get(segment).is_none() {
+                    table.insert(segment, toml_edit::table());
+                }
+                table.get_mut(segment).expect("just inserted")
+            }
+        };
+    }
+    let table = item
+        .as_table_like_mut()
+        .ok_or_else(|| format!("'{}' is a value, not a table", parents.join(".")))?;
+    table.insert(last, Item::Value(value));
+    Ok(())
+}
+
+fn set_in_table(table: &mut toml_edit::Table, rest: &[String], value: Value, here: &str) -> Result<(), String> {
+    if rest.is_empty() {
+        return Err(format!("'{here}' is a table; name a key inside it"));
+    }
+    let mut item = Item::Table(std::mem::take(table));
+    let result = set(&mut item, rest, value);
+    *table = item.into_table().expect("still a table");
+    result
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const TEXT: &str = "name = \"x\"\n[repair]\nmode = \"pool\"\ntime = { dist = \"exponential\", mean = \"5m\" }\n\n[[dependency]]\nname = \"db\"\nrepair = \"1h\"\n";
+
+    #[test]
+    fn finds_line_column_and_key() {
+        let offset = TEXT.find("\"5m\"").unwrap();
+        assert_eq!(line_column(TEXT, offset), (4, 45));
+        assert_eq!(key_at(TEXT, offset).as_deref(), Some("repair.time.mean"));
+        let offset = TEXT.find("\"1h\"").unwrap();
+        assert_eq!(key_at(TEXT, offset).as_deref(), Some("dependency.0.repair"));
+    }
+
+    #[test]
+    fn overrides_nested_keys_by_name_and_index() {
+        let overrides = [
+            Override::parse("repair.time.mean=10m").unwrap(),
+            Override::parse("dependency.db.repair=2h").unwrap(),
+            Override::parse("simulation.years=5").unwrap(),
+        ];
+        let text = apply_overrides(TEXT, &overrides).unwrap();
+        let value: toml::Table = toml::from_str(&text).unwrap();
+        assert_eq!(value["repair"]["time"]["mean"].as_str(), Some("10m"));
+        assert_eq!(value["dependency"][0]["repair"].as_str(), Some("2h"));
+        assert_eq!(value["simulation"]["years"].as_integer(), Some(5));
+    }
+
+    #[test]
+    fn rejects_malformed_overrides() {
+        assert!(Override::parse("years").is_err());
+        assert!(Override::parse("a..b=1").is_err());
+        let err = apply_overrides(TEXT, &[Override::parse("dependency.cache.repair=1h").unwrap()]).unwrap_err();
+        assert!(err.1.contains("no entry named 'cache'"));
+        let err = apply_overrides(TEXT, &[Override::parse("name.x=1").unwrap()]).unwrap_err();
+        assert!(err.1.contains("is a value"));
+    }
+}

@@ -1,0 +1,10 @@
+//! Statistics: mergeable accumulators and the estimates computed from them.
+//! Pure: no I/O, no formatting.
+
+mod estimate;
+mod histogram;
+mod tally;
+
+pub use estimate::{Interval, mean_interval, proportion_interval, z_975};
+pub use histogram::LogHistogram;
+pub use tally::{MICROS, Summary, Tally};
