@@ -28,7 +28,13 @@ impl Spread {
     fn of(s: &Summary) -> Spread {
         let max = s.max_secs();
         let q = |p| s.histogram.quantile(p, max) / 60.0;
-        Spread { mean: s.sum_secs() / s.n.max(1) as f64 / 60.0, p50: q(0.5), p90: q(0.9), p99: q(0.99), max: max / 60.0 }
+        Spread {
+            mean: s.sum_secs() / s.n.max(1) as f64 / 60.0,
+            p50: q(0.5),
+            p90: q(0.9),
+            p99: q(0.99),
+            max: max / 60.0,
+        }
     }
 }
 
@@ -113,7 +119,8 @@ impl Results {
     /// If the tally holds fewer than two years (scenario validation forbids it).
     pub fn new(scenario: &Scenario, tally: &Tally, threads: usize, wall_seconds: f64) -> Results {
         let years = tally.years();
-        let unavailability = |s: &Summary, len: f64| mean_interval(s.n, s.sum_secs() / len, s.sum_sq_secs() / (len * len));
+        let unavailability =
+            |s: &Summary, len: f64| mean_interval(s.n, s.sum_secs() / len, s.sum_sq_secs() / (len * len));
         let time = unavailability(&tally.year_down, YEAR_SECS).complement();
         let requests = unavailability(&tally.year_failed, YEAR_SECS).complement();
         let slo = &scenario.slo;
@@ -159,10 +166,17 @@ impl Results {
             downtime_by_cause_minutes_per_year: by_cause(&tally.cause_down),
             failed_requests_by_cause_minutes_per_year: by_cause(&tally.cause_failed),
             outages_per_year: outages as f64 / years as f64,
-            mean_outage_minutes: if outages > 0 { tally.outage_durations.sum_secs() / outages as f64 / 60.0 } else { 0.0 },
+            mean_outage_minutes: if outages > 0 {
+                tally.outage_durations.sum_secs() / outages as f64 / 60.0
+            } else {
+                0.0
+            },
             outage_minutes: Spread::of(&tally.outage_durations),
             sessions_lost_per_year: tally.sessions_lost as f64 / years as f64,
-            histograms: Histograms { year: tally.year_down.histogram.clone(), window: tally.window_down.histogram.clone() },
+            histograms: Histograms {
+                year: tally.year_down.histogram.clone(),
+                window: tally.window_down.histogram.clone(),
+            },
         }
     }
 
@@ -178,11 +192,8 @@ impl Results {
 }
 
 fn ranked(by_cause: &serde_json::Map<String, serde_json::Value>) -> Vec<(&str, f64)> {
-    let mut causes: Vec<(&str, f64)> = by_cause
-        .iter()
-        .map(|(k, v)| (k.as_str(), v.as_f64().unwrap_or(0.0)))
-        .filter(|(_, v)| *v > 0.0)
-        .collect();
+    let mut causes: Vec<(&str, f64)> =
+        by_cause.iter().map(|(k, v)| (k.as_str(), v.as_f64().unwrap_or(0.0))).filter(|(_, v)| *v > 0.0).collect();
     causes.sort_by(|a, b| b.1.total_cmp(&a.1));
     causes
 }

@@ -182,7 +182,14 @@ fn run(spec: &str, options: &RunOptions, shard: Option<&str>) -> Result<ExitCode
     if let Some(dir) = &options.out {
         report::write_run(dir, &results)?;
         if let Some((k, n)) = shard {
-            let file = ShardFile { format: SHARD_FORMAT, scenario: sc.text.clone(), origin: sc.origin.clone(), years: sc.simulation.years, shard: [k + 1, n], tally };
+            let file = ShardFile {
+                format: SHARD_FORMAT,
+                scenario: sc.text.clone(),
+                origin: sc.origin.clone(),
+                years: sc.simulation.years,
+                shard: [k + 1, n],
+                tally,
+            };
             let json = serde_json::to_string(&file).expect("tally serializes");
             report::write_atomic(&dir.join(SHARD_FILE), json.as_bytes())?;
         }
@@ -233,8 +240,10 @@ fn merge(paths: &[PathBuf], format: Format, out: Option<&Path>) -> Result<ExitCo
     for p in paths {
         let file = if p.is_dir() { p.join(SHARD_FILE) } else { p.clone() };
         let merge_err = |message: String| Error::Merge { path: file.clone(), message };
-        let text = std::fs::read_to_string(&file).map_err(|e| merge_err(format!("{e} (is it the --out directory of a `run --shard`?)")))?;
-        let shard: ShardFile = serde_json::from_str(&text).map_err(|e| merge_err(format!("not a shard result: {e}")))?;
+        let text = std::fs::read_to_string(&file)
+            .map_err(|e| merge_err(format!("{e} (is it the --out directory of a `run --shard`?)")))?;
+        let shard: ShardFile =
+            serde_json::from_str(&text).map_err(|e| merge_err(format!("not a shard result: {e}")))?;
         if shard.format != SHARD_FORMAT {
             return Err(merge_err(format!("result format {} is not {SHARD_FORMAT}", shard.format)).into());
         }

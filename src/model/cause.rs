@@ -21,6 +21,9 @@ pub enum Cause {
     AdOutage,
     /// A fault-domain outage took the instances down.
     FdOutage,
+    /// Instances run but were never registered with the load balancer:
+    /// ranked above planned work, since they would otherwise have served.
+    Unregistered,
     /// Instances are out for a deployment.
     Deploy,
     /// Instances are out for planned maintenance.
@@ -34,8 +37,6 @@ pub enum Cause {
     DetectionWindow,
     /// Instances crashed, were noticed, and are being replaced or repaired.
     InstanceFailure,
-    /// Instances run but were never registered with the load balancer.
-    Unregistered,
 }
 
 impl Cause {
@@ -47,13 +48,13 @@ impl Cause {
         Cause::LoadBalancer,
         Cause::AdOutage,
         Cause::FdOutage,
+        Cause::Unregistered,
         Cause::Deploy,
         Cause::Maintenance,
         Cause::BadRelease,
         Cause::GrayFailure,
         Cause::DetectionWindow,
         Cause::InstanceFailure,
-        Cause::Unregistered,
     ];
 
     /// The name used in reports and JSON.
@@ -80,9 +81,5 @@ impl Cause {
 
 /// Names of every cause of a scenario: the fixed ones, then one per dependency.
 pub fn cause_names(dependencies: &[crate::scenario::Dependency]) -> Vec<String> {
-    Cause::ALL
-        .iter()
-        .map(|c| c.name().to_string())
-        .chain(dependencies.iter().map(|d| d.name.clone()))
-        .collect()
+    Cause::ALL.iter().map(|c| c.name().to_string()).chain(dependencies.iter().map(|d| d.name.clone())).collect()
 }

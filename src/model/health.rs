@@ -19,17 +19,166 @@ pub fn next_probe(hc: &HealthCheck, phase: f64, t: f64) -> f64 {
 }
 
 /// For a backend in rotation that fails at `t` and stays failed: the send
-/// time of the probe that completes the failing streak (the detection stands
-/// only if the backend is still failed then) and the time it is marked down.
+/// time of the probe that completes the failing streak and the time the
+/// backend is marked down (that probe's timeout later).
 pub fn detection(hc: &HealthCheck, phase: f64, t: f64) -> (f64, f64) {
     let last = next_probe(hc, phase, t) + f64::from(hc.unhealthy_threshold - 1) * hc.interval;
     (last, last + hc.timeout)
 }
 
 /// For a backend out of rotation that is healthy from `t` on: when it is
-/// marked up.
+/// marked up (a good probe counts when it is sent).
 pub fn admission(hc: &HealthCheck, phase: f64, t: f64) -> f64 {
     next_probe(hc, phase, t) + f64::from(hc.healthy_threshold - 1) * hc.interval
+}
+
+/// A scheduled mark: the backend's status flips at `at` unless a probe
+/// sees a state that breaks the streak first.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Mark {
+    /// When the mark takes effect [s].
+    pub at: f64,
+    /// Send time of the streak's last probe [s].
+    pub last_probe: f64,
+    /// Whether it marks the backend down (else up).
+    pub down: bool,
+}
+
+/// The health checker's view of one backend, advanced only when the
+/// backend's health changes or a scheduled mark comes due.
+///
+/// A change cancels a pending mark only if a probe sees it: a failure that
+/// is over before the next probe, or a recovery that fails again before the
+/// next probe, leaves the streak intact. So `change` keeps the time of the
+/// last change, and pending marks are judged when they come due.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Tracker {
+    /// In rotation as far as the health checker is concerned.
+    pub marked_up: bool,
+    /// A new backend that has been marked neither up nor down yet: a
+    /// failing streak gets it marked down (so the pool replaces it) and a
+    /// good one marks it up. Probe-exact for backends that were once marked;
+    /// for new ones, a failure restarts the count at once, seen or not.
+    initial: bool,
+    /// The mark that is due, if any.
+    pub pending: Option<Mark>,
+    healthy: bool,
+    since: f64,
+}
+
+impl Tracker {
+    /// A backend marked up or down, healthy or not since `now`.
+    pub fn new(marked_up: bool, healthy: bool, now: f64) -> Tracker {
+        Tracker { marked_up, initial: false, pending: None, healthy, since: now }
+    }
+
+    /// A new backend registered healthy at `now`, and its first mark.
+    pub fn launched(hc: &HealthCheck, phase: f64, now: f64) -> (Tracker, Mark) {
+        let mark = Self::up_mark(hc, phase, now);
+        (Tracker { marked_up: false, initial: true, pending: Some(mark), healthy: true, since: now }, mark)
+    }
+
+    /// Whether probes would succeed.
+    pub fn healthy(&self) -> bool {
+        self.healthy
+    }
+
+    fn schedule(&mut self, mark: Mark) -> Option<Mark> {
+        self.pending = Some(mark);
+        self.pending
+    }
+
+    fn down_mark(hc: &HealthCheck, phase: f64, t: f64) -> Mark {
+        let (last_probe, at) = detection(hc, phase, t);
+        Mark { at, last_probe, down: true }
+    }
+
+    fn up_mark(hc: &HealthCheck, phase: f64, t: f64) -> Mark {
+        let at = admission(hc, phase, t);
+        Mark { at, last_probe: at, down: false }
+    }
+
+    /// The backend's health becomes `healthy` at `now`. Returns a new mark to
+    /// schedule; it replaces any pending one.
+    pub fn change(&mut self, hc: &HealthCheck, phase: f64, now: f64, healthy: bool) -> Option<Mark> {
+        if healthy == self.healthy {
+            return None;
+        }
+        let previous = self.since;
+        // Did a probe see the state that is ending?
+        let seen = next_probe(hc, phase, previous) < now;
+        self.healthy = healthy;
+        self.since = now;
+        if self.initial {
+            return match (healthy, self.pending) {
+                (false, _) => self.schedule(Self::down_mark(hc, phase, now)),
+                (true, Some(m)) if now > m.last_probe => None,
+                (true, _) => self.schedule(Self::up_mark(hc, phase, now)),
+            };
+        }
+        match (self.marked_up, healthy, self.pending) {
+            (true, false, None) => self.schedule(Self::down_mark(hc, phase, now)),
+            // Failing again: a probe saw the recovery before the streak
+            // completed, so the streak restarts now.
+            (true, false, Some(m)) if seen && previous <= m.last_probe => {
+                self.schedule(Self::down_mark(hc, phase, now))
+            }
+            (false, true, None) => self.schedule(Self::up_mark(hc, phase, now)),
+            // Healthy again: a probe saw the failure, so counting restarts.
+            (false, true, Some(_)) if seen => self.schedule(Self::up_mark(hc, phase, now)),
+            _ => None,
+        }
+    }
+
+    /// The pending mark comes due. Returns whether the backend's status
+    /// changed (marked up, marked down, or a new backend found failing),
+    /// and a follow-up mark to schedule, if any.
+    pub fn fire(&mut self, hc: &HealthCheck, phase: f64) -> (bool, Option<Mark>) {
+        let Some(mark) = self.pending.take() else { return (false, None) };
+        if self.initial {
+            if mark.down && (!self.healthy || self.since > mark.last_probe) {
+                self.initial = false;
+                return (true, None);
+            }
+            if !mark.down && self.healthy {
+                self.initial = false;
+                self.marked_up = true;
+                return (true, None);
+            }
+            return (false, None);
+        }
+        if self.marked_up {
+            // Stands unless a probe of the streak saw the backend healthy.
+            if self.healthy && self.since <= mark.last_probe {
+                return (false, None);
+            }
+            self.marked_up = false;
+            let follow = self.healthy.then(|| self.schedule(Self::up_mark(hc, phase, self.since))).flatten();
+            (true, follow)
+        } else if self.healthy {
+            self.marked_up = true;
+            (true, None)
+        } else {
+            (false, None)
+        }
+    }
+
+    /// Takes the backend out of rotation by hand (or for a drain); a
+    /// pending mark is dropped. [`Tracker::resume`] restarts admission.
+    pub fn force_down(&mut self) {
+        self.marked_up = false;
+        self.initial = false;
+        self.pending = None;
+    }
+
+    /// For a backend out of rotation, healthy and with nothing pending (after
+    /// [`Tracker::force_down`]): starts counting good probes from `now`.
+    pub fn resume(&mut self, hc: &HealthCheck, phase: f64, now: f64) -> Option<Mark> {
+        if self.marked_up || self.initial || !self.healthy || self.pending.is_some() {
+            return None;
+        }
+        self.schedule(Self::up_mark(hc, phase, now))
+    }
 }
 
 #[cfg(test)]
@@ -68,59 +217,44 @@ mod tests {
         marks
     }
 
-    /// The shortcut, driven as the model drives it: at each flip, schedule
-    /// or cancel the pending mark.
+    /// The shortcut, driven as the model drives it: state changes and due
+    /// marks in time order.
     fn shortcut(hc: &HealthCheck, phase: f64, flips: &[f64], horizon: f64) -> Vec<(bool, f64)> {
-        let (mut marked_up, mut marks) = (true, vec![]);
-        // Pending mark: (marks up?, time, deadline for a pending down-mark).
-        let mut pending: Option<(bool, f64, f64)> = None;
-        let mut healthy = true;
-        let mut events: Vec<f64> = flips.to_vec();
-        events.push(horizon);
-        for &t in &events {
-            // Fire a pending mark that falls before this flip.
-            if let Some((up, at, _)) = pending
-                && at < t
-                && at < horizon
-            {
-                marks.push((up, at));
-                marked_up = up;
-                pending = None;
-                if !up && healthy {
-                    // Recovered after the deadline: re-admission starts now.
-                    pending = Some((true, admission(hc, phase, at), 0.0));
-                }
-                if let Some((true, at2, _)) = pending
-                    && at2 < t
-                    && at2 < horizon
-                {
-                    marks.push((true, at2));
-                    marked_up = true;
-                    pending = None;
-                }
-            }
-            if t >= horizon {
-                break;
-            }
-            healthy = !healthy;
-            match (healthy, marked_up) {
-                (false, true) if pending.is_none() => {
-                    let (deadline, at) = detection(hc, phase, t);
-                    pending = Some((false, at, deadline));
-                }
-                (false, false) => pending = None,
-                (true, true) => {
-                    if let Some((false, _, deadline)) = pending
-                        && t <= deadline
-                    {
-                        pending = None;
+        let mut tracker = Tracker::new(true, true, 0.0);
+        let mut marks = vec![];
+        let mut flips = flips.iter().copied().peekable();
+        loop {
+            let due = tracker.pending.map(|m| m.at);
+            let next_flip = flips.peek().copied();
+            match (due, next_flip) {
+                (Some(at), flip) if at < horizon && flip.is_none_or(|f| at < f) => {
+                    if tracker.fire(hc, phase).0 {
+                        marks.push((tracker.marked_up, at));
                     }
                 }
-                (true, false) => pending = Some((true, admission(hc, phase, t), 0.0)),
-                _ => {}
+                (_, Some(f)) => {
+                    flips.next();
+                    tracker.change(hc, phase, f, !tracker.healthy());
+                }
+                _ => break,
             }
         }
         marks
+    }
+
+    #[test]
+    fn new_backend_failing_before_admission_is_marked_down() {
+        let (mut tracker, mark) = Tracker::launched(&HC, 0.0, 100.0);
+        assert_eq!(mark.at, 110.0);
+        let down = tracker.change(&HC, 0.0, 105.0, false).expect("a failing streak starts");
+        assert_eq!(down.at, 110.0 + 20.0 + 3.0);
+        assert_eq!(tracker.fire(&HC, 0.0), (true, None));
+        assert!(!tracker.marked_up);
+        // Once marked down it is an ordinary backend: recovery re-admits it.
+        let up = tracker.change(&HC, 0.0, 200.0, true).expect("admission");
+        assert_eq!(up.at, 210.0);
+        assert_eq!(tracker.fire(&HC, 0.0), (true, None));
+        assert!(tracker.marked_up);
     }
 
     #[test]

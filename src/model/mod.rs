@@ -21,7 +21,7 @@ use crate::scenario::{Impact, Repair, Scenario, Storage, YEAR_SECS};
 use crate::stats::Tally;
 use planned::PlannedRun;
 use rand::RngExt;
-use slot::{Pending, Proc, Slot};
+use slot::{Proc, Slot};
 
 /// Something that happens at a point in time. Slot events carry the epoch
 /// they were scheduled under; a stale one (the slot moved on) is ignored.
@@ -49,10 +49,8 @@ pub enum Event {
     Gray(u16, u32),
     /// A replacement or repair finishes: the instance runs.
     Ready(u16, u32),
-    /// The health checker marks a backend down.
-    Detect(u16, u32),
-    /// The health checker marks a backend up.
-    Admit(u16, u32),
+    /// A health-check mark (down or up) of a backend comes due.
+    HealthMark(u16, u32),
     /// Monitoring alerts an operator about a slot's failure.
     Alert(u16, u32),
     /// Planned work of a kind (0 deploy, 1 maintenance) starts.
@@ -81,6 +79,13 @@ pub struct Deployment<'s> {
     dep_up: Vec<bool>,
     ad_up: Vec<bool>,
     fd_up: Vec<bool>,
+    /// Fault domain up and its availability domain up, kept current at
+    /// domain events because every evaluation reads it.
+    fd_live: Vec<bool>,
+    /// Required and degraded dependencies currently down.
+    required_down: usize,
+    degraded_down: usize,
+    has_lb: bool,
     slots: Vec<Slot>,
     planned: [PlannedRun; 2],
     register_alert_pending: bool,
@@ -117,6 +122,10 @@ impl<'s> Deployment<'s> {
             dep_up: vec![true; sc.dependencies.len()],
             ad_up: vec![true; topo.availability_domains],
             fd_up: vec![true; n_fd],
+            fd_live: vec![true; n_fd],
+            required_down: 0,
+            degraded_down: 0,
+            has_lb: sc.load_balancer.is_some(),
             planned: [PlannedRun::default(), PlannedRun::default()],
             register_alert_pending: false,
             holding: slots.len(),
@@ -179,7 +188,7 @@ impl<'s> Deployment<'s> {
     }
 
     fn fd_ok(&self, fd: u16) -> bool {
-        self.fd_up[fd as usize] && self.ad_up[self.sc.topology.ad_of(fd as usize)]
+        self.fd_live[fd as usize]
     }
 
     /// Schedules the crash and gray failure of the instance now running in slot `i`.
@@ -224,11 +233,17 @@ impl Deployment<'_> {
             Event::DepFail(i) | Event::DepRepair(i) => {
                 let (d, up) = (&sc.dependencies[i as usize], matches!(event, Event::DepRepair(_)));
                 self.dep_up[i as usize] = up;
-                let (next, dist) = if up {
-                    (Event::DepFail(i), &d.process.failure)
-                } else {
-                    (Event::DepRepair(i), &d.process.repair)
+                let down_count = match d.impact {
+                    Impact::Required => &mut self.required_down,
+                    Impact::Degraded(_) => &mut self.degraded_down,
                 };
+                if up {
+                    *down_count -= 1;
+                } else {
+                    *down_count += 1;
+                }
+                let (next, dist) =
+                    if up { (Event::DepFail(i), &d.process.failure) } else { (Event::DepRepair(i), &d.process.repair) };
                 q.schedule(now + dist.sample(&mut self.dep_rng[i as usize]), next);
                 if !up && sc.sessions.storage == Storage::External(i as usize) {
                     self.ledger.lose_sessions(now.secs(), sc.sessions.active);
@@ -266,28 +281,37 @@ impl Deployment<'_> {
                 }
                 self.slots[i].set_proc(Proc::Running);
                 self.arm_failures(i, now, q);
+                if let (Some(hc), Repair::Pool { .. }) = (self.health_check(), &sc.repair)
+                    && self.slots[i].registered
+                {
+                    // The replacement registers now that it runs; the health
+                    // checker watches it from its first probe.
+                    let (tracker, mark) = health::Tracker::launched(hc, self.slots[i].phase, now.secs());
+                    self.slots[i].lb = tracker;
+                    self.schedule_mark(i, mark, q);
+                }
                 self.refresh(i, now, q);
             }
-            Event::Detect(i, epoch) => {
+            Event::HealthMark(i, epoch) => {
                 let i = i as usize;
                 if self.slots[i].hc_epoch != epoch {
                     return false;
                 }
-                self.mark_down(i);
-                self.slots[i].detected = self.slots[i].failing;
-                if matches!(sc.repair, Repair::Pool { .. }) {
-                    // The pool terminates whatever the load balancer marks unhealthy.
-                    self.replace(i, now, q);
+                let hc = self.health_check().expect("marks need a health checker");
+                let slot = &mut self.slots[i];
+                let (flipped, follow) = slot.lb.fire(hc, slot.phase);
+                if let Some(mark) = follow {
+                    self.schedule_mark(i, mark, q);
                 }
-                self.refresh(i, now, q);
-            }
-            Event::Admit(i, epoch) => {
-                let i = i as usize;
-                if self.slots[i].hc_epoch != epoch {
-                    return false;
+                if flipped && !self.slots[i].checked_in() {
+                    // Noticed first, so the slot leaves rotation under its episode's cause.
+                    self.slots[i].detected = self.slots[i].failing;
+                    self.slots[i].out_cause = self.reason(i);
+                    if matches!(sc.repair, Repair::Pool { .. }) {
+                        // The pool terminates whatever the load balancer marks unhealthy.
+                        self.replace(i, now, q);
+                    }
                 }
-                self.slots[i].checked_in = true;
-                self.slots[i].cancel_pending();
                 self.refresh(i, now, q);
             }
             Event::Alert(i, epoch) => {
@@ -303,8 +327,11 @@ impl Deployment<'_> {
             Event::RegisterAll => {
                 self.register_alert_pending = false;
                 for i in 0..self.slots.len() {
-                    self.slots[i].registered = true;
-                    self.refresh(i, now, q);
+                    if !self.slots[i].registered {
+                        self.slots[i].registered = true;
+                        self.slots[i].lb = health::Tracker::new(false, false, now.secs());
+                        self.refresh(i, now, q);
+                    }
                 }
             }
         }
@@ -314,6 +341,9 @@ impl Deployment<'_> {
     /// Refreshes every slot after a fault or availability domain changed,
     /// and launches replacements that were waiting for one to come back.
     fn domain_changed(&mut self, now: SimTime, q: &mut EventQueue<Event>) {
+        for fd in 0..self.fd_up.len() {
+            self.fd_live[fd] = self.fd_up[fd] && self.ad_up[self.sc.topology.ad_of(fd)];
+        }
         for i in 0..self.slots.len() {
             if self.slots[i].proc == Proc::WaitingFd {
                 self.launch(i, now, q);
@@ -325,7 +355,7 @@ impl Deployment<'_> {
     /// Monitoring has alerted an operator about slot `i`'s failure episode.
     fn on_alert(&mut self, i: usize, now: SimTime, q: &mut EventQueue<Event>) {
         self.slots[i].detected = true;
-        if self.lb().is_some() && self.slots[i].checked_in {
+        if self.lb().is_some() && self.slots[i].checked_in() {
             // Taken out of rotation by hand.
             self.mark_down(i);
         }
@@ -342,13 +372,21 @@ impl Deployment<'_> {
         self.refresh(i, now, q);
     }
 
-    /// Takes slot `i` out of rotation, cancelling any pending health-check mark.
+    /// Takes slot `i` out of rotation by hand, dropping any pending
+    /// health-check mark.
     fn mark_down(&mut self, i: usize) {
         let reason = self.reason(i);
         let slot = &mut self.slots[i];
-        slot.checked_in = false;
-        slot.cancel_pending();
+        slot.lb.force_down();
+        slot.hc_epoch += 1;
         slot.out_cause = reason;
+    }
+
+    /// Schedules a health-check mark of slot `i`, replacing any pending one.
+    fn schedule_mark(&mut self, i: usize, mark: health::Mark, q: &mut EventQueue<Event>) {
+        let slot = &mut self.slots[i];
+        slot.hc_epoch += 1;
+        q.schedule(SimTime::from_secs(mark.at), Event::HealthMark(i as u16, slot.hc_epoch));
     }
 
     /// The pool terminates slot `i`'s instance and launches a replacement.
@@ -358,8 +396,9 @@ impl Deployment<'_> {
             return;
         }
         let slot = &mut self.slots[i];
-        slot.checked_in = false;
-        slot.cancel_pending();
+        // A new backend, unknown to the health checker until it runs.
+        slot.lb = health::Tracker::new(false, false, now.secs());
+        slot.hc_epoch += 1;
         slot.registered = register;
         slot.detected = true;
         self.launch(i, now, q);
@@ -400,7 +439,7 @@ impl Deployment<'_> {
     /// change, scheduling or cancelling detection, admission and alerts.
     fn refresh(&mut self, i: usize, now: SimTime, q: &mut EventQueue<Event>) {
         let fd_ok = self.fd_ok(self.slots[i].fd);
-        let has_lb = self.lb().is_some();
+        let has_lb = self.has_lb;
         let hc = self.health_check();
         let was_failing = self.slots[i].failing;
         let slot = &mut self.slots[i];
@@ -440,28 +479,14 @@ impl Deployment<'_> {
         let Some(hc) = hc else {
             // No health checker: whoever fixed the instance puts it back.
             if slot.visible && slot.proc == Proc::Running {
-                slot.checked_in = true;
+                slot.lb.marked_up = true;
             }
             return;
         };
         let t = now.secs();
-        match (slot.checked_in, slot.pending) {
-            (true, Pending::None) if !slot.visible => {
-                let (deadline, at) = health::detection(hc, slot.phase, t);
-                slot.hc_epoch += 1;
-                slot.pending = Pending::Detect { deadline };
-                q.schedule(SimTime::from_secs(at), Event::Detect(i as u16, slot.hc_epoch));
-            }
-            // Recovered before the streak completed: the next probe succeeds.
-            (true, Pending::Detect { deadline }) if slot.visible && t <= deadline => slot.cancel_pending(),
-            (false, Pending::Admit) if !slot.visible => slot.cancel_pending(),
-            (false, Pending::None) if slot.visible => {
-                slot.hc_epoch += 1;
-                slot.pending = Pending::Admit;
-                let at = health::admission(hc, slot.phase, t);
-                q.schedule(SimTime::from_secs(at), Event::Admit(i as u16, slot.hc_epoch));
-            }
-            _ => {}
+        let mark = slot.lb.change(hc, slot.phase, t, slot.visible).or_else(|| slot.lb.resume(hc, slot.phase, t));
+        if let Some(mark) = mark {
+            self.schedule_mark(i, mark, q);
         }
     }
 
@@ -488,39 +513,37 @@ impl Deployment<'_> {
     }
 
     /// Re-evaluates what the service can serve and hands it to the ledger.
+    /// Runs after every event, so the common case (everything serving) is a
+    /// single pass over flags; causes are worked out only when something fails.
     fn evaluate(&mut self, now: SimTime, q: &mut EventQueue<Event>) {
         let sc = self.sc;
-        let has_lb = self.lb().is_some();
+        let has_lb = self.has_lb;
         let (mut in_rotation, mut good, mut holding) = (0usize, 0usize, 0usize);
-        let mut worst = Cause::Unregistered;
         let mut any_unregistered = false;
-        for i in 0..self.slots.len() {
-            let s = &self.slots[i];
-            let serving = s.serving(self.fd_ok(s.fd));
+        let fd_live = &self.fd_live;
+        for s in &mut self.slots {
             let rotating = s.rotating(has_lb);
             in_rotation += usize::from(rotating);
-            good += usize::from(rotating && serving);
-            let holds = rotating && s.visible;
-            holding += usize::from(holds);
-            self.slots[i].holds_sessions = holds;
-            let s = &self.slots[i];
+            good += usize::from(rotating && s.serving(fd_live[s.fd as usize]));
+            s.holds_sessions = rotating && s.visible;
+            holding += usize::from(s.holds_sessions);
             any_unregistered |= !s.registered && s.proc == Proc::Running;
-            if !(rotating && serving) {
-                worst = worst.min(self.reason(i));
-            }
         }
         let mut parts = std::mem::take(&mut self.state.failing_by_cause);
         parts.clear();
-        let required_down = sc
-            .dependencies
-            .iter()
-            .enumerate()
-            .find(|(i, d)| d.impact == Impact::Required && !self.dep_up[*i]);
         let service_cause = if has_lb && !self.lb_up {
             Some(Cause::LoadBalancer.index())
-        } else if let Some((i, _)) = required_down {
+        } else if self.required_down > 0 {
+            let i = (0..self.dep_up.len())
+                .find(|&i| sc.dependencies[i].impact == Impact::Required && !self.dep_up[i])
+                .expect("a required dependency is down");
             Some(Cause::COUNT + i)
         } else if good == 0 {
+            let worst = (0..self.slots.len())
+                .filter(|&i| !self.slots[i].rotating(has_lb) || !self.slots[i].serving(self.fd_ok(self.slots[i].fd)))
+                .map(|i| self.reason(i))
+                .min()
+                .unwrap_or(Cause::InstanceFailure);
             Some(worst.index())
         } else {
             None
@@ -534,23 +557,27 @@ impl Deployment<'_> {
             }
             None => {
                 self.state.up = true;
-                let share = 1.0 / in_rotation as f64;
-                for (i, s) in self.slots.iter().enumerate() {
-                    if s.rotating(has_lb) && !s.serving(self.fd_ok(s.fd)) {
-                        let cause = self.reason(i).index();
-                        match parts.iter_mut().find(|(c, _)| *c == cause) {
-                            Some((_, w)) => *w += share,
-                            None => parts.push((cause, share)),
+                if good < in_rotation {
+                    let share = 1.0 / in_rotation as f64;
+                    for (i, s) in self.slots.iter().enumerate() {
+                        if s.rotating(has_lb) && !s.serving(self.fd_ok(s.fd)) {
+                            let cause = self.reason(i).index();
+                            match parts.iter_mut().find(|(c, _)| *c == cause) {
+                                Some((_, w)) => *w += share,
+                                None => parts.push((cause, share)),
+                            }
                         }
                     }
                 }
                 let mut passing = good as f64 / in_rotation as f64;
-                for (i, d) in sc.dependencies.iter().enumerate() {
-                    if let Impact::Degraded(fraction) = d.impact
-                        && !self.dep_up[i]
-                    {
-                        parts.push((Cause::COUNT + i, passing * fraction));
-                        passing *= 1.0 - fraction;
+                if self.degraded_down > 0 {
+                    for (i, d) in sc.dependencies.iter().enumerate() {
+                        if let Impact::Degraded(fraction) = d.impact
+                            && !self.dep_up[i]
+                        {
+                            parts.push((Cause::COUNT + i, passing * fraction));
+                            passing *= 1.0 - fraction;
+                        }
                     }
                 }
                 self.state.failing = 1.0 - passing;

@@ -1,5 +1,6 @@
 //! Planned work: deployments and maintenance windows, all at once or rolling
-//! one fault domain at a time; deployments may ship a bad release.
+//! one fault domain (or, within a single fault domain, one instance) at a
+//! time; deployments may ship a bad release.
 
 use super::{Deployment, Event};
 use crate::engine::{EventQueue, SimTime};
@@ -18,10 +19,21 @@ pub struct PlannedRun {
     pub id: u32,
     /// Whether a run is under way.
     pub active: bool,
-    /// Fault domains still to go through (rolling), last first.
-    pub remaining: Vec<u16>,
+    /// Batches still to go through (rolling), last first.
+    pub remaining: Vec<Batch>,
     /// The release is bad and not yet rolled back (deploys only).
     pub bad: bool,
+}
+
+/// A batch of a rolling run: a fault domain when the instances span
+/// several, else a single instance (rolling one fault domain at a time
+/// through a single fault domain would take everything out at once).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Batch {
+    /// Every instance in this fault domain.
+    Fd(u16),
+    /// This slot alone.
+    Slot(u16),
 }
 
 fn bit(kind: u8) -> u8 {
@@ -57,31 +69,43 @@ impl<'s> Deployment<'s> {
         run.remaining = match spec.strategy {
             Strategy::AllAtOnce => vec![],
             Strategy::Rolling => {
-                let mut fds: Vec<u16> = (0..self.fd_up.len() as u16).filter(|&f| self.slots.iter().any(|s| s.fd == f)).collect();
-                fds.reverse();
-                fds
+                let fds: Vec<u16> =
+                    (0..self.fd_up.len() as u16).filter(|&f| self.slots.iter().any(|s| s.fd == f)).collect();
+                let mut batches: Vec<Batch> = if fds.len() > 1 {
+                    fds.into_iter().map(Batch::Fd).collect()
+                } else {
+                    (0..self.slots.len() as u16).map(Batch::Slot).collect()
+                };
+                batches.reverse();
+                batches
             }
         };
         self.next_step(kind, now, q);
     }
 
-    /// Drains the next fault domain (or everything, all at once) and
+    /// Drains the next batch (or everything, all at once) and
     /// schedules the end of the step.
     fn next_step(&mut self, kind: u8, now: SimTime, q: &mut EventQueue<Event>) {
         let k = kind as usize;
         let spec = self.planned_spec(kind).expect("configured");
-        let fd = match spec.strategy {
+        let batch = match spec.strategy {
             Strategy::AllAtOnce => None,
             Strategy::Rolling => Some(self.planned[k].remaining.pop().expect("a step remains")),
         };
         let at = now + spec.duration.sample(&mut self.planned_rng[k]);
         q.schedule(at, Event::PlannedStep(kind, self.planned[k].id));
         for i in 0..self.slots.len() {
-            if fd.is_none_or(|f| self.slots[i].fd == f) {
-                if self.slots[i].checked_in {
+            let in_batch = match batch {
+                None => true,
+                Some(Batch::Fd(f)) => self.slots[i].fd == f,
+                Some(Batch::Slot(j)) => i == j as usize,
+            };
+            if in_batch {
+                // Drained first, so the slot leaves rotation under this cause.
+                self.slots[i].drained |= bit(kind);
+                if self.slots[i].checked_in() {
                     self.mark_down(i);
                 }
-                self.slots[i].drained |= bit(kind);
                 self.refresh(i, now, q);
             }
         }
@@ -122,8 +146,9 @@ impl<'s> Deployment<'s> {
             run.remaining.clear();
             self.undrain(0, false, now, q);
         }
-        for slot in &mut self.slots {
-            slot.bad = false;
+        for i in 0..self.slots.len() {
+            self.slots[i].bad = false;
+            self.refresh(i, now, q);
         }
     }
 }

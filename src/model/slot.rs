@@ -2,6 +2,7 @@
 //! replaced) and the load balancer's view of it.
 
 use super::Cause;
+use super::health::Tracker;
 
 /// The process in a slot.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -18,21 +19,6 @@ pub enum Proc {
     WaitingFd,
 }
 
-/// The health checker's pending mark for a slot.
-#[derive(Clone, Copy, Debug, PartialEq)]
-pub enum Pending {
-    /// Nothing pending.
-    None,
-    /// A mark-down is scheduled; it stands only if the backend is still
-    /// failed at `deadline` [s], when the last probe of the streak is sent.
-    Detect {
-        /// Send time of the probe that completes the failing streak [s].
-        deadline: f64,
-    },
-    /// A mark-up is scheduled.
-    Admit,
-}
-
 /// One slot of the instance pool.
 #[derive(Clone, Debug)]
 pub struct Slot {
@@ -44,8 +30,9 @@ pub struct Slot {
     pub bad: bool,
     /// Whether the load balancer knows it.
     pub registered: bool,
-    /// Whether the load balancer considers it healthy (in rotation unless drained).
-    pub checked_in: bool,
+    /// The load balancer's view: marked up (in rotation unless drained),
+    /// and the health checker's pending mark.
+    pub lb: Tracker,
     /// Planned work holding it out (bit set of `planned::DEPLOY`, `planned::MAINTENANCE`).
     pub drained: u8,
     /// An unplanned failure episode is under way (derived in `refresh`).
@@ -62,11 +49,9 @@ pub struct Slot {
     pub out_cause: Cause,
     /// Health-probe phase in [0, interval) [s].
     pub phase: f64,
-    /// The health checker's pending mark.
-    pub pending: Pending,
     /// Incarnation counter: tags Crash, Gray and Ready events.
     pub life: u32,
-    /// Tags Detect and Admit events.
+    /// Tags health-check mark events.
     pub hc_epoch: u32,
     /// Tags Alert events.
     pub alert_epoch: u32,
@@ -80,7 +65,7 @@ impl Slot {
             proc: Proc::Running,
             bad: false,
             registered: true,
-            checked_in: true,
+            lb: Tracker::new(true, true, 0.0),
             drained: 0,
             failing: false,
             visible: true,
@@ -89,7 +74,6 @@ impl Slot {
             episode: Cause::InstanceFailure,
             out_cause: Cause::InstanceFailure,
             phase: 0.0,
-            pending: Pending::None,
             life: 0,
             hc_epoch: 0,
             alert_epoch: 0,
@@ -102,10 +86,9 @@ impl Slot {
         self.life += 1;
     }
 
-    /// Cancels the pending health-check mark.
-    pub fn cancel_pending(&mut self) {
-        self.pending = Pending::None;
-        self.hc_epoch += 1;
+    /// Whether the load balancer has it marked up.
+    pub fn checked_in(&self) -> bool {
+        self.lb.marked_up
     }
 
     /// Serves requests if in rotation.
@@ -116,6 +99,6 @@ impl Slot {
     /// Receives requests: always without a load balancer (clients address
     /// instances directly), else when registered, healthy and not drained.
     pub fn rotating(&self, has_lb: bool) -> bool {
-        !has_lb || (self.registered && self.checked_in && self.drained == 0)
+        !has_lb || (self.registered && self.lb.marked_up && self.drained == 0)
     }
 }

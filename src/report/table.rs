@@ -89,7 +89,8 @@ pub fn summary_table(r: &Results, description: &str) -> String {
         s.p_year_meets_ci95[0] * 100.0,
         s.p_year_meets_ci95[1] * 100.0
     );
-    let _ = writeln!(out, "  Error budget consumed   {:.1} % per window on average", s.error_budget_consumed_mean * 100.0);
+    let _ =
+        writeln!(out, "  Error budget consumed   {:.1} % per window on average", s.error_budget_consumed_mean * 100.0);
     cause_lines(&mut out, "What causes downtime (per year; one cause per moment):", &r.top_causes());
     cause_lines(&mut out, "What fails requests (full-outage minutes per year):", &r.top_request_causes());
     out

@@ -17,7 +17,7 @@ fn process(f: &mut Formatter, label: &str, p: &FailureRepair) -> fmt::Result {
 fn planned(f: &mut Formatter, label: &str, p: &Planned) -> fmt::Result {
     let strategy = match p.strategy {
         Strategy::AllAtOnce => "all at once",
-        Strategy::Rolling => "rolling, one fault domain at a time",
+        Strategy::Rolling => "rolling, one fault domain (or instance) at a time",
     };
     writeln!(f, "  {label:<22}every {}; each step {}; {strategy}", p.every, p.duration)?;
     if let Some(b) = &p.bad_release {
@@ -72,9 +72,15 @@ impl Display for Scenario {
                         format_duration(hc.timeout),
                         hc.unhealthy_threshold,
                         hc.healthy_threshold,
-                        format_duration(hc.interval / 2.0 + f64::from(hc.unhealthy_threshold - 1) * hc.interval + hc.timeout)
+                        format_duration(
+                            hc.interval / 2.0 + f64::from(hc.unhealthy_threshold - 1) * hc.interval + hc.timeout
+                        )
                     )?,
-                    None => writeln!(f, "  {:<22}none: dead backends stay in rotation until removed by hand", "health check")?,
+                    None => writeln!(
+                        f,
+                        "  {:<22}none: dead backends stay in rotation until removed by hand",
+                        "health check"
+                    )?,
                 }
             }
         }

@@ -115,12 +115,9 @@ impl fmt::Display for Dist {
             Dist::Weibull { shape, scale, .. } => {
                 write!(f, "weibull shape {shape} scale {} (mean {})", d(*scale), d(self.mean()))
             }
-            Dist::LogNormal { mu, sigma } => write!(
-                f,
-                "lognormal median {} sigma {sigma} (mean {})",
-                d(mu.exp()),
-                d(self.mean())
-            ),
+            Dist::LogNormal { mu, sigma } => {
+                write!(f, "lognormal median {} sigma {sigma} (mean {})", d(mu.exp()), d(self.mean()))
+            }
             Dist::Uniform { low, high } => write!(f, "uniform {}..{}", d(*low), d(*high)),
         }
     }
@@ -199,9 +196,7 @@ impl DistTable {
         }
         let dist = match family {
             "constant" => Dist::Constant { value: need(self.value, family, "value")?.secs() },
-            "exponential" => Dist::Exponential {
-                mean: positive(need(self.mean, family, "mean")?.secs(), "mean")?,
-            },
+            "exponential" => Dist::Exponential { mean: positive(need(self.mean, family, "mean")?.secs(), "mean")? },
             "weibull" => {
                 let shape = positive(need(self.shape, family, "shape")?, "shape")?;
                 let scale = positive(need(self.scale, family, "scale")?.secs(), "scale")?;

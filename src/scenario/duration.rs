@@ -35,15 +35,10 @@ pub fn parse_duration(text: &str) -> Result<f64, String> {
         "w" => 7.0 * DAY_SECS,
         "y" => YEAR_SECS,
         _ => {
-            return Err(format!(
-                "duration '{text}' has unknown unit '{unit}': use ms, s, m, h, d, w or y"
-            ));
+            return Err(format!("duration '{text}' has unknown unit '{unit}': use ms, s, m, h, d, w or y"));
         }
     };
-    let value: f64 = number
-        .trim()
-        .parse()
-        .map_err(|_| format!("duration '{text}' does not start with a number"))?;
+    let value: f64 = number.trim().parse().map_err(|_| format!("duration '{text}' does not start with a number"))?;
     if !value.is_finite() || value < 0.0 {
         return Err(format!("duration '{text}' must be a finite, non-negative number"));
     }

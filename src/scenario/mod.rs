@@ -232,7 +232,8 @@ pub struct Sessions {
 pub enum Strategy {
     /// Every instance at once: the whole service is out.
     AllAtOnce,
-    /// One fault domain at a time, drained first: reduced capacity, no downtime.
+    /// One fault domain at a time (one instance at a time when all sit in one
+    /// fault domain), drained first: reduced capacity, no downtime.
     Rolling,
 }
 
@@ -419,7 +420,10 @@ fn build(raw: RawScenario, origin: &str, c: &mut Checker) -> Scenario {
             (Some(failure), Some(repair)) => Some(FailureRepair { failure, repair }),
             (None, None) => None,
             _ => {
-                c.problem(0..0, "load_balancer needs both `failure` and `repair`, or neither (a load balancer that never fails)");
+                c.problem(
+                    0..0,
+                    "load_balancer needs both `failure` and `repair`, or neither (a load balancer that never fails)",
+                );
                 None
             }
         };
@@ -451,7 +455,7 @@ fn build(raw: RawScenario, origin: &str, c: &mut Checker) -> Scenario {
         RawRepairMode::Pool => Repair::Pool {
             replacement: raw.repair.time,
             cross_fd: raw.repair.cross_fd.as_ref().is_some_and(|b| *b.get_ref()),
-            register: raw.repair.register.as_ref().map_or(true, |b| *b.get_ref()),
+            register: raw.repair.register.as_ref().is_none_or(|b| *b.get_ref()),
         },
         RawRepairMode::Manual => {
             for flag in [&raw.repair.cross_fd, &raw.repair.register].into_iter().flatten() {
@@ -477,7 +481,10 @@ fn build(raw: RawScenario, origin: &str, c: &mut Checker) -> Scenario {
                 Impact::Required
             }
             (RawImpact::Degraded, None) => {
-                c.problem(d.name.span(), "a degraded dependency needs failing_fraction (the fraction of requests that fail)");
+                c.problem(
+                    d.name.span(),
+                    "a degraded dependency needs failing_fraction (the fraction of requests that fail)",
+                );
                 Impact::Required
             }
         };

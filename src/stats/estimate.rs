@@ -59,16 +59,8 @@ pub fn mean_interval(n: u64, sum: f64, sum_sq: f64) -> Interval {
 pub fn proportion_interval(k: u64, n: u64) -> Interval {
     assert!(n > 0 && k <= n, "proportion {k}/{n} is undefined");
     let (kf, nf) = (k as f64, n as f64);
-    let low = if k == 0 {
-        0.0
-    } else {
-        Beta::new(kf, nf - kf + 1.0).expect("positive shape").inverse_cdf(0.025)
-    };
-    let high = if k == n {
-        1.0
-    } else {
-        Beta::new(kf + 1.0, nf - kf).expect("positive shape").inverse_cdf(0.975)
-    };
+    let low = if k == 0 { 0.0 } else { Beta::new(kf, nf - kf + 1.0).expect("positive shape").inverse_cdf(0.025) };
+    let high = if k == n { 1.0 } else { Beta::new(kf + 1.0, nf - kf).expect("positive shape").inverse_cdf(0.975) };
     Interval { mean: kf / nf, ci95_low: low, ci95_high: high }
 }
 

@@ -68,14 +68,10 @@ impl LogHistogram {
 
     /// Non-empty bins as (low [s], high [s], count), in increasing order.
     pub fn bins(&self) -> impl Iterator<Item = (f64, f64, u64)> + '_ {
-        self.counts
-            .iter()
-            .enumerate()
-            .filter(|(_, c)| **c > 0)
-            .map(|(b, &c)| {
-                let (lo, hi) = Self::edges(b);
-                (lo, hi, c)
-            })
+        self.counts.iter().enumerate().filter(|(_, c)| **c > 0).map(|(b, &c)| {
+            let (lo, hi) = Self::edges(b);
+            (lo, hi, c)
+        })
     }
 
     /// The `q`-quantile [s], interpolated within its bin (linearly in the

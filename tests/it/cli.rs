@@ -1,0 +1,175 @@
+//! The `availsim` command end to end, as a user runs it.
+
+use assert_cmd::Command;
+use std::path::Path;
+
+fn availsim() -> Command {
+    Command::cargo_bin("availsim").unwrap()
+}
+
+fn stdout(cmd: &mut Command) -> String {
+    let out = cmd.output().unwrap();
+    assert!(out.status.success(), "failed: {}", String::from_utf8_lossy(&out.stderr));
+    String::from_utf8(out.stdout).unwrap()
+}
+
+/// Runs and expects exit code 2 with a one-line error containing `needles`.
+fn rejects(cmd: &mut Command, needles: &[&str]) {
+    let out = cmd.output().unwrap();
+    assert_eq!(out.status.code(), Some(2), "stdout: {}", String::from_utf8_lossy(&out.stdout));
+    let err = String::from_utf8(out.stderr).unwrap();
+    assert_eq!(err.trim_end().lines().count(), 1, "one-line error expected: {err}");
+    for needle in needles {
+        assert!(err.contains(needle), "'{needle}' missing from: {err}");
+    }
+}
+
+#[test]
+fn default_command_compares_the_reference_designs() {
+    let out = stdout(availsim().args([] as [&str; 0]).env("AVAILSIM_YEARS_HINT", "unused"));
+    for needle in ["single-instance", "three-fd", "Time availability", "Downtime reduction vs first", "95 % CI"] {
+        assert!(out.contains(needle), "'{needle}' missing from:\n{out}");
+    }
+}
+
+#[test]
+fn run_prints_the_json_contract() {
+    let out = stdout(availsim().args(["run", "three-fd", "--years", "2000", "--format", "json", "--threads", "2"]));
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    for key in [
+        "scenario",
+        "years",
+        "seed",
+        "threads",
+        "wall_seconds",
+        "events",
+        "time_availability",
+        "request_availability",
+        "downtime_minutes_per_year",
+        "slo",
+        "downtime_by_cause_minutes_per_year",
+        "outages_per_year",
+        "mean_outage_minutes",
+        "sessions_lost_per_year",
+    ] {
+        assert!(v.get(key).is_some(), "missing key {key}");
+    }
+    for key in ["mean", "ci95_low", "ci95_high"] {
+        assert!(v["time_availability"][key].is_f64());
+    }
+    for key in ["mean", "p50", "p90", "p99", "max"] {
+        assert!(v["downtime_minutes_per_year"][key].is_f64());
+    }
+    for key in ["target", "window_days", "p_window_meets", "p_year_meets", "error_budget_consumed_mean"] {
+        assert!(v["slo"][key].is_number(), "slo.{key}");
+    }
+    assert_eq!(v["years"], 2000);
+}
+
+#[test]
+fn out_writes_summary_and_downtime_histogram() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("run");
+    stdout(availsim().args(["run", "scenarios/three-fd.toml", "--years", "2000", "--quiet", "--out"]).arg(&out));
+    let summary: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(out.join("summary.json")).unwrap()).unwrap();
+    assert_eq!(summary["scenario"], "three-fd");
+    let csv = std::fs::read_to_string(out.join("downtime.csv")).unwrap();
+    assert!(csv.starts_with("period,low_minutes,high_minutes,count,fraction,cumulative_fraction\n"));
+    let last_year_row = csv.lines().rfind(|l| l.starts_with("year,")).unwrap();
+    assert!(last_year_row.ends_with(",1.000000000"), "cumulative fraction ends at 1: {last_year_row}");
+}
+
+#[test]
+fn set_overrides_change_the_result_and_are_checked() {
+    let availability = |extra: &[&str]| {
+        let out = stdout(availsim().args(["run", "three-fd", "--years", "2000", "--format", "json"]).args(extra));
+        serde_json::from_str::<serde_json::Value>(&out).unwrap()["request_availability"]["mean"].as_f64().unwrap()
+    };
+    let base = availability(&[]);
+    let slow = availability(&[
+        "--set",
+        "load_balancer.health_check.interval=60s",
+        "--set",
+        "load_balancer.health_check.timeout=5s",
+    ]);
+    assert!(slow < base, "slower health checks fail more requests: {slow} vs {base}");
+    rejects(
+        availsim().args(["run", "three-fd", "--set", "repair.time=10 parsecs"]),
+        &["--set repair.time=10 parsecs", "unit"],
+    );
+    rejects(availsim().args(["run", "three-fd", "--set", "repair"]), &["--set repair", "key.path=value"]);
+}
+
+#[test]
+fn bad_scenarios_get_file_line_and_key() {
+    let dir = tempfile::tempdir().unwrap();
+    let base = std::fs::read_to_string("scenarios/three-fd.toml").unwrap();
+    let cases = [
+        (
+            "unknown key",
+            base.replace("interval = \"10s\"", "intervall = \"10s\""),
+            vec!["unknown field `intervall`", "load_balancer.health_check"],
+        ),
+        (
+            "bad duration",
+            base.replace("mean = \"90d\"", "mean = \"90 days\""),
+            vec!["dependency.0.failure", "unit 'days'"],
+        ),
+        ("topology", base.replace("[2, 2, 2]", "[2, 2]"), vec!["topology.instances_per_fd", "3"]),
+        (
+            "unknown store",
+            base.replace("store = \"session-store\"", "store = \"redis\""),
+            vec!["sessions.store", "redis"],
+        ),
+        (
+            "timeout",
+            base.replace("timeout = \"3s\"", "timeout = \"12s\""),
+            vec!["load_balancer.health_check.timeout", "shorter"],
+        ),
+    ];
+    for (name, text, needles) in cases {
+        let path = dir.path().join(format!("{}.toml", name.replace(' ', "-")));
+        std::fs::write(&path, text).unwrap();
+        let mut needles = needles;
+        let file = path.display().to_string();
+        needles.push(&file);
+        rejects(availsim().arg("check").arg(&path), &needles);
+        // Nothing is written for a bad scenario.
+        let out = dir.path().join(format!("out-{}", name.replace(' ', "-")));
+        rejects(availsim().arg("run").arg(&path).arg("--out").arg(&out), &[&file]);
+        assert!(!Path::new(&out).exists(), "{name}: output written for a bad scenario");
+    }
+    rejects(availsim().args(["run", "no-such-file.toml"]), &["no-such-file.toml"]);
+}
+
+#[test]
+fn check_prints_the_resolved_scenario() {
+    let out = stdout(availsim().args(["check", "three-fd", "--set", "simulation.seed=7"]));
+    assert!(out.contains("seed 7"), "{out}");
+    assert!(out.contains("mean detection 28s"), "{out}");
+}
+
+/// Issue 3: N shards merged give the same figures as one run of all years.
+#[test]
+fn shards_merge_to_the_single_run() {
+    let dir = tempfile::tempdir().unwrap();
+    let args = ["run", "bench-bare", "--years", "5000", "--quiet", "--format", "json"];
+    let whole: serde_json::Value = serde_json::from_str(&stdout(availsim().args(args))).unwrap();
+    let mut shard_dirs = vec![];
+    for k in 1..=3 {
+        let out = dir.path().join(format!("s{k}"));
+        stdout(availsim().args(args).args(["--shard", &format!("{k}/3"), "--out"]).arg(&out));
+        shard_dirs.push(out);
+    }
+    let merged: serde_json::Value =
+        serde_json::from_str(&stdout(availsim().args(["merge", "--format", "json"]).args(&shard_dirs))).unwrap();
+    let strip = |mut v: serde_json::Value| {
+        for key in ["wall_seconds", "years_per_second", "threads"] {
+            v.as_object_mut().unwrap().remove(key);
+        }
+        v
+    };
+    assert_eq!(strip(merged), strip(whole));
+    rejects(availsim().args(["run", "bench-bare", "--shard", "4/3", "--out"]).arg(dir.path()), &["--shard"]);
+}

@@ -1,0 +1,190 @@
+//! The cross-checks of MODEL.md: closed forms the simulator must reproduce
+//! within its own 95 % confidence interval. Seeds are fixed, so each check
+//! is deterministic; a failure is a bug or, once in twenty, an honest
+//! statistical miss worth a second look, never something to re-seed away.
+
+use super::{minimal, simulate};
+use availsim::stats::Interval;
+
+fn assert_within(name: &str, got: &Interval, expected: f64) {
+    assert!(
+        got.ci95_low <= expected && expected <= got.ci95_high,
+        "{name}: closed form {expected:.6} outside the simulated 95 % interval [{:.6}, {:.6}] (mean {:.6})",
+        got.ci95_low,
+        got.ci95_high,
+        got.mean
+    );
+}
+
+/// One instance, exponential failure (MTBF 10 d) and repair (MTTR 1 d),
+/// repaired as soon as it fails: A = MTBF / (MTBF + MTTR) = 10/11.
+#[test]
+fn one_component_exponential() {
+    let text = minimal(
+        &[1],
+        r#"[repair]
+mode = "manual"
+time = { dist = "exponential", mean = "1d" }"#,
+    );
+    let r = simulate(&text, 4_000, &["instance.failure={ dist = \"exponential\", mean = \"10d\" }"]);
+    assert_within("one component", &r.time_availability, 10.0 / 11.0);
+    // Without a load balancer every request goes to the one instance.
+    assert_within("one component, requests", &r.request_availability, 10.0 / 11.0);
+}
+
+/// Three identical instances with their own repair, addressed directly:
+/// the service is up when at least one is (k = 1 of n = 3), and the request
+/// success rate is the mean fraction up, a.
+#[test]
+fn one_of_three_parallel() {
+    let text = minimal(
+        &[3],
+        r#"[repair]
+mode = "manual"
+time = { dist = "exponential", mean = "2d" }"#,
+    );
+    let r = simulate(&text, 4_000, &["instance.failure={ dist = \"exponential\", mean = \"4d\" }"]);
+    let a: f64 = 4.0 / 6.0;
+    let k_of_n = |k: u32, n: u32| -> f64 {
+        (k..=n)
+            .map(|i| {
+                let c = (0..i).fold(1.0, |c, j| c * f64::from(n - j) / f64::from(j + 1));
+                c * a.powi(i as i32) * (1.0 - a).powi((n - i) as i32)
+            })
+            .sum()
+    };
+    assert!((k_of_n(1, 3) - (1.0 - (1.0 - a).powi(3))).abs() < 1e-12);
+    assert_within("1 of 3", &r.time_availability, k_of_n(1, 3));
+    assert_within("mean fraction up", &r.request_availability, a);
+}
+
+/// Load balancer and two required dependencies in series, instances
+/// perfect: A = A_lb · A_db · A_cache.
+#[test]
+fn series_blocks_multiply() {
+    let text = minimal(
+        &[2],
+        r#"[load_balancer]
+failure = { dist = "exponential", mean = "20d" }
+repair = { dist = "exponential", mean = "1d" }
+[repair]
+mode = "pool"
+time = "5m"
+[[dependency]]
+name = "db"
+impact = "required"
+failure = { dist = "exponential", mean = "10d" }
+repair = { dist = "exponential", mean = "12h" }
+[[dependency]]
+name = "cache"
+impact = "required"
+failure = { dist = "weibull", shape = 2.0, scale = "15d" }
+repair = { dist = "lognormal", median = "6h", sigma = 0.5 }"#,
+    );
+    let r = simulate(&text, 4_000, &[]);
+    // Weibull(2, 15 d) mean = 15 Γ(1.5) d; lognormal mean = 6 exp(0.125) h.
+    let weibull_mean = 15.0 * 0.886_226_925_452_758;
+    let lognormal_mean = 0.25 * (0.125f64).exp();
+    let expected = (20.0 / 21.0) * (10.0 / 10.5) * (weibull_mean / (weibull_mean + lognormal_mean));
+    assert_within("series", &r.time_availability, expected);
+    let causes = &r.downtime_by_cause_minutes_per_year;
+    for cause in ["load_balancer", "db", "cache"] {
+        assert!(causes[cause].as_f64().unwrap() > 0.0, "{cause} has downtime");
+    }
+}
+
+/// Two fault domains of one instance each, the fault domains failing
+/// (exponential) while instances never do: A = 1 − (1 − A_fd)²; one instance
+/// per domain behaves as a parallel block.
+#[test]
+fn parallel_fault_domains() {
+    let text = minimal(
+        &[1, 1],
+        r#"[fault_domain]
+failure = { dist = "exponential", mean = "5d" }
+repair = { dist = "exponential", mean = "1d" }
+[repair]
+mode = "manual"
+time = "1h""#,
+    );
+    let r = simulate(&text, 4_000, &[]);
+    let a_fd: f64 = 5.0 / 6.0;
+    assert_within("parallel", &r.time_availability, 1.0 - (1.0 - a_fd).powi(2));
+}
+
+/// Mean detection delay = interval/2 + (unhealthy_threshold − 1)·interval +
+/// timeout = 28 s: one instance behind a load balancer whose replacement
+/// takes a constant hour; the detection window per outage averages 28 s.
+#[test]
+fn mean_detection_delay() {
+    let text = minimal(
+        &[1],
+        r#"[load_balancer.health_check]
+interval = "10s"
+timeout = "3s"
+unhealthy_threshold = 3
+healthy_threshold = 2
+[repair]
+mode = "pool"
+time = "1h""#,
+    );
+    let r = simulate(
+        &text,
+        2_000,
+        &["instance.failure={ dist = \"exponential\", mean = \"2d\" }", "monitoring.alert_delay=10y"],
+    );
+    let per_outage =
+        |cause: &str| r.downtime_by_cause_minutes_per_year[cause].as_f64().unwrap() * 60.0 / r.outages_per_year;
+    let detection = per_outage("detection_window");
+    // Uniform phase: the delay is uniform on [23 s, 33 s), standard
+    // deviation 10/√12 s; with ~365,000 outages the mean is within ±0.02 s.
+    let outages = r.outages_per_year * r.years as f64;
+    let half = 1.96 * (10.0 / 12f64.sqrt()) / outages.sqrt();
+    assert!((detection - 28.0).abs() < half, "mean detection {detection:.3} s, expected 28 ± {half:.3} s");
+    // The rest of the outage: the hour of replacement plus re-admission,
+    // first probe (mean 5 s) + (2 − 1) × 10 s.
+    let rest = per_outage("instance_failure");
+    assert!((rest - 3615.0).abs() < 0.5, "replacement and re-admission {rest:.2} s, expected 3615 s");
+}
+
+/// More redundancy never lowers time availability on common random numbers:
+/// slots 1 and 2 draw the same failures in both designs, so the third
+/// instance can only add serving time, year by year.
+#[test]
+fn redundancy_never_hurts_on_common_random_numbers() {
+    let design = |n: u32| {
+        let text = minimal(
+            &[n],
+            r#"[load_balancer]
+failure = { dist = "exponential", mean = "1y" }
+repair = "10m"
+[load_balancer.health_check]
+interval = "10s"
+timeout = "3s"
+unhealthy_threshold = 3
+healthy_threshold = 2
+[fault_domain]
+failure = { dist = "exponential", mean = "90d" }
+repair = { dist = "lognormal", median = "1h", sigma = 1.0 }
+[repair]
+mode = "pool"
+time = { dist = "lognormal", median = "5m", sigma = 0.5 }"#,
+        );
+        simulate(&text, 1_000, &["instance.failure={ dist = \"exponential\", mean = \"3d\" }"])
+    };
+    let (two, three) = (design(2), design(3));
+    let down = |r: &availsim::analysis::Results| r.downtime_minutes_per_year.mean;
+    assert!(down(&three) <= down(&two), "3 instances: {} min/y, 2 instances: {} min/y", down(&three), down(&two));
+    let instance_down = |r: &availsim::analysis::Results| {
+        ["detection_window", "instance_failure"]
+            .iter()
+            .map(|c| r.downtime_by_cause_minutes_per_year[*c].as_f64().unwrap())
+            .sum::<f64>()
+    };
+    assert!(instance_down(&three) < instance_down(&two), "the third instance covers some instance failures");
+    // Load-balancer downtime comes first in attribution: the same path by path.
+    assert_eq!(
+        two.downtime_by_cause_minutes_per_year["load_balancer"],
+        three.downtime_by_cause_minutes_per_year["load_balancer"]
+    );
+}

@@ -1,0 +1,40 @@
+//! Integration tests: the model against closed forms, the reference
+//! scenarios against their bands, and the command line end to end.
+
+mod cli;
+mod cross_checks;
+mod scenarios;
+
+use availsim::analysis::Results;
+use availsim::runner::{self, Slice};
+use availsim::scenario::{Override, Scenario};
+
+/// Simulates scenario `text` with `years` years and overrides `sets`.
+pub fn simulate(text: &str, years: u64, sets: &[&str]) -> Results {
+    let mut overrides: Vec<Override> = sets.iter().map(|s| Override::parse(s).unwrap()).collect();
+    overrides.push(Override::parse(&format!("simulation.years={years}")).unwrap());
+    let scenario = Scenario::from_toml(text, "test.toml", &overrides).unwrap_or_else(|e| panic!("{e}"));
+    let tally = runner::simulate(&scenario, years, Slice::all(years), &|_| {});
+    Results::new(&scenario, &tally, 1, 1.0)
+}
+
+/// A minimal scenario: `instances` instances in one fault domain, nothing
+/// failing but what `extra` adds. Instances "never" crash unless overridden.
+pub fn minimal(instances: &[u32], extra: &str) -> String {
+    format!(
+        r#"
+name = "test"
+[slo]
+target = 0.999
+[topology]
+fault_domains_per_ad = {fds}
+instances_per_fd = {instances:?}
+[instance]
+failure = "1000y"
+[monitoring]
+alert_delay = "0s"
+{extra}
+"#,
+        fds = instances.len()
+    )
+}

@@ -1,0 +1,71 @@
+//! The bundled scenarios: reference designs in their bands, the common
+//! mistakes visibly worse, results independent of the thread count.
+
+use availsim::analysis::Results;
+use availsim::embedded;
+use availsim::runner::{self, Slice};
+use availsim::scenario::Scenario;
+
+fn run(name: &str, threads: usize) -> Results {
+    let scenario = Scenario::from_toml(embedded::scenario(name).unwrap(), name, &[]).unwrap();
+    let years = scenario.simulation.years;
+    let pool = rayon::ThreadPoolBuilder::new().num_threads(threads).build().unwrap();
+    let tally = pool.install(|| runner::simulate(&scenario, years, Slice::all(years), &|_| {}));
+    Results::new(&scenario, &tally, threads, 0.0)
+}
+
+#[test]
+fn single_instance_is_about_95_percent() {
+    let r = run("single-instance", 2);
+    let a = r.time_availability;
+    assert!(a.ci95_low > 0.945 && a.ci95_high < 0.955, "single-instance time availability {a:?}");
+}
+
+#[test]
+fn three_fd_is_about_99_9_percent_and_limited_by_what_it_shares() {
+    let r = run("three-fd", 2);
+    let a = r.time_availability;
+    assert!(a.ci95_low > 0.9985 && a.ci95_high < 0.9995, "three-fd time availability {a:?}");
+    let top: Vec<&str> = r.top_causes().iter().take(2).map(|c| c.0).collect();
+    assert_eq!(top, ["database", "ad_outage"], "the shared database and availability domain limit it");
+    // Sessions live in the external store: all 2,000 are lost at each of its
+    // failures, 365 / (180 + 0.4) ≈ 2.02 a year.
+    let store_failures = r.sessions_lost_per_year / 2000.0;
+    assert!((store_failures - 2.02).abs() < 0.05, "{store_failures} store failures a year");
+}
+
+#[test]
+fn results_do_not_depend_on_thread_count() {
+    let mut one = run("bench-bare", 1);
+    let mut two = run("bench-bare", 2);
+    for r in [&mut one, &mut two] {
+        r.threads = 0;
+    }
+    let json = |r: &Results| availsim::report::json_object(r);
+    assert_eq!(json(&one), json(&two));
+}
+
+#[test]
+fn common_mistakes_cost_availability() {
+    let good = run("three-fd", 2);
+    for (name, cause) in [
+        ("six-in-one-fd", "fd_outage"),
+        ("no-health-checks", "detection_window"),
+        ("unregistered-replacements", "unregistered"),
+    ] {
+        let bad = run(name, 2);
+        assert!(
+            bad.request_availability.ci95_high < good.request_availability.ci95_low,
+            "{name}: {:?} not below three-fd's {:?}",
+            bad.request_availability,
+            good.request_availability
+        );
+        let cause_minutes = |r: &Results| r.failed_requests_by_cause_minutes_per_year[cause].as_f64().unwrap();
+        assert!(cause_minutes(&bad) > 2.0 * cause_minutes(&good), "{name}: {cause} should grow");
+    }
+    let memory = run("sessions-in-memory", 2);
+    assert!(
+        memory.sessions_lost_per_year > 20.0 * good.sessions_lost_per_year.max(1.0),
+        "in-memory sessions are lost far more often"
+    );
+}
