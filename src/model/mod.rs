@@ -191,12 +191,20 @@ impl<'s> Deployment<'s> {
         self.fd_live[fd as usize]
     }
 
-    /// Schedules the crash and gray failure of the instance now running in slot `i`.
+    /// Schedules the first failure of the instance now running in slot `i`.
+    ///
+    /// Crash and gray failure are competing risks: both times are drawn, and
+    /// only the earlier is scheduled. Scheduling both would leave the later
+    /// one stale in the queue at every replacement, and with gray failures
+    /// years apart those stale events would pile up and slow every pop.
     fn arm_failures(&mut self, i: usize, now: SimTime, q: &mut EventQueue<Event>) {
-        let (slot, rng) = (&self.slots[i], &mut self.slot_rng[i]);
-        q.schedule(now + self.sc.crash.sample(rng), Event::Crash(i as u16, slot.life));
-        if let Some(gray) = &self.sc.gray_failure {
-            q.schedule(now + gray.sample(rng), Event::Gray(i as u16, slot.life));
+        let (life, rng) = (self.slots[i].life, &mut self.slot_rng[i]);
+        let crash = self.sc.crash.sample(rng);
+        let gray = self.sc.gray_failure.as_ref().map_or(f64::INFINITY, |g| g.sample(rng));
+        if gray < crash {
+            q.schedule(now + gray, Event::Gray(i as u16, life));
+        } else {
+            q.schedule(now + crash, Event::Crash(i as u16, life));
         }
     }
 
@@ -457,8 +465,10 @@ impl Deployment<'_> {
                 Cause::InstanceFailure
             };
             slot.alert_epoch += 1;
-            let at = now + self.sc.alert_delay.sample(&mut self.slot_rng[i]);
-            q.schedule(at, Event::Alert(i as u16, self.slots[i].alert_epoch));
+            if let Some(delay) = &self.sc.alert_delay {
+                let at = now + delay.sample(&mut self.slot_rng[i]);
+                q.schedule(at, Event::Alert(i as u16, self.slots[i].alert_epoch));
+            }
         } else if !slot.failing && was_failing {
             slot.alert_epoch += 1;
             slot.detected = false;
@@ -589,7 +599,8 @@ impl Deployment<'_> {
             // Nothing in rotation while instances run unregistered: the
             // outage pages the on-call, who registers them.
             self.register_alert_pending = true;
-            let at = now + sc.alert_delay.sample(&mut self.operator_rng);
+            let delay = sc.alert_delay.as_ref().expect("validation requires monitoring for unregistered replacements");
+            let at = now + delay.sample(&mut self.operator_rng);
             q.schedule(at, Event::RegisterAll);
         }
         self.ledger.set_state(now.secs(), &self.state);

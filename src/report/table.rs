@@ -61,17 +61,17 @@ pub fn summary_table(r: &Results, description: &str) -> String {
         let _ = writeln!(out, "{:<26}{:>13}  {:<28}{:>6}", name, percent(a.mean), interval(a), nines(a.mean));
     }
     let _ = writeln!(out);
-    let _ = writeln!(out, "{:<26}{}", "Downtime per year", spread(&r.downtime_minutes_per_year));
+    let _ = writeln!(out, "{:<30}{}", "Downtime per year", spread(&r.downtime_minutes_per_year));
     let window = format!("Downtime per {:.0}-day window", r.slo.window_days);
-    let _ = writeln!(out, "{:<26}{}", window, spread(&r.downtime_minutes_per_window));
+    let _ = writeln!(out, "{:<30}{}", window, spread(&r.downtime_minutes_per_window));
     let _ = writeln!(
         out,
-        "{:<26}{:.2} per year, mean {} each",
+        "{:<30}{:.2} per year, mean {} each",
         "Outages",
         r.outages_per_year,
         human_minutes(r.mean_outage_minutes)
     );
-    let _ = writeln!(out, "{:<26}{:.1} per year", "Sessions lost", r.sessions_lost_per_year);
+    let _ = writeln!(out, "{:<30}{:.1} per year", "Sessions lost", r.sessions_lost_per_year);
     let s = &r.slo;
     let _ = writeln!(out);
     let _ = writeln!(out, "SLO {} on {} over {:.0}-day windows:", percent(s.target), s.sli, s.window_days);

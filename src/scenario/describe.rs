@@ -84,7 +84,10 @@ impl Display for Scenario {
                 }
             }
         }
-        writeln!(f, "  {:<22}{}", "monitoring alert", self.alert_delay)?;
+        match &self.alert_delay {
+            Some(d) => writeln!(f, "  {:<22}{d}", "monitoring alert")?,
+            None => writeln!(f, "  {:<22}none: only the health checker notices failures", "monitoring")?,
+        }
         match &self.repair {
             Repair::Pool { replacement, cross_fd, register } => writeln!(
                 f,

@@ -53,8 +53,9 @@ pub struct Scenario {
     pub ad_outage: Option<FailureRepair>,
     /// The load balancer; `None` means clients reach the instances directly.
     pub load_balancer: Option<LoadBalancer>,
-    /// Failure to operator alert, for failures no health check sees [s].
-    pub alert_delay: Dist,
+    /// Failure to operator alert [s], for failures no health check sees;
+    /// `None` means nobody watches (allowed only where nothing needs it).
+    pub alert_delay: Option<Dist>,
     /// How failed instances come back.
     pub repair: Repair,
     /// Shared dependencies, in file order (the order breaks attribution ties).
@@ -451,7 +452,7 @@ fn build(raw: RawScenario, origin: &str, c: &mut Checker) -> Scenario {
         LoadBalancer { failure, health_check }
     });
 
-    let repair = match raw.repair.mode {
+    let repair = match *raw.repair.mode.get_ref() {
         RawRepairMode::Pool => Repair::Pool {
             replacement: raw.repair.time,
             cross_fd: raw.repair.cross_fd.as_ref().is_some_and(|b| *b.get_ref()),
@@ -519,6 +520,24 @@ fn build(raw: RawScenario, origin: &str, c: &mut Checker) -> Scenario {
     };
     let sessions = Sessions { storage, active: raw.sessions.active as f64 };
 
+    let alert_delay = raw.monitoring.map(|m| m.alert_delay);
+    if alert_delay.is_none() {
+        // What only monitoring can notice needs monitoring.
+        let unwatched = if let Some(gray) = &raw.instance.gray_failure {
+            Some((gray.span(), "gray failures pass health checks"))
+        } else if *raw.repair.mode.get_ref() == RawRepairMode::Manual {
+            Some((raw.repair.mode.span(), "manual repair starts when an operator is alerted"))
+        } else if load_balancer.as_ref().is_none_or(|lb| lb.health_check.is_none()) {
+            Some((raw.repair.mode.span(), "without health checks nothing else notices a dead instance"))
+        } else if let Some(flag) = raw.repair.register.as_ref().filter(|f| !*f.get_ref()) {
+            Some((flag.span(), "unregistered replacements are registered by an alerted operator"))
+        } else {
+            None
+        };
+        if let Some((span, why)) = unwatched {
+            c.problem(span, format!("this scenario needs [monitoring] alert_delay: {why}"));
+        }
+    }
     let mut planned = |p: Option<RawPlanned>, deploys: bool| {
         p.map(|p| {
             let strategy = match p.strategy {
@@ -561,11 +580,11 @@ fn build(raw: RawScenario, origin: &str, c: &mut Checker) -> Scenario {
         slo,
         topology,
         crash: raw.instance.failure,
-        gray_failure: raw.instance.gray_failure,
+        gray_failure: raw.instance.gray_failure.map(toml::Spanned::into_inner),
         fd_outage: raw.fault_domain.map(fr),
         ad_outage: raw.availability_domain.map(fr),
         load_balancer,
-        alert_delay: raw.monitoring.alert_delay,
+        alert_delay,
         repair,
         dependencies,
         sessions,

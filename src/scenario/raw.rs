@@ -22,7 +22,7 @@ pub struct RawScenario {
     pub fault_domain: Option<RawFailure>,
     pub availability_domain: Option<RawFailure>,
     pub load_balancer: Option<RawLoadBalancer>,
-    pub monitoring: RawMonitoring,
+    pub monitoring: Option<RawMonitoring>,
     pub repair: RawRepair,
     #[serde(default)]
     pub dependency: Vec<RawDependency>,
@@ -75,7 +75,7 @@ fn one() -> Spanned<u32> {
 #[serde(deny_unknown_fields)]
 pub struct RawInstance {
     pub failure: Dist,
-    pub gray_failure: Option<Dist>,
+    pub gray_failure: Option<Spanned<Dist>>,
 }
 
 /// A failure/repair process: time to failure, then how long the outage lasts.
@@ -119,7 +119,7 @@ pub enum RawRepairMode {
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct RawRepair {
-    pub mode: RawRepairMode,
+    pub mode: Spanned<RawRepairMode>,
     pub time: Dist,
     pub cross_fd: Option<Spanned<bool>>,
     pub register: Option<Spanned<bool>>,
