@@ -529,10 +529,12 @@ fn build(raw: RawScenario, origin: &str, c: &mut Checker) -> Scenario {
             Some((raw.repair.mode.span(), "manual repair starts when an operator is alerted"))
         } else if load_balancer.as_ref().is_none_or(|lb| lb.health_check.is_none()) {
             Some((raw.repair.mode.span(), "without health checks nothing else notices a dead instance"))
-        } else if let Some(flag) = raw.repair.register.as_ref().filter(|f| !*f.get_ref()) {
-            Some((flag.span(), "unregistered replacements are registered by an alerted operator"))
         } else {
-            None
+            raw.repair
+                .register
+                .as_ref()
+                .filter(|f| !*f.get_ref())
+                .map(|f| (f.span(), "unregistered replacements are registered by an alerted operator"))
         };
         if let Some((span, why)) = unwatched {
             c.problem(span, format!("this scenario needs [monitoring] alert_delay: {why}"));
