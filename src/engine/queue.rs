@@ -22,8 +22,10 @@ pub struct EventQueue<E> {
 
 #[derive(Debug)]
 struct Entry<E> {
-    at: SimTime,
-    seq: u64,
+    /// Time bits in the high half, insertion counter in the low half: times
+    /// are non-negative, so their IEEE-754 bits order like the times, and
+    /// one integer comparison orders by (time, insertion).
+    key: u128,
     event: E,
 }
 
@@ -41,7 +43,7 @@ impl<E> PartialOrd for Entry<E> {
 impl<E> Ord for Entry<E> {
     /// Reversed, so that `BinaryHeap` (a max-heap) pops the earliest entry.
     fn cmp(&self, other: &Self) -> Ordering {
-        other.at.cmp(&self.at).then_with(|| other.seq.cmp(&self.seq))
+        other.key.cmp(&self.key)
     }
 }
 
@@ -60,21 +62,30 @@ impl<E> EventQueue<E> {
     /// Schedules `event` at time `at`.
     ///
     /// # Panics
-    /// If `at` is NaN (see [`SimTime::from_secs`]).
+    /// If `at` is negative: simulated time starts at zero.
+    #[inline]
     pub fn schedule(&mut self, at: SimTime, event: E) {
+        assert!(at.secs() >= 0.0, "event scheduled at negative time {}", at.secs());
         let seq = self.next_seq;
         self.next_seq += 1;
-        self.heap.push(Entry { at, seq, event });
+        let key = (u128::from(at.secs().to_bits()) << 64) | u128::from(seq);
+        self.heap.push(Entry { key, event });
+    }
+
+    fn time(key: u128) -> SimTime {
+        SimTime::from_secs(f64::from_bits((key >> 64) as u64))
     }
 
     /// The time of the earliest pending event.
+    #[inline]
     pub fn peek_time(&self) -> Option<SimTime> {
-        self.heap.peek().map(|e| e.at)
+        self.heap.peek().map(|e| Self::time(e.key))
     }
 
     /// Removes and returns the earliest pending event.
+    #[inline]
     pub fn pop(&mut self) -> Option<(SimTime, E)> {
-        self.heap.pop().map(|e| (e.at, e.event))
+        self.heap.pop().map(|e| (Self::time(e.key), e.event))
     }
 
     /// Number of pending events.

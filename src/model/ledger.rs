@@ -141,7 +141,9 @@ impl Ledger {
     }
 
     /// Sets the state from `now` on; call after [`Ledger::advance`]`(now)`.
-    pub fn set_state(&mut self, now: f64, state: &ServiceState) {
+    /// Swaps rather than copies: `state` comes back holding the previous
+    /// state, whose allocation the caller reuses.
+    pub fn set_state(&mut self, now: f64, state: &mut ServiceState) {
         let from = now.max(self.last);
         match (self.state.up, state.up) {
             (true, false) => self.outage_start = Some(from),
@@ -156,11 +158,12 @@ impl Ledger {
             }
             _ => {}
         }
-        self.state.up = state.up;
-        self.state.down_cause = state.down_cause;
-        self.state.failing = state.failing;
-        self.state.failing_by_cause.clear();
-        self.state.failing_by_cause.extend_from_slice(&state.failing_by_cause);
+        std::mem::swap(&mut self.state, state);
+    }
+
+    /// Whether the service is up with nothing failing.
+    pub fn all_good(&self) -> bool {
+        self.state.up && self.state.failing == 0.0
     }
 
     /// Records sessions lost at `now` (ignored during warm-up).

@@ -539,6 +539,19 @@ impl Deployment<'_> {
             holding += usize::from(s.holds_sessions);
             any_unregistered |= !s.registered && s.proc == Proc::Running;
         }
+        let all_serving = good == in_rotation && good > 0;
+        if all_serving && self.lb_up && self.required_down == 0 && self.degraded_down == 0 {
+            // The common case: nothing fails. The ledger needs no update if
+            // it already knows.
+            self.holding = holding;
+            if !self.ledger.all_good() {
+                self.state.up = true;
+                self.state.failing = 0.0;
+                self.state.failing_by_cause.clear();
+                self.ledger.set_state(now.secs(), &mut self.state);
+            }
+            return;
+        }
         let mut parts = std::mem::take(&mut self.state.failing_by_cause);
         parts.clear();
         let service_cause = if has_lb && !self.lb_up {
@@ -603,6 +616,6 @@ impl Deployment<'_> {
             let at = now + delay.sample(&mut self.operator_rng);
             q.schedule(at, Event::RegisterAll);
         }
-        self.ledger.set_state(now.secs(), &self.state);
+        self.ledger.set_state(now.secs(), &mut self.state);
     }
 }
