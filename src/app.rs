@@ -151,12 +151,29 @@ fn until_precise(sc: &Scenario, rel: f64, max_years: u64, quiet: bool) -> Tally 
         let n = down.n as f64;
         let mean = down.sum_secs() / n;
         let ci = crate::stats::mean_interval(down.n, down.sum_secs(), down.sum_sq_secs());
-        if (mean > 0.0 && ci.half_width() <= rel * mean) || done >= max_chunks {
+        let reached = mean > 0.0 && ci.half_width() <= rel * mean;
+        if reached || done >= max_chunks {
+            bar.finish_and_clear();
+            let achieved = if mean > 0.0 {
+                format!("±{:.2} %", 100.0 * ci.half_width() / mean)
+            } else {
+                "no downtime yet".into()
+            };
+            if reached {
+                eprintln!(
+                    "precision reached after {} years: 95 % interval {achieved} of the unavailability",
+                    tally.years()
+                );
+            } else {
+                eprintln!(
+                    "warning: precision ±{:.2} % not reached within --max-years {max_years}: {achieved}",
+                    100.0 * rel
+                );
+            }
             break;
         }
         end = (done * 2).min(max_chunks);
     }
-    bar.finish_and_clear();
     tally
 }
 

@@ -418,11 +418,13 @@ fn build(raw: RawScenario, origin: &str, c: &mut Checker) -> Scenario {
     let fr = |r: RawFailure| FailureRepair { failure: r.failure, repair: r.repair };
     let load_balancer = raw.load_balancer.map(|lb| {
         let failure = match (lb.failure, lb.repair) {
-            (Some(failure), Some(repair)) => Some(FailureRepair { failure, repair }),
+            (Some(failure), Some(repair)) => {
+                Some(FailureRepair { failure: failure.into_inner(), repair: repair.into_inner() })
+            }
             (None, None) => None,
-            _ => {
+            (Some(one), None) | (None, Some(one)) => {
                 c.problem(
-                    0..0,
+                    one.span(),
                     "load_balancer needs both `failure` and `repair`, or neither (a load balancer that never fails)",
                 );
                 None
@@ -499,7 +501,8 @@ fn build(raw: RawScenario, origin: &str, c: &mut Checker) -> Scenario {
         });
     }
 
-    let storage = match (raw.sessions.storage, &raw.sessions.store) {
+    let storage_span = raw.sessions.storage.span();
+    let storage = match (*raw.sessions.storage.get_ref(), &raw.sessions.store) {
         (RawStorage::External, Some(store)) => match dependencies.iter().position(|d| d.name == *store.get_ref()) {
             Some(i) => Storage::External(i),
             None => {
@@ -508,7 +511,10 @@ fn build(raw: RawScenario, origin: &str, c: &mut Checker) -> Scenario {
             }
         },
         (RawStorage::External, None) => {
-            c.problem(0..0, "sessions.storage = \"external\" needs sessions.store, the name of a [[dependency]]");
+            c.problem(
+                storage_span,
+                "sessions.storage = \"external\" needs sessions.store, the name of a [[dependency]]",
+            );
             Storage::ClientToken
         }
         (_, Some(store)) => {
@@ -546,8 +552,8 @@ fn build(raw: RawScenario, origin: &str, c: &mut Checker) -> Scenario {
                 RawStrategy::AllAtOnce => Strategy::AllAtOnce,
                 RawStrategy::Rolling => Strategy::Rolling,
             };
-            if p.every.mean() <= 0.0 {
-                c.problem(0..0, "planned work needs a positive `every`");
+            if p.every.get_ref().mean() <= 0.0 {
+                c.problem(p.every.span(), "`every` must have a positive mean");
             }
             let bad_release = match (p.bad_release_probability, p.rollback) {
                 (None, None) => None,
@@ -555,19 +561,20 @@ fn build(raw: RawScenario, origin: &str, c: &mut Checker) -> Scenario {
                     c.problem(prob.span(), "bad releases apply to [deploy] only");
                     None
                 }
-                (Some(prob), Some(rollback)) => {
-                    Some(BadRelease { probability: c.fraction(&prob, "bad_release_probability", true), rollback })
-                }
+                (Some(prob), Some(rollback)) => Some(BadRelease {
+                    probability: c.fraction(&prob, "bad_release_probability", true),
+                    rollback: rollback.into_inner(),
+                }),
                 (Some(prob), None) => {
                     c.problem(prob.span(), "bad_release_probability needs `rollback`, the time from deploy start to the end of the rollback");
                     None
                 }
-                (None, Some(_)) => {
-                    c.problem(0..0, "`rollback` needs bad_release_probability");
+                (None, Some(rollback)) => {
+                    c.problem(rollback.span(), "`rollback` needs bad_release_probability");
                     None
                 }
             };
-            Planned { every: p.every, duration: p.duration, strategy, bad_release }
+            Planned { every: p.every.into_inner(), duration: p.duration, strategy, bad_release }
         })
     };
     let deploy = planned(raw.deploy, true);

@@ -89,8 +89,8 @@ pub struct RawFailure {
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct RawLoadBalancer {
-    pub failure: Option<Dist>,
-    pub repair: Option<Dist>,
+    pub failure: Option<Spanned<Dist>>,
+    pub repair: Option<Spanned<Dist>>,
     pub health_check: Option<RawHealthCheck>,
 }
 
@@ -142,20 +142,29 @@ pub struct RawDependency {
     pub repair: Dist,
 }
 
-#[derive(Deserialize, Clone, Copy, Default, PartialEq)]
+#[derive(Deserialize, Clone, Copy, PartialEq)]
 #[serde(rename_all = "snake_case")]
 pub enum RawStorage {
     Memory,
     External,
-    #[default]
     ClientToken,
 }
 
-#[derive(Deserialize, Default)]
+fn client_token() -> Spanned<RawStorage> {
+    Spanned::new(0..0, RawStorage::ClientToken)
+}
+
+impl Default for RawSessions {
+    fn default() -> Self {
+        RawSessions { storage: client_token(), store: None, active: 0 }
+    }
+}
+
+#[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct RawSessions {
-    #[serde(default)]
-    pub storage: RawStorage,
+    #[serde(default = "client_token")]
+    pub storage: Spanned<RawStorage>,
     pub store: Option<Spanned<String>>,
     #[serde(default)]
     pub active: u64,
@@ -171,9 +180,9 @@ pub enum RawStrategy {
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct RawPlanned {
-    pub every: Dist,
+    pub every: Spanned<Dist>,
     pub duration: Dist,
     pub strategy: RawStrategy,
     pub bad_release_probability: Option<Spanned<f64>>,
-    pub rollback: Option<Dist>,
+    pub rollback: Option<Spanned<Dist>>,
 }
