@@ -89,9 +89,14 @@ pub struct Deployment<'s> {
     slots: Vec<Slot>,
     planned: [PlannedRun; 2],
     register_alert_pending: bool,
-    /// Slots holding sessions at the last evaluation (sessions are spread
-    /// evenly over them).
+    /// Slots in rotation, in rotation and serving, and holding sessions:
+    /// kept current by `sync`, so that `evaluate` is O(1) when all is well.
+    in_rotation: usize,
+    good: usize,
     holding: usize,
+    /// `holding` when the current event began: sessions are spread evenly
+    /// over those slots, so each one that dies takes that share.
+    holding_at_event: usize,
     lb_rng: Rng,
     dep_rng: Vec<Rng>,
     ad_rng: Vec<Rng>,
@@ -128,7 +133,10 @@ impl<'s> Deployment<'s> {
             has_lb: sc.load_balancer.is_some(),
             planned: [PlannedRun::default(), PlannedRun::default()],
             register_alert_pending: false,
+            in_rotation: slots.len(),
+            good: slots.len(),
             holding: slots.len(),
+            holding_at_event: slots.len(),
             lb_rng: s(STREAM_LB),
             dep_rng: (0..sc.dependencies.len() as u64).map(|i| s(STREAM_DEP + i)).collect(),
             ad_rng: (0..topo.availability_domains as u64).map(|i| s(STREAM_AD + i)).collect(),
@@ -221,6 +229,7 @@ impl engine::Model for Deployment<'_> {
 
     fn handle(&mut self, now: SimTime, event: Event, q: &mut EventQueue<Event>) {
         self.ledger.advance(now.secs());
+        self.holding_at_event = self.holding;
         if self.apply(now, event, q) {
             self.evaluate(now, q);
         }
@@ -443,9 +452,38 @@ impl Deployment<'_> {
         }
     }
 
-    /// Re-derives slot `i`'s failure episode and health-check view after a
-    /// change, scheduling or cancelling detection, admission and alerts.
+    /// Re-derives slot `i`'s state after any change to it or its domains:
+    /// its failure episode and health-check view, then its counted flags.
     fn refresh(&mut self, i: usize, now: SimTime, q: &mut EventQueue<Event>) {
+        self.refresh_health(i, now, q);
+        self.sync(i, now);
+    }
+
+    /// Updates slot `i`'s cached flags and the counters `evaluate` reads,
+    /// and books the sessions it loses if its process died or restarted.
+    fn sync(&mut self, i: usize, now: SimTime) {
+        let fd_ok = self.fd_live[self.slots[i].fd as usize];
+        let has_lb = self.has_lb;
+        let s = &mut self.slots[i];
+        if s.holds_sessions && !s.visible && self.sc.sessions.storage == Storage::Memory {
+            let share = self.sc.sessions.active / self.holding_at_event.max(1) as f64;
+            self.ledger.lose_sessions(now.secs(), share);
+        }
+        let in_rotation = s.rotating(has_lb);
+        let good = in_rotation && s.serving(fd_ok);
+        let holds = in_rotation && s.visible;
+        let count = |counter: &mut usize, old: bool, new: bool| {
+            *counter = *counter + usize::from(new) - usize::from(old);
+        };
+        count(&mut self.in_rotation, s.in_rotation, in_rotation);
+        count(&mut self.good, s.good, good);
+        count(&mut self.holding, s.holds_sessions, holds);
+        (s.in_rotation, s.good, s.holds_sessions) = (in_rotation, good, holds);
+    }
+
+    /// Re-derives slot `i`'s failure episode and health-check view,
+    /// scheduling or cancelling detection, admission and alerts.
+    fn refresh_health(&mut self, i: usize, now: SimTime, q: &mut EventQueue<Event>) {
         let fd_ok = self.fd_ok(self.slots[i].fd);
         let has_lb = self.has_lb;
         let hc = self.health_check();
@@ -474,14 +512,6 @@ impl Deployment<'_> {
             slot.detected = false;
         }
 
-        let slot = &mut self.slots[i];
-        if slot.holds_sessions && !slot.visible {
-            // The process died or restarted: its share of sessions is gone.
-            slot.holds_sessions = false;
-            if self.sc.sessions.storage == Storage::Memory {
-                self.ledger.lose_sessions(now.secs(), self.sc.sessions.active / self.holding.max(1) as f64);
-            }
-        }
         let slot = &mut self.slots[i];
         if !has_lb || !slot.registered {
             return;
@@ -522,28 +552,27 @@ impl Deployment<'_> {
         }
     }
 
+    /// Counts slots in rotation and serving from scratch, to check `sync`
+    /// in debug builds.
+    fn recount(&self) -> (usize, usize) {
+        let rotating = |s: &&Slot| s.rotating(self.has_lb);
+        let in_rotation = self.slots.iter().filter(rotating).count();
+        let good = self.slots.iter().filter(rotating).filter(|s| s.serving(self.fd_ok(s.fd))).count();
+        (in_rotation, good)
+    }
+
     /// Re-evaluates what the service can serve and hands it to the ledger.
     /// Runs after every event, so the common case (everything serving) is a
-    /// single pass over flags; causes are worked out only when something fails.
+    /// few comparisons of counters; causes are worked out only when
+    /// something fails.
     fn evaluate(&mut self, now: SimTime, q: &mut EventQueue<Event>) {
         let sc = self.sc;
         let has_lb = self.has_lb;
-        let (mut in_rotation, mut good, mut holding) = (0usize, 0usize, 0usize);
-        let mut any_unregistered = false;
-        let fd_live = &self.fd_live;
-        for s in &mut self.slots {
-            let rotating = s.rotating(has_lb);
-            in_rotation += usize::from(rotating);
-            good += usize::from(rotating && s.serving(fd_live[s.fd as usize]));
-            s.holds_sessions = rotating && s.visible;
-            holding += usize::from(s.holds_sessions);
-            any_unregistered |= !s.registered && s.proc == Proc::Running;
-        }
-        let all_serving = good == in_rotation && good > 0;
-        if all_serving && self.lb_up && self.required_down == 0 && self.degraded_down == 0 {
+        let (in_rotation, good) = (self.in_rotation, self.good);
+        debug_assert_eq!((in_rotation, good), self.recount(), "slot counters out of sync at {}", now.secs());
+        if good == in_rotation && good > 0 && self.lb_up && self.required_down == 0 && self.degraded_down == 0 {
             // The common case: nothing fails. The ledger needs no update if
             // it already knows.
-            self.holding = holding;
             if !self.ledger.all_good() {
                 self.state.up = true;
                 self.state.failing = 0.0;
@@ -563,7 +592,7 @@ impl Deployment<'_> {
             Some(Cause::COUNT + i)
         } else if good == 0 {
             let worst = (0..self.slots.len())
-                .filter(|&i| !self.slots[i].rotating(has_lb) || !self.slots[i].serving(self.fd_ok(self.slots[i].fd)))
+                .filter(|&i| !self.slots[i].good)
                 .map(|i| self.reason(i))
                 .min()
                 .unwrap_or(Cause::InstanceFailure);
@@ -583,7 +612,7 @@ impl Deployment<'_> {
                 if good < in_rotation {
                     let share = 1.0 / in_rotation as f64;
                     for (i, s) in self.slots.iter().enumerate() {
-                        if s.rotating(has_lb) && !s.serving(self.fd_ok(s.fd)) {
+                        if s.in_rotation && !s.good {
                             let cause = self.reason(i).index();
                             match parts.iter_mut().find(|(c, _)| *c == cause) {
                                 Some((_, w)) => *w += share,
@@ -607,8 +636,8 @@ impl Deployment<'_> {
             }
         }
         self.state.failing_by_cause = parts;
-        self.holding = holding;
-        if has_lb && in_rotation == 0 && any_unregistered && !self.register_alert_pending {
+        let any_unregistered = || self.slots.iter().any(|s| !s.registered && s.proc == Proc::Running);
+        if has_lb && in_rotation == 0 && !self.register_alert_pending && any_unregistered() {
             // Nothing in rotation while instances run unregistered: the
             // outage pages the on-call, who registers them.
             self.register_alert_pending = true;

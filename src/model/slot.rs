@@ -39,7 +39,11 @@ pub struct Slot {
     pub failing: bool,
     /// Health probes would succeed (derived in `refresh`).
     pub visible: bool,
-    /// It held sessions at the last evaluation.
+    /// Receives requests (kept by `Deployment::sync`).
+    pub in_rotation: bool,
+    /// Receives requests and serves them (kept by `Deployment::sync`).
+    pub good: bool,
+    /// Holds sessions: in rotation with its process running (kept by `Deployment::sync`).
     pub holds_sessions: bool,
     /// The episode has been noticed (health checker or monitoring).
     pub detected: bool,
@@ -69,6 +73,8 @@ impl Slot {
             drained: 0,
             failing: false,
             visible: true,
+            in_rotation: true,
+            good: true,
             holds_sessions: true,
             detected: false,
             episode: Cause::InstanceFailure,
