@@ -78,7 +78,7 @@ fn load(spec: &str, sets: &[String], options: &RunOptions) -> Result<Scenario> {
 fn progress_bar(total: u64, label: &str, quiet: bool) -> ProgressBar {
     let bar = ProgressBar::with_draw_target(Some(total), ProgressDrawTarget::hidden());
     bar.set_style(
-        ProgressStyle::with_template("{msg} [{bar:30}] {pos}/{len} years · {per_sec} · eta {eta}")
+        ProgressStyle::with_template("{msg} [{bar:30}] {human_pos}/{human_len} years · {elapsed} elapsed · eta {eta}")
             .expect("valid template")
             .progress_chars("=> "),
     );

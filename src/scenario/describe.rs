@@ -7,7 +7,8 @@ use std::fmt::{self, Display, Formatter};
 fn process(f: &mut Formatter, label: &str, p: &FailureRepair) -> fmt::Result {
     writeln!(
         f,
-        "  {label:<22}fails: {}; repair: {}; steady-state availability {:.6}",
+        "  {label:<22}{}fails: {}; repair: {}; steady-state availability {:.6}",
+        if label.len() >= 22 { "\n  ".to_string() + &" ".repeat(22) } else { String::new() },
         p.failure,
         p.repair,
         p.availability()

@@ -116,7 +116,7 @@ impl fmt::Display for Dist {
                 write!(f, "weibull shape {shape} scale {} (mean {})", d(*scale), d(self.mean()))
             }
             Dist::LogNormal { mu, sigma } => {
-                write!(f, "lognormal median {} sigma {sigma} (mean {})", d(mu.exp()), d(self.mean()))
+                write!(f, "lognormal median {} sigma {sigma:.3} (mean {})", d(mu.exp()), d(self.mean()))
             }
             Dist::Uniform { low, high } => write!(f, "uniform {}..{}", d(*low), d(*high)),
         }
