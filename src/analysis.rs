@@ -6,7 +6,7 @@
 
 use crate::model::cause_names;
 use crate::scenario::{DAY_SECS, Scenario, Sli, YEAR_SECS};
-use crate::stats::{Interval, LogHistogram, Summary, Tally, mean_interval, proportion_interval};
+use crate::stats::{Interval, LogHistogram, Summary, Tally, mean_interval, proportion_interval, rate_interval};
 use serde::Serialize;
 
 /// Distribution of a per-period downtime [min].
@@ -92,6 +92,8 @@ pub struct Results {
     pub failed_requests_by_cause_minutes_per_year: serde_json::Map<String, serde_json::Value>,
     /// Outages (time-unavailability episodes) per year.
     pub outages_per_year: f64,
+    /// Its 95 % interval (exact Poisson), honest for rare outages.
+    pub outages_per_year_ci95: [f64; 2],
     /// Mean outage duration [min].
     pub mean_outage_minutes: f64,
     /// Distribution of outage durations [min].
@@ -166,6 +168,10 @@ impl Results {
             downtime_by_cause_minutes_per_year: by_cause(&tally.cause_down),
             failed_requests_by_cause_minutes_per_year: by_cause(&tally.cause_failed),
             outages_per_year: outages as f64 / years as f64,
+            outages_per_year_ci95: {
+                let r = rate_interval(outages, years as f64);
+                [r.ci95_low, r.ci95_high]
+            },
             mean_outage_minutes: if outages > 0 {
                 tally.outage_durations.sum_secs() / outages as f64 / 60.0
             } else {

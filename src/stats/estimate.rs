@@ -1,7 +1,7 @@
 //! Point estimates and 95 % confidence intervals.
 
 use serde::Serialize;
-use statrs::distribution::{Beta, ContinuousCDF, Normal};
+use statrs::distribution::{Beta, ChiSquared, ContinuousCDF, Normal};
 
 /// An estimate with its 95 % confidence interval.
 #[derive(Clone, Copy, Debug, PartialEq, Serialize)]
@@ -64,6 +64,20 @@ pub fn proportion_interval(k: u64, n: u64) -> Interval {
     Interval { mean: kf / nf, ci95_low: low, ci95_high: high }
 }
 
+/// Rate of `k` events in `exposure` units (e.g. outages per year) with the
+/// exact (Garwood) 95 % Poisson interval, honest when `k` is 0 or small.
+///
+/// # Panics
+/// If `exposure` is not positive.
+pub fn rate_interval(k: u64, exposure: f64) -> Interval {
+    assert!(exposure > 0.0, "a rate needs a positive exposure");
+    let kf = k as f64;
+    let chi2 = |dof: f64, p: f64| ChiSquared::new(dof).expect("positive degrees of freedom").inverse_cdf(p);
+    let low = if k == 0 { 0.0 } else { chi2(2.0 * kf, 0.025) / 2.0 };
+    let high = chi2(2.0 * kf + 2.0, 0.975) / 2.0;
+    Interval { mean: kf / exposure, ci95_low: low / exposure, ci95_high: high / exposure }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -87,6 +101,16 @@ mod tests {
         // 5 of 10: (0.1871, 0.8129).
         let i = proportion_interval(5, 10);
         assert!((i.ci95_low - 0.18709).abs() < 1e-4 && (i.ci95_high - 0.81291).abs() < 1e-4);
+    }
+
+    #[test]
+    fn garwood_known_values() {
+        // 0 events: upper bound 3.689; 10 events: (4.795, 18.390).
+        let zero = rate_interval(0, 1.0);
+        assert_eq!(zero.ci95_low, 0.0);
+        assert!((zero.ci95_high - 3.6889).abs() < 1e-3);
+        let ten = rate_interval(10, 2.0);
+        assert!((ten.ci95_low - 4.7954 / 2.0).abs() < 1e-3 && (ten.ci95_high - 18.3904 / 2.0).abs() < 1e-3);
     }
 
     proptest! {

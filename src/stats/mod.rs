@@ -5,6 +5,6 @@ mod estimate;
 mod histogram;
 mod tally;
 
-pub use estimate::{Interval, mean_interval, proportion_interval, z_975};
+pub use estimate::{Interval, mean_interval, proportion_interval, rate_interval, z_975};
 pub use histogram::LogHistogram;
 pub use tally::{MICROS, Summary, Tally};

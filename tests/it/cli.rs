@@ -150,6 +150,33 @@ fn check_prints_the_resolved_scenario() {
     assert!(out.contains("mean detection 28s"), "{out}");
 }
 
+/// Issue 3: --precision runs rounds on the same year streams, so its figures
+/// equal a plain run of the years it needed.
+#[test]
+fn precision_rounds_equal_a_plain_run() {
+    let out = availsim().args(["run", "bench-bare", "--precision", "0.05", "--format", "json"]).output().unwrap();
+    assert!(out.status.success());
+    let stderr = String::from_utf8(out.stderr).unwrap();
+    assert!(stderr.contains("precision reached after"), "{stderr}");
+    let rounds: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let years = rounds["years"].as_u64().unwrap();
+    assert_eq!(years % 1000, 0);
+    let plain: serde_json::Value = serde_json::from_str(&stdout(availsim().args([
+        "run",
+        "bench-bare",
+        "--format",
+        "json",
+        "--years",
+        &years.to_string(),
+    ])))
+    .unwrap();
+    assert_eq!(rounds["time_availability"], plain["time_availability"]);
+    assert_eq!(rounds["downtime_by_cause_minutes_per_year"], plain["downtime_by_cause_minutes_per_year"]);
+    let t = &rounds["time_availability"];
+    let half = (t["ci95_high"].as_f64().unwrap() - t["ci95_low"].as_f64().unwrap()) / 2.0;
+    assert!(half <= 0.05 * (1.0 - t["mean"].as_f64().unwrap()), "precision met");
+}
+
 /// Issue 3: N shards merged give the same figures as one run of all years.
 #[test]
 fn shards_merge_to_the_single_run() {
