@@ -17,7 +17,7 @@ pub use ledger::{Ledger, ServiceState};
 
 use crate::engine::{self, EventQueue, SimTime};
 use crate::rng::{self, Rng};
-use crate::scenario::{Impact, Repair, Scenario, Storage, YEAR_SECS};
+use crate::scenario::{FailureRepair, Impact, Repair, Scenario, Storage, YEAR_SECS};
 use crate::stats::Tally;
 use planned::PlannedRun;
 use rand::RngExt;
@@ -27,22 +27,9 @@ use slot::{Proc, Slot};
 /// they were scheduled under; a stale one (the slot moved on) is ignored.
 #[derive(Clone, Copy, Debug)]
 pub enum Event {
-    /// The load balancer fails.
-    LbFail,
-    /// The load balancer is back.
-    LbRepair,
-    /// Dependency `i` fails.
-    DepFail(u16),
-    /// Dependency `i` is back.
-    DepRepair(u16),
-    /// Availability domain `i` goes down.
-    AdFail(u16),
-    /// Availability domain `i` is back.
-    AdRepair(u16),
-    /// Fault domain `i` goes down.
-    FdFail(u16),
-    /// Fault domain `i` is back.
-    FdRepair(u16),
+    /// A component with its own failure/repair process goes down (false)
+    /// or comes back (true).
+    Flip(Part, bool),
     /// The instance in a slot crashes.
     Crash(u16, u32),
     /// The instance in a slot starts failing requests while passing checks.
@@ -61,6 +48,19 @@ pub enum Event {
     Rollback(u32),
     /// An operator registers every running instance with the load balancer.
     RegisterAll,
+}
+
+/// A component with its own alternating failure/repair process.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Part {
+    /// The load balancer.
+    Lb,
+    /// Dependency `i`.
+    Dep(u16),
+    /// Availability domain `i`.
+    Ad(u16),
+    /// Fault domain `i`.
+    Fd(u16),
 }
 
 /// Stream identifiers: component kind in the high bits, index in the low.
@@ -154,21 +154,20 @@ impl<'s> Deployment<'s> {
 
     fn start(&mut self, q: &mut EventQueue<Event>) {
         let now = SimTime::ZERO;
-        if let Some(f) = self.lb().and_then(|lb| lb.failure.as_ref()) {
-            q.schedule(now + f.failure.sample(&mut self.lb_rng), Event::LbFail);
+        let mut parts = vec![];
+        if self.lb().is_some_and(|lb| lb.failure.is_some()) {
+            parts.push(Part::Lb);
         }
-        for (i, d) in self.sc.dependencies.iter().enumerate() {
-            q.schedule(now + d.process.failure.sample(&mut self.dep_rng[i]), Event::DepFail(i as u16));
+        parts.extend((0..self.dep_up.len() as u16).map(Part::Dep));
+        if self.sc.ad_outage.is_some() {
+            parts.extend((0..self.ad_up.len() as u16).map(Part::Ad));
         }
-        if let Some(o) = &self.sc.ad_outage {
-            for (i, r) in self.ad_rng.iter_mut().enumerate() {
-                q.schedule(now + o.failure.sample(r), Event::AdFail(i as u16));
-            }
+        if self.sc.fd_outage.is_some() {
+            parts.extend((0..self.fd_up.len() as u16).map(Part::Fd));
         }
-        if let Some(o) = &self.sc.fd_outage {
-            for (i, r) in self.fd_rng.iter_mut().enumerate() {
-                q.schedule(now + o.failure.sample(r), Event::FdFail(i as u16));
-            }
+        for part in parts {
+            let (process, rng) = self.process(part);
+            q.schedule(now + process.failure.sample(rng), Event::Flip(part, false));
         }
         for i in 0..self.slots.len() {
             if let Some(hc) = self.health_check() {
@@ -185,6 +184,18 @@ impl<'s> Deployment<'s> {
             }
         }
         self.evaluate(now, q);
+    }
+
+    /// The failure/repair process of `part` and its random stream.
+    fn process(&mut self, part: Part) -> (&'s FailureRepair, &mut Rng) {
+        let sc = self.sc;
+        let known = "scheduled only when configured";
+        match part {
+            Part::Lb => (sc.load_balancer.as_ref().and_then(|lb| lb.failure.as_ref()).expect(known), &mut self.lb_rng),
+            Part::Dep(i) => (&sc.dependencies[i as usize].process, &mut self.dep_rng[i as usize]),
+            Part::Ad(i) => (sc.ad_outage.as_ref().expect(known), &mut self.ad_rng[i as usize]),
+            Part::Fd(i) => (sc.fd_outage.as_ref().expect(known), &mut self.fd_rng[i as usize]),
+        }
     }
 
     fn lb(&self) -> Option<&'s crate::scenario::LoadBalancer> {
@@ -241,46 +252,22 @@ impl Deployment<'_> {
     fn apply(&mut self, now: SimTime, event: Event, q: &mut EventQueue<Event>) -> bool {
         let sc = self.sc;
         match event {
-            Event::LbFail | Event::LbRepair => {
-                let f = self.lb().and_then(|lb| lb.failure.as_ref()).expect("only scheduled with a failure process");
-                self.lb_up = matches!(event, Event::LbRepair);
-                let (next, dist) = if self.lb_up { (Event::LbFail, &f.failure) } else { (Event::LbRepair, &f.repair) };
-                q.schedule(now + dist.sample(&mut self.lb_rng), next);
-            }
-            Event::DepFail(i) | Event::DepRepair(i) => {
-                let (d, up) = (&sc.dependencies[i as usize], matches!(event, Event::DepRepair(_)));
-                self.dep_up[i as usize] = up;
-                let down_count = match d.impact {
-                    Impact::Required => &mut self.required_down,
-                    Impact::Degraded(_) => &mut self.degraded_down,
-                };
-                if up {
-                    *down_count -= 1;
-                } else {
-                    *down_count += 1;
+            Event::Flip(part, up) => {
+                let (process, rng) = self.process(part);
+                let next = if up { &process.failure } else { &process.repair };
+                q.schedule(now + next.sample(rng), Event::Flip(part, !up));
+                match part {
+                    Part::Lb => self.lb_up = up,
+                    Part::Dep(i) => self.dependency_flipped(i as usize, up, now),
+                    Part::Ad(i) => {
+                        self.ad_up[i as usize] = up;
+                        self.domain_changed(now, q);
+                    }
+                    Part::Fd(i) => {
+                        self.fd_up[i as usize] = up;
+                        self.domain_changed(now, q);
+                    }
                 }
-                let (next, dist) =
-                    if up { (Event::DepFail(i), &d.process.failure) } else { (Event::DepRepair(i), &d.process.repair) };
-                q.schedule(now + dist.sample(&mut self.dep_rng[i as usize]), next);
-                if !up && sc.sessions.storage == Storage::External(i as usize) {
-                    self.ledger.lose_sessions(now.secs(), sc.sessions.active);
-                }
-            }
-            Event::AdFail(i) | Event::AdRepair(i) => {
-                let o = sc.ad_outage.as_ref().expect("only scheduled with AD outages");
-                let up = matches!(event, Event::AdRepair(_));
-                self.ad_up[i as usize] = up;
-                let (next, dist) = if up { (Event::AdFail(i), &o.failure) } else { (Event::AdRepair(i), &o.repair) };
-                q.schedule(now + dist.sample(&mut self.ad_rng[i as usize]), next);
-                self.domain_changed(now, q);
-            }
-            Event::FdFail(i) | Event::FdRepair(i) => {
-                let o = sc.fd_outage.as_ref().expect("only scheduled with FD outages");
-                let up = matches!(event, Event::FdRepair(_));
-                self.fd_up[i as usize] = up;
-                let (next, dist) = if up { (Event::FdFail(i), &o.failure) } else { (Event::FdRepair(i), &o.repair) };
-                q.schedule(now + dist.sample(&mut self.fd_rng[i as usize]), next);
-                self.domain_changed(now, q);
             }
             Event::Crash(i, life) | Event::Gray(i, life) => {
                 let i = i as usize;
@@ -353,6 +340,20 @@ impl Deployment<'_> {
             }
         }
         true
+    }
+
+    /// Dependency `i` went down or came back.
+    fn dependency_flipped(&mut self, i: usize, up: bool, now: SimTime) {
+        let sc = self.sc;
+        self.dep_up[i] = up;
+        let down = match sc.dependencies[i].impact {
+            Impact::Required => &mut self.required_down,
+            Impact::Degraded(_) => &mut self.degraded_down,
+        };
+        *down = if up { *down - 1 } else { *down + 1 };
+        if !up && sc.sessions.storage == Storage::External(i) {
+            self.ledger.lose_sessions(now.secs(), sc.sessions.active);
+        }
     }
 
     /// Refreshes every slot after a fault or availability domain changed,

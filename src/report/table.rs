@@ -75,20 +75,12 @@ pub fn summary_table(r: &Results, description: &str) -> String {
     let s = &r.slo;
     let _ = writeln!(out);
     let _ = writeln!(out, "SLO {} on {} over {:.0}-day windows:", percent(s.target), s.sli, s.window_days);
-    let _ = writeln!(
-        out,
-        "  P(window meets SLO)     {:.2} %  [{:.2}, {:.2}] %",
-        s.p_window_meets * 100.0,
-        s.p_window_meets_ci95[0] * 100.0,
-        s.p_window_meets_ci95[1] * 100.0
-    );
-    let _ = writeln!(
-        out,
-        "  P(year meets SLO)       {:.2} %  [{:.2}, {:.2}] %",
-        s.p_year_meets * 100.0,
-        s.p_year_meets_ci95[0] * 100.0,
-        s.p_year_meets_ci95[1] * 100.0
-    );
+    for (label, p, ci) in [
+        ("P(window meets SLO)", s.p_window_meets, s.p_window_meets_ci95),
+        ("P(year meets SLO)", s.p_year_meets, s.p_year_meets_ci95),
+    ] {
+        let _ = writeln!(out, "  {label:<24}{:.2} %  [{:.2}, {:.2}] %", p * 100.0, ci[0] * 100.0, ci[1] * 100.0);
+    }
     let _ =
         writeln!(out, "  Error budget consumed   {:.1} % per window on average", s.error_budget_consumed_mean * 100.0);
     cause_lines(&mut out, "What causes downtime (per year; one cause per moment):", &r.top_causes());
