@@ -362,7 +362,17 @@ fn key_matches(key: &str, path: &[String], text: &str) -> bool {
     })
 }
 
+/// Whether `name` is safe as a file name: non-empty, no separators.
+fn is_plain_name(name: &str) -> bool {
+    !name.is_empty()
+        && !name.starts_with('.')
+        && name.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'))
+}
+
 fn build(raw: RawScenario, origin: &str, c: &mut Checker) -> Scenario {
+    if !is_plain_name(raw.name.get_ref()) {
+        c.problem(raw.name.span(), "name may hold only letters, digits, '-', '_' and '.' (it names output folders)");
+    }
     let sim = &raw.simulation;
     let years = sim.years.as_ref().map_or(DEFAULT_YEARS, |y| *y.get_ref());
     if let Some(y) = &sim.years
@@ -494,6 +504,12 @@ fn build(raw: RawScenario, origin: &str, c: &mut Checker) -> Scenario {
         if dependencies.iter().any(|e| e.name == *d.name.get_ref()) {
             c.problem(d.name.span(), format!("dependency '{}' is declared twice", d.name.get_ref()));
         }
+        if crate::model::Cause::ALL.iter().any(|cause| cause.name() == d.name.get_ref()) {
+            c.problem(
+                d.name.span(),
+                format!("'{}' names a built-in cause of downtime: choose another name", d.name.get_ref()),
+            );
+        }
         dependencies.push(Dependency {
             name: d.name.into_inner(),
             impact,
@@ -581,7 +597,7 @@ fn build(raw: RawScenario, origin: &str, c: &mut Checker) -> Scenario {
     let maintenance = planned(raw.maintenance, false);
 
     Scenario {
-        name: raw.name,
+        name: raw.name.into_inner(),
         description: raw.description,
         origin: origin.to_string(),
         text: String::new(),

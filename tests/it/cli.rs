@@ -127,6 +127,12 @@ fn bad_scenarios_get_file_line_and_key() {
             base.replace("timeout = \"3s\"", "timeout = \"12s\""),
             vec!["load_balancer.health_check.timeout", "shorter"],
         ),
+        (
+            "no monitoring",
+            base.replace("[monitoring]\n", "")
+                .replace("alert_delay = { dist = \"lognormal\", median = \"5m\", p95 = \"15m\" }\n", ""),
+            vec!["instance.gray_failure", "needs [monitoring]"],
+        ),
     ];
     for (name, text, needles) in cases {
         let path = dir.path().join(format!("{}.toml", name.replace(' ', "-")));
