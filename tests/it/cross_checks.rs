@@ -188,3 +188,21 @@ time = { dist = "lognormal", median = "5m", sigma = 0.5 }"#,
         three.downtime_by_cause_minutes_per_year["load_balancer"]
     );
 }
+
+/// Renewal-reward theorem: for any failure and repair distributions, the
+/// long-run availability is MTBF / (MTBF + MTTR). A wear-out Weibull (shape
+/// 4: a new instance almost never fails early) starts far from its steady
+/// state, so this also checks that warm-up removes the start-up bias.
+#[test]
+fn renewal_availability_for_wear_out_failures() {
+    let text = minimal(
+        &[1],
+        r#"[repair]
+mode = "manual"
+time = { dist = "uniform", low = "1d", high = "3d" }"#,
+    );
+    let r = simulate(&text, 4_000, &["instance.failure={ dist = \"weibull\", shape = 4.0, scale = \"20d\" }"]);
+    // Weibull mean = scale Γ(1 + 1/4) = 20 × 0.906402477 d.
+    let mtbf = 20.0 * 0.906_402_477_055_477;
+    assert_within("renewal", &r.time_availability, mtbf / (mtbf + 2.0));
+}
