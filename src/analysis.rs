@@ -68,7 +68,7 @@ pub struct Results {
     pub years: u64,
     /// Master seed.
     pub seed: u64,
-    /// Worker threads used (results do not depend on it).
+    /// Worker threads used (results do not depend on it); 0 for merged shards.
     pub threads: usize,
     /// Wall-clock time of the simulation [s].
     pub wall_seconds: f64,

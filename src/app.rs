@@ -148,9 +148,8 @@ fn until_precise(sc: &Scenario, rel: f64, max_years: u64, quiet: bool) -> Tally 
         tally.merge(&runner::simulate(sc, max_years, slice, &|d| bar.set_position(before + d)));
         done = end;
         let down = &tally.year_down;
-        let n = down.n as f64;
-        let mean = down.sum_secs() / n;
         let ci = crate::stats::mean_interval(down.n, down.sum_secs(), down.sum_sq_secs());
+        let mean = ci.mean;
         let reached = mean > 0.0 && ci.half_width() <= rel * mean;
         if reached || done >= max_chunks {
             bar.finish_and_clear();

@@ -43,11 +43,13 @@ fn spread(s: &Spread) -> String {
 }
 
 fn header(out: &mut String, r: &Results) {
-    let _ = writeln!(
-        out,
-        "{} simulated years · seed {} · {} threads · {:.2} s wall ({:.0} years/s) · {} events",
-        r.years, r.seed, r.threads, r.wall_seconds, r.years_per_second, r.events
-    );
+    // Merged shard results have no thread count or meaningful speed of their own.
+    let how = if r.threads == 0 {
+        "merged from shards".to_string()
+    } else {
+        format!("{} threads · {:.2} s wall ({:.0} years/s)", r.threads, r.wall_seconds, r.years_per_second)
+    };
+    let _ = writeln!(out, "{} simulated years · seed {} · {how} · {} events", r.years, r.seed, r.events);
 }
 
 /// One scenario in detail.
