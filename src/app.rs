@@ -56,13 +56,13 @@ struct UsageError(String);
 fn load(spec: &str, sets: &[String], options: &RunOptions) -> Result<Scenario> {
     let mut overrides = sets
         .iter()
-        .map(|s| Override::parse(s).map_err(|m| Error::Override { assignment: s.clone(), message: m }))
+        .map(|s| Override::parse(s).map_err(|m| Error::Override { option: format!("--set {s}"), message: m }))
         .collect::<Result<Vec<_>, _>>()?;
     if let Some(years) = options.years {
-        overrides.push(Override { path: vec!["simulation".into(), "years".into()], value: years.to_string() });
+        overrides.push(Override::option("simulation.years", years, "--years"));
     }
     if let Some(seed) = options.seed {
-        overrides.push(Override { path: vec!["simulation".into(), "seed".into()], value: seed.to_string() });
+        overrides.push(Override::option("simulation.seed", seed, "--seed"));
     }
     let path = Path::new(spec);
     if !path.exists()

@@ -30,11 +30,12 @@ pub enum Error {
         /// What is wrong and how to fix it.
         message: String,
     },
-    /// A `--set` override could not be applied (bad form or path).
-    #[error("--set {assignment}: {message}")]
+    /// A `--set` override (or `--years`, `--seed`) is malformed or sets a
+    /// bad value. The run cannot start.
+    #[error("{option}: {message}")]
     Override {
-        /// The override as written.
-        assignment: String,
+        /// The option as written, e.g. `--set repair.time=10m`.
+        option: String,
         /// What is wrong.
         message: String,
     },

@@ -294,14 +294,12 @@ impl Scenario {
         let text = if overrides.is_empty() {
             text.to_string()
         } else {
-            source::apply_overrides(text, overrides).map_err(|(o, message)| {
-                if o.path.is_empty() {
-                    // The file itself does not parse; report it as such below.
-                    Error::Override { assignment: String::new(), message }
-                } else {
-                    Error::Override { assignment: o.assignment(), message }
-                }
-            })?
+            // Syntax errors are the file's, whatever the overrides.
+            if let Err(e) = text.parse::<toml::Table>() {
+                return Err(locate(text, origin, &[], e.span().unwrap_or(0..0), e.message().to_string()));
+            }
+            source::apply_overrides(text, overrides)
+                .map_err(|(o, message)| Error::Override { option: o.option, message })?
         };
         let located = |span: Range<usize>, message: String| locate(&text, origin, overrides, span, message);
         let raw: RawScenario = toml::from_str(&text).map_err(|e| {
@@ -322,11 +320,14 @@ impl Scenario {
 /// line, column and key.
 fn locate(text: &str, origin: &str, overrides: &[Override], span: Range<usize>, message: String) -> Error {
     let (line, column) = source::line_column(text, span.start);
-    let key = source::key_at(text, span.start);
+    // A field missing from the top level is reported at offset 0, where the
+    // first key of the file sits: that key is not the one at fault.
+    let missing_at_top = span.start == 0 && message.starts_with("missing field");
+    let key = if missing_at_top { None } else { source::key_at(text, span.start) };
     if let Some(key) = &key
         && let Some(o) = overrides.iter().rev().find(|o| key_matches(key, &o.path, text))
     {
-        return Error::Override { assignment: o.assignment(), message };
+        return Error::Override { option: o.option.clone(), message };
     }
     let key = key.map(|k| format!("{k}: ")).unwrap_or_default();
     Error::Scenario { origin: origin.to_string(), line, column, key, message }

@@ -13,6 +13,9 @@ pub struct Override {
     pub path: Vec<String>,
     /// The value as written on the command line.
     pub value: String,
+    /// The option as the user wrote it, for messages: `--set key=value`,
+    /// or `--years 10` for the options that are overrides underneath.
+    pub option: String,
 }
 
 impl Override {
@@ -24,12 +27,14 @@ impl Override {
         if path.iter().any(String::is_empty) {
             return Err(format!("'{text}' has an empty key segment"));
         }
-        Ok(Override { path, value: value.trim().to_string() })
+        Ok(Override { path, value: value.trim().to_string(), option: format!("--set {text}") })
     }
 
-    /// `key.path=value`, as the user wrote it.
-    pub fn assignment(&self) -> String {
-        format!("{}={}", self.path.join("."), self.value)
+    /// The override behind a dedicated option such as `--years 10`.
+    pub fn option(key: &str, value: impl ToString, option: &str) -> Override {
+        let value = value.to_string();
+        let option = format!("{option} {value}");
+        Override { path: key.split('.').map(String::from).collect(), value, option }
     }
 
     /// The value as TOML: a number, boolean, array or inline table stays
@@ -99,10 +104,12 @@ fn walk_item(item: &Item, path: &mut Vec<String>, offset: usize, best: &mut Best
 }
 
 /// Applies `overrides` to the scenario text, returning the new text.
+///
+/// # Panics
+/// If `text` is not valid TOML: callers check that first, so that a syntax
+/// error is reported against the file.
 pub fn apply_overrides(text: &str, overrides: &[Override]) -> Result<String, (Override, String)> {
-    let mut doc: DocumentMut = text.parse().map_err(|e: toml_edit::TomlError| {
-        (Override { path: vec![], value: String::new() }, e.message().to_string())
-    })?;
+    let mut doc: DocumentMut = text.parse().expect("checked to be valid TOML");
     for o in overrides {
         set(doc.as_item_mut(), &o.path, o.toml_value()).map_err(|msg| (o.clone(), msg))?;
     }
