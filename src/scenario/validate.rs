@@ -1,0 +1,283 @@
+//! Checks the raw scenario and builds the [`Scenario`] the simulator
+//! trusts; every problem keeps the span of the key at fault.
+
+use super::raw::*;
+use super::*;
+use std::ops::Range;
+
+/// Collects problems with their spans while checking.
+pub(super) struct Checker {
+    pub(super) problems: Vec<(Range<usize>, String)>,
+}
+
+impl Checker {
+    fn problem(&mut self, span: Range<usize>, message: impl Into<String>) {
+        self.problems.push((span, message.into()));
+    }
+
+    fn fraction(&mut self, value: &toml::Spanned<f64>, what: &str, closed: bool) -> f64 {
+        let v = *value.get_ref();
+        let ok = if closed { (0.0..=1.0).contains(&v) } else { v > 0.0 && v < 1.0 };
+        if !ok {
+            let range = if closed { "between 0 and 1" } else { "strictly between 0 and 1" };
+            self.problem(value.span(), format!("{what} must be a fraction {range} (got {v})"));
+        }
+        v
+    }
+}
+
+/// Whether `name` is safe as a file name: non-empty, no separators.
+fn is_plain_name(name: &str) -> bool {
+    !name.is_empty()
+        && !name.starts_with('.')
+        && name.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'))
+}
+
+pub(super) fn build(raw: RawScenario, origin: &str, c: &mut Checker) -> Scenario {
+    if !is_plain_name(raw.name.get_ref()) {
+        c.problem(raw.name.span(), "name may hold only letters, digits, '-', '_' and '.' (it names output folders)");
+    }
+    let sim = &raw.simulation;
+    let years = sim.years.as_ref().map_or(DEFAULT_YEARS, |y| *y.get_ref());
+    if let Some(y) = &sim.years
+        && *y.get_ref() < 2
+    {
+        c.problem(y.span(), "years must be at least 2, so that a confidence interval exists");
+    }
+    let simulation = Simulation {
+        years,
+        seed: sim.seed.unwrap_or(DEFAULT_SEED),
+        warmup: sim.warmup.map_or(YEAR_SECS, Duration::secs),
+    };
+
+    let target = c.fraction(&raw.slo.target, "slo.target", false);
+    let window = raw.slo.window.as_ref().map_or(30.0 * DAY_SECS, |w| w.get_ref().secs());
+    if let Some(w) = &raw.slo.window
+        && !(3_600.0..=YEAR_SECS).contains(&w.get_ref().secs())
+    {
+        c.problem(w.span(), "the SLO window must be between 1h and 1y");
+    }
+    let sli = match raw.slo.sli {
+        RawSli::Requests => Sli::Requests,
+        RawSli::Time => Sli::Time,
+    };
+    let slo = Slo { target, window, sli };
+
+    let topo = &raw.topology;
+    let ads = *topo.availability_domains.get_ref() as usize;
+    let fds = *topo.fault_domains_per_ad.get_ref() as usize;
+    if ads == 0 {
+        c.problem(topo.availability_domains.span(), "there must be at least one availability domain");
+    }
+    if !(1..=3).contains(&fds) {
+        c.problem(topo.fault_domains_per_ad.span(), "an availability domain holds 1 to 3 fault domains");
+    }
+    let per_fd = topo.instances_per_fd.get_ref().clone();
+    if per_fd.len() != ads * fds {
+        c.problem(
+            topo.instances_per_fd.span(),
+            format!(
+                "instances_per_fd lists {} fault domains, but the topology has {ads} AD x {fds} FD = {}: give one count per fault domain",
+                per_fd.len(),
+                ads * fds
+            ),
+        );
+    } else if per_fd.iter().all(|&n| n == 0) {
+        c.problem(topo.instances_per_fd.span(), "the topology must hold at least one instance");
+    } else if per_fd.iter().map(|&n| n as usize).sum::<usize>() > u16::MAX as usize {
+        c.problem(topo.instances_per_fd.span(), "at most 65,535 instances are supported");
+    }
+    let topology = Topology { availability_domains: ads, fault_domains_per_ad: fds, instances_per_fd: per_fd };
+
+    let fr = |r: RawFailure| FailureRepair { failure: r.failure, repair: r.repair };
+    let load_balancer = raw.load_balancer.map(|lb| {
+        let failure = match (lb.failure, lb.repair) {
+            (Some(failure), Some(repair)) => {
+                Some(FailureRepair { failure: failure.into_inner(), repair: repair.into_inner() })
+            }
+            (None, None) => None,
+            (Some(one), None) | (None, Some(one)) => {
+                c.problem(
+                    one.span(),
+                    "load_balancer needs both `failure` and `repair`, or neither (a load balancer that never fails)",
+                );
+                None
+            }
+        };
+        let health_check = lb.health_check.map(|hc| {
+            let check = HealthCheck {
+                interval: hc.interval.get_ref().secs(),
+                timeout: hc.timeout.get_ref().secs(),
+                unhealthy_threshold: *hc.unhealthy_threshold.get_ref(),
+                healthy_threshold: *hc.healthy_threshold.get_ref(),
+            };
+            if check.interval <= 0.0 {
+                c.problem(hc.interval.span(), "the probe interval must be positive");
+            }
+            if check.timeout >= check.interval {
+                c.problem(hc.timeout.span(), "the probe timeout must be shorter than the interval");
+            }
+            if check.unhealthy_threshold == 0 {
+                c.problem(hc.unhealthy_threshold.span(), "unhealthy_threshold must be at least 1");
+            }
+            if check.healthy_threshold == 0 {
+                c.problem(hc.healthy_threshold.span(), "healthy_threshold must be at least 1");
+            }
+            check
+        });
+        LoadBalancer { failure, health_check }
+    });
+
+    let repair = match *raw.repair.mode.get_ref() {
+        RawRepairMode::Pool => Repair::Pool {
+            replacement: raw.repair.time,
+            cross_fd: raw.repair.cross_fd.as_ref().is_some_and(|b| *b.get_ref()),
+            register: raw.repair.register.as_ref().is_none_or(|b| *b.get_ref()),
+        },
+        RawRepairMode::Manual => {
+            for flag in [&raw.repair.cross_fd, &raw.repair.register].into_iter().flatten() {
+                c.problem(flag.span(), "cross_fd and register apply to mode = \"pool\" only");
+            }
+            Repair::Manual { time: raw.repair.time }
+        }
+    };
+    if let Some(flag) = &raw.repair.register
+        && !*flag.get_ref()
+        && load_balancer.is_none()
+    {
+        c.problem(flag.span(), "register = false needs a [load_balancer] to register with");
+    }
+
+    let mut dependencies: Vec<Dependency> = vec![];
+    for d in raw.dependency {
+        let impact = match (d.impact, &d.failing_fraction) {
+            (RawImpact::Required, None) => Impact::Required,
+            (RawImpact::Degraded, Some(f)) => Impact::Degraded(c.fraction(f, "failing_fraction", false)),
+            (RawImpact::Required, Some(f)) => {
+                c.problem(f.span(), "failing_fraction applies to impact = \"degraded\" only");
+                Impact::Required
+            }
+            (RawImpact::Degraded, None) => {
+                c.problem(
+                    d.name.span(),
+                    "a degraded dependency needs failing_fraction (the fraction of requests that fail)",
+                );
+                Impact::Required
+            }
+        };
+        if dependencies.iter().any(|e| e.name == *d.name.get_ref()) {
+            c.problem(d.name.span(), format!("dependency '{}' is declared twice", d.name.get_ref()));
+        }
+        if crate::model::Cause::ALL.iter().any(|cause| cause.name() == d.name.get_ref()) {
+            c.problem(
+                d.name.span(),
+                format!("'{}' names a built-in cause of downtime: choose another name", d.name.get_ref()),
+            );
+        }
+        dependencies.push(Dependency {
+            name: d.name.into_inner(),
+            impact,
+            process: FailureRepair { failure: d.failure, repair: d.repair },
+        });
+    }
+
+    let storage_span = raw.sessions.storage.span();
+    let storage = match (*raw.sessions.storage.get_ref(), &raw.sessions.store) {
+        (RawStorage::External, Some(store)) => match dependencies.iter().position(|d| d.name == *store.get_ref()) {
+            Some(i) => Storage::External(i),
+            None => {
+                c.problem(store.span(), format!("no [[dependency]] is named '{}'", store.get_ref()));
+                Storage::ClientToken
+            }
+        },
+        (RawStorage::External, None) => {
+            c.problem(
+                storage_span,
+                "sessions.storage = \"external\" needs sessions.store, the name of a [[dependency]]",
+            );
+            Storage::ClientToken
+        }
+        (_, Some(store)) => {
+            c.problem(store.span(), "sessions.store applies to storage = \"external\" only");
+            Storage::ClientToken
+        }
+        (RawStorage::Memory, None) => Storage::Memory,
+        (RawStorage::ClientToken, None) => Storage::ClientToken,
+    };
+    let sessions = Sessions { storage, active: raw.sessions.active as f64 };
+
+    let alert_delay = raw.monitoring.map(|m| m.alert_delay);
+    if alert_delay.is_none() {
+        // What only monitoring can notice needs monitoring.
+        let unwatched = if let Some(gray) = &raw.instance.gray_failure {
+            Some((gray.span(), "gray failures pass health checks"))
+        } else if *raw.repair.mode.get_ref() == RawRepairMode::Manual {
+            Some((raw.repair.mode.span(), "manual repair starts when an operator is alerted"))
+        } else if load_balancer.as_ref().is_none_or(|lb| lb.health_check.is_none()) {
+            Some((raw.repair.mode.span(), "without health checks nothing else notices a dead instance"))
+        } else {
+            raw.repair
+                .register
+                .as_ref()
+                .filter(|f| !*f.get_ref())
+                .map(|f| (f.span(), "unregistered replacements are registered by an alerted operator"))
+        };
+        if let Some((span, why)) = unwatched {
+            c.problem(span, format!("this scenario needs [monitoring] alert_delay: {why}"));
+        }
+    }
+    let mut planned = |p: Option<RawPlanned>, deploys: bool| {
+        p.map(|p| {
+            let strategy = match p.strategy {
+                RawStrategy::AllAtOnce => Strategy::AllAtOnce,
+                RawStrategy::Rolling => Strategy::Rolling,
+            };
+            if p.every.get_ref().mean() <= 0.0 {
+                c.problem(p.every.span(), "`every` must have a positive mean");
+            }
+            let bad_release = match (p.bad_release_probability, p.rollback) {
+                (None, None) => None,
+                (Some(prob), _) if !deploys => {
+                    c.problem(prob.span(), "bad releases apply to [deploy] only");
+                    None
+                }
+                (Some(prob), Some(rollback)) => Some(BadRelease {
+                    probability: c.fraction(&prob, "bad_release_probability", true),
+                    rollback: rollback.into_inner(),
+                }),
+                (Some(prob), None) => {
+                    c.problem(prob.span(), "bad_release_probability needs `rollback`, the time from deploy start to the end of the rollback");
+                    None
+                }
+                (None, Some(rollback)) => {
+                    c.problem(rollback.span(), "`rollback` needs bad_release_probability");
+                    None
+                }
+            };
+            Planned { every: p.every.into_inner(), duration: p.duration, strategy, bad_release }
+        })
+    };
+    let deploy = planned(raw.deploy, true);
+    let maintenance = planned(raw.maintenance, false);
+
+    Scenario {
+        name: raw.name.into_inner(),
+        description: raw.description,
+        origin: origin.to_string(),
+        text: String::new(),
+        simulation,
+        slo,
+        topology,
+        crash: raw.instance.failure,
+        gray_failure: raw.instance.gray_failure.map(toml::Spanned::into_inner),
+        fd_outage: raw.fault_domain.map(fr),
+        ad_outage: raw.availability_domain.map(fr),
+        load_balancer,
+        alert_delay,
+        repair,
+        dependencies,
+        sessions,
+        deploy,
+        maintenance,
+    }
+}
