@@ -105,8 +105,9 @@ impl Tracker {
             return None;
         }
         let previous = self.since;
-        // Did a probe see the state that is ending?
-        let seen = next_probe(hc, phase, previous) < now;
+        // Did a probe see the state that is ending? Only asked when a mark
+        // is pending, which keeps the common path free of the division.
+        let seen = || next_probe(hc, phase, previous) < now;
         self.healthy = healthy;
         self.since = now;
         if self.initial {
@@ -120,12 +121,12 @@ impl Tracker {
             (true, false, None) => self.schedule(Self::down_mark(hc, phase, now)),
             // Failing again: a probe saw the recovery before the streak
             // completed, so the streak restarts now.
-            (true, false, Some(m)) if seen && previous <= m.last_probe => {
+            (true, false, Some(m)) if previous <= m.last_probe && seen() => {
                 self.schedule(Self::down_mark(hc, phase, now))
             }
             (false, true, None) => self.schedule(Self::up_mark(hc, phase, now)),
             // Healthy again: a probe saw the failure, so counting restarts.
-            (false, true, Some(_)) if seen => self.schedule(Self::up_mark(hc, phase, now)),
+            (false, true, Some(_)) if seen() => self.schedule(Self::up_mark(hc, phase, now)),
             _ => None,
         }
     }
