@@ -139,7 +139,7 @@ fn simulate(sc: &Scenario, options: &RunOptions, shard: Option<(u64, u64)>) -> R
 fn until_precise(sc: &Scenario, rel: f64, max_years: u64, quiet: bool) -> Tally {
     let max_chunks = max_years.div_ceil(CHUNK_YEARS).max(2);
     let bar = progress_bar(max_years, &sc.name, quiet);
-    let mut tally = Tally::new(crate::model::Cause::COUNT + sc.dependencies.len());
+    let mut tally = runner::empty_tally(sc);
     let mut done = 0;
     let mut end = 10.min(max_chunks);
     loop {
@@ -278,8 +278,12 @@ fn merge(paths: &[PathBuf], format: Format, out: Option<&Path>) -> Result<ExitCo
         eprintln!("warning: merging {} of {} shards; the figures cover only their years", shards.len(), first.shard[1]);
     }
     let sc = Scenario::from_toml(&first.scenario, &first.origin, &[])?;
-    let mut tally = Tally::new(first.tally.cause_down.len());
-    for (_, s) in &shards {
+    let mut tally = runner::empty_tally(&sc);
+    for (path, s) in &shards {
+        if !tally.same_shape(&s.tally) {
+            let message = "its tally does not fit the scenario (written by another version?)".to_string();
+            return Err(Error::Merge { path: path.clone(), message }.into());
+        }
         tally.merge(&s.tally);
     }
     let results = Results::new(&sc, &tally, 0, started.elapsed().as_secs_f64());

@@ -40,7 +40,7 @@ pub enum Command {
         options: RunOptions,
         /// Run only the K-th of N disjoint slices of the years (e.g. 2/8), and
         /// write a mergeable result into --out (see `availsim merge`).
-        #[arg(long, value_name = "K/N", requires = "out")]
+        #[arg(long, value_name = "K/N", requires = "out", conflicts_with = "precision")]
         shard: Option<String>,
     },
     /// Simulate several scenarios on the same random numbers; the first is the baseline.
@@ -103,7 +103,7 @@ pub struct RunOptions {
     #[arg(long, value_name = "REL")]
     pub precision: Option<f64>,
     /// Upper bound on years with --precision.
-    #[arg(long, value_name = "N", default_value_t = 100_000_000)]
+    #[arg(long, value_name = "N", default_value_t = 100_000_000, requires = "precision")]
     pub max_years: u64,
 }
 

@@ -45,6 +45,11 @@ fn chunk_years(chunk: u64, years: u64) -> u64 {
     CHUNK_YEARS.min(years - chunk * CHUNK_YEARS)
 }
 
+/// An empty tally shaped for `scenario`'s causes.
+pub fn empty_tally(scenario: &Scenario) -> Tally {
+    Tally::new(Cause::COUNT + scenario.dependencies.len())
+}
+
 /// Simulates one chunk of `scenario`.
 pub fn run_chunk(scenario: &Scenario, chunk: u64, years: u64, queue: &mut EventQueue<crate::model::Event>) -> Tally {
     queue.clear();
@@ -56,7 +61,7 @@ pub fn run_chunk(scenario: &Scenario, chunk: u64, years: u64, queue: &mut EventQ
 pub fn simulate(scenario: &Scenario, years: u64, slice: Slice, progress: &(dyn Fn(u64) + Sync)) -> Tally {
     let done = AtomicU64::new(0);
     let chunks: Vec<u64> = slice.chunks().collect();
-    let empty = || Tally::new(Cause::COUNT + scenario.dependencies.len());
+    let empty = || empty_tally(scenario);
     chunks
         .par_iter()
         .map_init(EventQueue::new, |queue, &chunk| {

@@ -49,6 +49,11 @@ impl LogHistogram {
         }
     }
 
+    /// Whether `other` has the same bins (a file from another version may not).
+    pub fn same_shape(&self, other: &LogHistogram) -> bool {
+        self.counts.len() == other.counts.len()
+    }
+
     /// Counts one duration [µs].
     pub fn record(&mut self, micros: u64) {
         self.counts[Self::bin(micros)] += 1;

@@ -102,6 +102,16 @@ impl Tally {
         self.year_down.n
     }
 
+    /// Whether `other` can be merged into this one: same causes, same bins.
+    pub fn same_shape(&self, other: &Tally) -> bool {
+        fn histograms(t: &Tally) -> [&LogHistogram; 5] {
+            [&t.year_down, &t.year_failed, &t.window_down, &t.window_failed, &t.outage_durations].map(|s| &s.histogram)
+        }
+        self.cause_down.len() == other.cause_down.len()
+            && self.cause_failed.len() == other.cause_failed.len()
+            && histograms(self).iter().zip(histograms(other)).all(|(a, b)| a.same_shape(b))
+    }
+
     /// Adds another tally (of the same scenario).
     ///
     /// # Panics
