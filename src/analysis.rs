@@ -49,11 +49,11 @@ pub struct SloResults {
     pub sli: &'static str,
     /// Probability that a window meets the target.
     pub p_window_meets: f64,
-    /// Its 95 % interval (Clopper–Pearson).
+    /// Its 95 % interval (Wilson score).
     pub p_window_meets_ci95: [f64; 2],
     /// Probability that a year meets the target.
     pub p_year_meets: f64,
-    /// Its 95 % interval (Clopper–Pearson).
+    /// Its 95 % interval (Wilson score).
     pub p_year_meets_ci95: [f64; 2],
     /// Mean fraction of a window's error budget consumed (1 = all of it).
     pub error_budget_consumed_mean: f64,
