@@ -10,35 +10,35 @@ fn scenario(name: &str) -> Scenario {
     Scenario::from_toml(availsim::embedded::scenario(name).expect("bundled"), name, &[]).expect("valid")
 }
 
-/// One chunk of 100 years on one thread: the cost of a simulated year.
-fn one_thread_years(c: &mut Criterion) {
+/// Benchmarks one chunk of 100 years on one thread for each (label, scenario).
+fn chunk_of_years(c: &mut Criterion, group: &str, cases: Vec<(String, Scenario)>) {
     const YEARS: u64 = 100;
-    let mut group = c.benchmark_group("years_1_thread");
+    let mut group = c.benchmark_group(group);
     group.throughput(Throughput::Elements(YEARS));
-    for name in ["bench-bare", "single-instance", "three-fd"] {
-        let sc = scenario(name);
+    for (label, sc) in cases {
         let mut queue = EventQueue::new();
-        group.bench_function(name, |b| b.iter(|| runner::run_chunk(&sc, 0, YEARS, &mut queue)));
+        group.bench_function(label, |b| b.iter(|| runner::run_chunk(&sc, 0, YEARS, &mut queue)));
     }
     group.finish();
 }
 
+/// The cost of a simulated year of each reference scenario.
+fn one_thread_years(c: &mut Criterion) {
+    let cases = ["bench-bare", "single-instance", "three-fd"].map(|n| (n.to_string(), scenario(n)));
+    chunk_of_years(c, "years_1_thread", cases.into());
+}
+
 /// Health-check interval must not change the cost of a year.
 fn health_check_interval(c: &mut Criterion) {
-    const YEARS: u64 = 100;
-    let mut group = c.benchmark_group("bench_bare_interval");
-    group.throughput(Throughput::Elements(YEARS));
-    for (interval, timeout) in [("1s", "0.5s"), ("10s", "3s"), ("60s", "5s")] {
+    let text = availsim::embedded::scenario("bench-bare").unwrap();
+    let cases = [("1s", "0.5s"), ("10s", "3s"), ("60s", "5s")].map(|(interval, timeout)| {
         let overrides = [
             availsim::scenario::Override::parse(&format!("load_balancer.health_check.interval={interval}")).unwrap(),
             availsim::scenario::Override::parse(&format!("load_balancer.health_check.timeout={timeout}")).unwrap(),
         ];
-        let text = availsim::embedded::scenario("bench-bare").unwrap();
-        let sc = Scenario::from_toml(text, "bench-bare", &overrides).unwrap();
-        let mut queue = EventQueue::new();
-        group.bench_function(interval, |b| b.iter(|| runner::run_chunk(&sc, 0, YEARS, &mut queue)));
-    }
-    group.finish();
+        (interval.to_string(), Scenario::from_toml(text, "bench-bare", &overrides).unwrap())
+    });
+    chunk_of_years(c, "bench_bare_interval", cases.into());
 }
 
 /// Full runs on every thread, as `availsim run` does them.

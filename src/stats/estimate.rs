@@ -24,11 +24,6 @@ impl Interval {
     pub fn complement(&self) -> Interval {
         Interval { mean: 1.0 - self.mean, ci95_low: 1.0 - self.ci95_high, ci95_high: 1.0 - self.ci95_low }
     }
-
-    /// The interval scaled by `factor`.
-    pub fn scale(&self, factor: f64) -> Interval {
-        Interval { mean: self.mean * factor, ci95_low: self.ci95_low * factor, ci95_high: self.ci95_high * factor }
-    }
 }
 
 /// The 0.975 quantile of the standard normal (≈ 1.96).
