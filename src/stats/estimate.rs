@@ -60,7 +60,9 @@ pub fn proportion_interval(k: u64, n: u64) -> Interval {
     let z2n = z * z / nf;
     let center = (p + z2n / 2.0) / (1.0 + z2n);
     let half = z / (1.0 + z2n) * (p * (1.0 - p) / nf + z2n / (4.0 * nf)).sqrt();
-    Interval { mean: p, ci95_low: (center - half).max(0.0), ci95_high: (center + half).min(1.0) }
+    // The Wilson interval always contains p; the clamps only absorb
+    // rounding (at k = 0, center − half can come out as +1e-17).
+    Interval { mean: p, ci95_low: (center - half).clamp(0.0, p), ci95_high: (center + half).clamp(p, 1.0) }
 }
 
 /// Rate of `k` events in `exposure` units (e.g. outages per year) with the
