@@ -208,6 +208,11 @@ impl<'s> Deployment<'s> {
         self.lb().and_then(|lb| lb.health_check.as_ref())
     }
 
+    /// The outage holding fault domain `fd` down (meaningful only when it is).
+    fn domain_cause(&self, fd: u16) -> Cause {
+        if self.ad_up[self.sc.topology.ad_of(fd as usize)] { Cause::FdOutage } else { Cause::AdOutage }
+    }
+
     fn fd_ok(&self, fd: u16) -> bool {
         self.fd_live[fd as usize]
     }
@@ -278,6 +283,14 @@ impl Deployment<'_> {
                 }
                 let proc = if matches!(event, Event::Crash(..)) { Proc::Crashed } else { Proc::Gray };
                 self.slots[i].set_proc(proc);
+                if self.slots[i].failing {
+                    // The slot was already failing (its domain is out): the
+                    // instance's own failure is a new reason to alert, and a
+                    // new episode once the domain is back.
+                    self.slots[i].detected = false;
+                    self.slots[i].episode = Cause::InstanceFailure;
+                    self.raise_alert(i, now, q);
+                }
                 self.refresh(i, now, q);
             }
             Event::Ready(i, life) => {
@@ -389,6 +402,19 @@ impl Deployment<'_> {
         q.schedule(SimTime::from_secs(mark.at), Event::HealthMark(i as u16, slot.hc_epoch));
     }
 
+    /// Monitoring notices a new reason to alert about slot `i` (its failure
+    /// episode began, or its instance failed during one) and pages after
+    /// the alert delay. Every new reason gets its own alert: an alert already
+    /// handled for a domain outage does not cover an instance that crashes
+    /// during it. Alerts of one episode share its epoch; the operator's
+    /// response is idempotent, so a second one is harmless.
+    fn raise_alert(&mut self, i: usize, now: SimTime, q: &mut EventQueue<Event>) {
+        if let Some(delay) = &self.sc.alert_delay {
+            let at = now + delay.sample(&mut self.slot_rng[i]);
+            q.schedule(at, Event::Alert(i as u16, self.slots[i].alert_epoch));
+        }
+    }
+
     /// Re-derives slot `i`'s state after any change to it or its domains:
     /// its failure episode and health-check view, then its counted flags.
     fn refresh(&mut self, i: usize, now: SimTime, q: &mut EventQueue<Event>) {
@@ -403,6 +429,7 @@ impl Deployment<'_> {
         let has_lb = self.has_lb;
         let hc = self.health_check();
         let was_failing = self.slots[i].failing;
+        let domain_cause = self.domain_cause(self.slots[i].fd);
         let slot = &mut self.slots[i];
         let drained = slot.drained != 0;
         slot.failing = !drained && (slot.proc != Proc::Running || !fd_ok);
@@ -410,18 +437,9 @@ impl Deployment<'_> {
 
         if slot.failing && !was_failing {
             slot.detected = false;
-            slot.episode = if !self.ad_up[self.sc.topology.ad_of(slot.fd as usize)] {
-                Cause::AdOutage
-            } else if !fd_ok {
-                Cause::FdOutage
-            } else {
-                Cause::InstanceFailure
-            };
+            slot.episode = if fd_ok { Cause::InstanceFailure } else { domain_cause };
             slot.alert_epoch += 1;
-            if let Some(delay) = &self.sc.alert_delay {
-                let at = now + delay.sample(&mut self.slot_rng[i]);
-                q.schedule(at, Event::Alert(i as u16, self.slots[i].alert_epoch));
-            }
+            self.raise_alert(i, now, q);
         } else if !slot.failing && was_failing {
             slot.alert_epoch += 1;
             slot.detected = false;

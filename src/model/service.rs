@@ -41,6 +41,8 @@ impl Deployment<'_> {
             match (s.detected, s.proc) {
                 (false, Proc::Gray) => Cause::GrayFailure,
                 (false, _) => Cause::DetectionWindow,
+                // A domain outage under way outranks the episode's own cause.
+                (true, _) if !self.fd_ok(s.fd) => self.domain_cause(s.fd),
                 (true, _) => s.episode,
             }
         } else if s.bad {

@@ -206,3 +206,37 @@ time = { dist = "uniform", low = "1d", high = "3d" }"#,
     let mtbf = 20.0 * 0.906_402_477_055_477;
     assert_within("renewal", &r.time_availability, mtbf / (mtbf + 2.0));
 }
+
+/// An instance under manual repair in a failing domain: one instance
+/// (time to failure exponential, mean 30 d) in a domain that fails just as
+/// often, both repaired in a mean of one day: two independent components in
+/// series, A = (30/31)². An instance that fails while its domain is out is
+/// a new reason to alert, so it is repaired too (issue 6: it used to stay
+/// down for ever). The same holds for gray failures, availability-domain
+/// outages and manual repair behind a load balancer.
+#[test]
+fn manual_repair_during_domain_outages_issue_6() {
+    let domain = |table: &str| {
+        format!(
+            r#"[{table}]
+failure = {{ dist = "exponential", mean = "30d" }}
+repair = {{ dist = "exponential", mean = "1d" }}
+[repair]
+mode = "manual"
+time = {{ dist = "exponential", mean = "1d" }}"#
+        )
+    };
+    let crash = "instance.failure={ dist = \"exponential\", mean = \"30d\" }";
+    let gray = "instance.gray_failure={ dist = \"exponential\", mean = \"30d\" }";
+    let behind_lb = "[load_balancer.health_check]\ninterval = \"10s\"\ntimeout = \"3s\"\nunhealthy_threshold = 3\nhealthy_threshold = 2\n";
+    let cases = [
+        ("crash, fault domain", domain("fault_domain"), crash),
+        ("crash, availability domain", domain("availability_domain"), crash),
+        ("gray failure, fault domain", domain("fault_domain"), gray),
+        ("crash behind a load balancer", format!("{behind_lb}{}", domain("fault_domain")), crash),
+    ];
+    for (name, extra, failure) in cases {
+        let r = simulate(&minimal(&[1], &extra), 4_000, &[failure]);
+        assert_within(name, &r.time_availability, (30.0f64 / 31.0).powi(2));
+    }
+}
