@@ -4,7 +4,6 @@
 //! `Results` derives `Serialize` because its shape *is* the JSON contract;
 //! it is the boundary between analysis and the reporters.
 
-use crate::model::cause_names;
 use crate::scenario::{DAY_SECS, Scenario, Sli, YEAR_SECS};
 use crate::stats::{Interval, LogHistogram, Summary, Tally, mean_interval, proportion_interval, rate_interval};
 use serde::Serialize;
@@ -135,7 +134,9 @@ impl Results {
         let p_window = proportion_interval(tally.windows_met, windows);
         let p_year = proportion_interval(tally.years_met, years);
         let per_year = |v: u128| v as f64 / crate::stats::MICROS / years as f64 / 60.0;
-        let names = cause_names(&scenario.dependencies);
+        let names: Vec<String> = crate::cause::Cause::all(scenario.dependencies.len())
+            .map(|c| c.name(&scenario.dependencies).to_string())
+            .collect();
         let by_cause = |values: &[u128]| {
             names.iter().zip(values).map(|(n, &v)| (n.clone(), serde_json::Value::from(per_year(v)))).collect()
         };

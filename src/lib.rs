@@ -21,6 +21,7 @@
 
 pub mod analysis;
 pub mod app;
+pub mod cause;
 pub mod cli;
 pub mod embedded;
 pub mod engine;

@@ -6,8 +6,9 @@
 //! sums. So a scenario and seed give the same figures on 1 thread, 16
 //! threads or 16 machines (`--shard`).
 
+use crate::cause::Cause;
 use crate::engine::EventQueue;
-use crate::model::{Cause, Deployment};
+use crate::model::Deployment;
 use crate::scenario::Scenario;
 use crate::stats::Tally;
 use rayon::prelude::*;
@@ -47,7 +48,7 @@ fn chunk_years(chunk: u64, years: u64) -> u64 {
 
 /// An empty tally shaped for `scenario`'s causes.
 pub fn empty_tally(scenario: &Scenario) -> Tally {
-    Tally::new(Cause::COUNT + scenario.dependencies.len())
+    Tally::new(Cause::all(scenario.dependencies.len()).count())
 }
 
 /// Simulates one chunk of `scenario`.

@@ -1,111 +1,146 @@
 //! The deployment model: components, their failures and repairs, the load
 //! balancer's rotation, and what the service can serve at each moment.
 //!
-//! It drives the engine through [`Deployment`], which implements
-//! [`engine::Model`]. Each component draws from its own random stream (see
-//! `rng`). State changes are events; the service state is re-evaluated after
-//! each one and handed to the [`Ledger`], which integrates it over time.
+//! [`Deployment`] owns one trajectory's state, split by responsibility:
+//! the [`fleet`] of instance slots with its counters, the [`domains`], the
+//! [`dependencies`], planned work ([`planned`]), recovery and alerting
+//! ([`recovery`]), the health checker's arithmetic ([`health`]) and every
+//! random draw ([`draws`]). Each event is applied by the part it concerns;
+//! the service is then re-evaluated ([`service`]) and handed to the
+//! [`Ledger`], which integrates it over time. The whole state is `Clone`, so
+//! a trajectory can be snapshotted and continued several ways.
 
-mod cause;
+mod dependencies;
+mod domains;
+pub mod draws;
+mod fleet;
 pub mod health;
-mod ledger;
 mod planned;
 mod recovery;
 mod service;
 mod slot;
 
-pub use cause::{Cause, cause_names};
-pub use ledger::{Ledger, ServiceState};
+pub use fleet::SlotId;
+pub use planned::PlannedKind;
 
 use crate::engine::{self, EventQueue, SimTime};
-use crate::rng::{self, Rng};
-use crate::scenario::{FailureRepair, Impact, Repair, Scenario, Storage, YEAR_SECS};
-use crate::stats::Tally;
+use crate::scenario::{FailureRepair, Scenario, Storage, YEAR_SECS};
+use crate::stats::{Ledger, ServiceState, Tally};
+use dependencies::Dependencies;
+use domains::Domains;
+use draws::{Draws, Stream};
+use fleet::Fleet;
 use planned::PlannedRun;
-use rand::RngExt;
-use slot::{Proc, Slot};
+use slot::Proc;
 
 /// Something that happens at a point in time. Slot events carry the epoch
-/// they were scheduled under; a stale one (the slot moved on) is ignored.
+/// they were scheduled under; a stale one (the slot moved on) is ignored
+/// when it comes out of the queue, which is cheaper than removing it.
 #[derive(Clone, Copy, Debug)]
 pub enum Event {
-    /// A component with its own failure/repair process goes down (false)
-    /// or comes back (true).
-    Flip(Part, bool),
+    /// A component with its own failure/repair process goes down or comes back.
+    Flip {
+        /// The component.
+        component: Component,
+        /// Whether it comes back (else it goes down).
+        up: bool,
+    },
     /// The instance in a slot crashes.
-    Crash(u16, u32),
+    Crash {
+        /// The slot.
+        slot: SlotId,
+        /// The incarnation it was scheduled for.
+        life: u32,
+    },
     /// The instance in a slot starts failing requests while passing checks.
-    Gray(u16, u32),
+    Gray {
+        /// The slot.
+        slot: SlotId,
+        /// The incarnation it was scheduled for.
+        life: u32,
+    },
     /// A replacement or repair finishes: the instance runs.
-    Ready(u16, u32),
+    Ready {
+        /// The slot.
+        slot: SlotId,
+        /// The incarnation it was scheduled for.
+        life: u32,
+    },
     /// A health-check mark (down or up) of a backend comes due.
-    HealthMark(u16, u32),
+    HealthMark {
+        /// The slot.
+        slot: SlotId,
+        /// The health-check epoch it was scheduled under.
+        epoch: u32,
+    },
     /// Monitoring alerts an operator about a slot's failure.
-    Alert(u16, u32),
-    /// Planned work of a kind (0 deploy, 1 maintenance) starts.
-    PlannedStart(u8),
-    /// Step of a planned run ends: (kind, run id).
-    PlannedStep(u8, u32),
-    /// A bad release's rollback completes: run id.
-    Rollback(u32),
+    Alert {
+        /// The slot.
+        slot: SlotId,
+        /// The failure episode it was raised for.
+        epoch: u32,
+    },
+    /// Planned work of a kind starts (and the next one is scheduled).
+    PlannedStart {
+        /// Deploy or maintenance.
+        kind: PlannedKind,
+    },
+    /// A step of a planned run ends.
+    PlannedStep {
+        /// Deploy or maintenance.
+        kind: PlannedKind,
+        /// The run it belongs to.
+        run: u32,
+    },
+    /// A bad release's rollback completes.
+    Rollback {
+        /// The deploy run that shipped it.
+        run: u32,
+    },
     /// An operator registers every running instance with the load balancer.
     RegisterAll,
 }
 
 /// A component with its own alternating failure/repair process.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Part {
+pub enum Component {
     /// The load balancer.
-    Lb,
+    LoadBalancer,
     /// Dependency `i`.
-    Dep(u16),
+    Dependency(u16),
     /// Availability domain `i`.
     Ad(u16),
     /// Fault domain `i`.
     Fd(u16),
 }
 
-/// Stream identifiers: component kind in the high bits, index in the low.
-const STREAM_LB: u64 = 0;
-const STREAM_DEP: u64 = 1 << 32;
-const STREAM_AD: u64 = 2 << 32;
-const STREAM_FD: u64 = 3 << 32;
-const STREAM_SLOT: u64 = 4 << 32;
-const STREAM_PLANNED: u64 = 5 << 32;
-const STREAM_OPERATOR: u64 = 6 << 32;
+impl Component {
+    fn stream(self) -> Stream {
+        match self {
+            Component::LoadBalancer => Stream::LoadBalancer,
+            Component::Dependency(i) => Stream::Dependency(i),
+            Component::Ad(i) => Stream::Ad(i),
+            Component::Fd(i) => Stream::Fd(i),
+        }
+    }
+}
 
 /// One trajectory of a deployment: the simulated state of every component.
+#[derive(Clone, Debug)]
 pub struct Deployment<'s> {
     sc: &'s Scenario,
+    draws: Draws,
     lb_up: bool,
-    dep_up: Vec<bool>,
-    ad_up: Vec<bool>,
-    fd_up: Vec<bool>,
-    /// Fault domain up and its availability domain up, kept current at
-    /// domain events because every evaluation reads it.
-    fd_live: Vec<bool>,
-    /// Required and degraded dependencies currently down.
-    required_down: usize,
-    degraded_down: usize,
-    has_lb: bool,
-    slots: Vec<Slot>,
+    domains: Domains,
+    dependencies: Dependencies,
+    fleet: Fleet,
+    /// Slots whose replacement waits for a fault domain to come back.
+    waiting: Vec<SlotId>,
     planned: [PlannedRun; 2],
     register_alert_pending: bool,
-    /// Slots in rotation, in rotation and serving, and holding sessions:
-    /// kept current by `sync`, so that `evaluate` is O(1) when all is well.
-    in_rotation: usize,
-    good: usize,
-    holding: usize,
-    /// `holding` when the current event began: sessions are spread evenly
-    /// over those slots, so each one that dies takes that share.
+    /// Slots holding sessions when the current event began: sessions are
+    /// spread evenly over them, so each one that dies takes that share.
     holding_at_event: usize,
-    lb_rng: Rng,
-    dep_rng: Vec<Rng>,
-    ad_rng: Vec<Rng>,
-    fd_rng: Vec<Rng>,
-    slot_rng: Vec<Rng>,
-    planned_rng: [Rng; 2],
-    operator_rng: Rng,
     state: ServiceState,
     ledger: Ledger,
 }
@@ -114,41 +149,29 @@ impl<'s> Deployment<'s> {
     /// A deployment with every component healthy at time 0, drawing from the
     /// streams of `chunk`, measured from `sc.simulation.warmup` on.
     pub fn new(sc: &'s Scenario, chunk: u64, queue: &mut EventQueue<Event>) -> Deployment<'s> {
-        let seed = sc.simulation.seed;
-        let s = |component| rng::stream(seed, chunk, component);
         let topo = &sc.topology;
         let n_fd = topo.fault_domains();
-        let mut slots = vec![];
+        let mut draws = Draws::new(sc.simulation.seed, chunk, sc.dependencies.len(), topo.availability_domains, n_fd);
+        let mut fleet = Fleet::new(n_fd, sc.load_balancer.is_some());
         for (fd, &count) in topo.instances_per_fd.iter().enumerate() {
-            slots.extend((0..count).map(|_| Slot::new(fd as u16)));
+            for _ in 0..count {
+                draws.add_slot(fleet.add(fd as u16));
+            }
         }
-        let n_causes = Cause::COUNT + sc.dependencies.len();
+        let causes = crate::cause::Cause::all(sc.dependencies.len()).count();
         let mut model = Deployment {
             sc,
+            draws,
             lb_up: true,
-            dep_up: vec![true; sc.dependencies.len()],
-            ad_up: vec![true; topo.availability_domains],
-            fd_up: vec![true; n_fd],
-            fd_live: vec![true; n_fd],
-            required_down: 0,
-            degraded_down: 0,
-            has_lb: sc.load_balancer.is_some(),
-            planned: [PlannedRun::default(), PlannedRun::default()],
+            domains: Domains::new(topo.availability_domains, topo.fault_domains_per_ad),
+            dependencies: Dependencies::new(sc.dependencies.len()),
+            holding_at_event: fleet.holding(),
+            fleet,
+            waiting: vec![],
+            planned: Default::default(),
             register_alert_pending: false,
-            in_rotation: slots.len(),
-            good: slots.len(),
-            holding: slots.len(),
-            holding_at_event: slots.len(),
-            lb_rng: s(STREAM_LB),
-            dep_rng: (0..sc.dependencies.len() as u64).map(|i| s(STREAM_DEP + i)).collect(),
-            ad_rng: (0..topo.availability_domains as u64).map(|i| s(STREAM_AD + i)).collect(),
-            fd_rng: (0..n_fd as u64).map(|i| s(STREAM_FD + i)).collect(),
-            slot_rng: (0..slots.len() as u64).map(|i| s(STREAM_SLOT + i)).collect(),
-            planned_rng: [s(STREAM_PLANNED), s(STREAM_PLANNED + 1)],
-            operator_rng: s(STREAM_OPERATOR),
-            slots,
             state: ServiceState { up: true, ..ServiceState::default() },
-            ledger: Ledger::new(sc.simulation.warmup, sc.slo.window, sc.slo.target, sc.slo.sli, n_causes),
+            ledger: Ledger::new(sc.simulation.warmup, sc.slo.window, sc.slo.target, sc.slo.sli, causes),
         };
         model.start(queue);
         model
@@ -156,47 +179,48 @@ impl<'s> Deployment<'s> {
 
     fn start(&mut self, q: &mut EventQueue<Event>) {
         let now = SimTime::ZERO;
-        let mut parts = vec![];
+        let sc = self.sc;
+        let mut components = vec![];
         if self.lb().is_some_and(|lb| lb.failure.is_some()) {
-            parts.push(Part::Lb);
+            components.push(Component::LoadBalancer);
         }
-        parts.extend((0..self.dep_up.len() as u16).map(Part::Dep));
-        if self.sc.ad_outage.is_some() {
-            parts.extend((0..self.ad_up.len() as u16).map(Part::Ad));
+        components.extend((0..sc.dependencies.len() as u16).map(Component::Dependency));
+        if sc.ad_outage.is_some() {
+            components.extend((0..sc.topology.availability_domains as u16).map(Component::Ad));
         }
-        if self.sc.fd_outage.is_some() {
-            parts.extend((0..self.fd_up.len() as u16).map(Part::Fd));
+        if sc.fd_outage.is_some() {
+            components.extend((0..self.domains.fault_domains() as u16).map(Component::Fd));
         }
-        for part in parts {
-            let (process, rng) = self.process(part);
-            q.schedule(now + process.failure.sample(rng), Event::Flip(part, false));
+        for component in components {
+            let at = now + self.draws.sample(component.stream(), &self.process(component).failure);
+            q.schedule(at, Event::Flip { component, up: false });
         }
-        for i in 0..self.slots.len() {
+        for id in self.fleet.ids() {
             if let Some(hc) = self.health_check() {
-                self.slots[i].phase = self.slot_rng[i].random::<f64>() * hc.interval;
+                self.fleet.slot_mut(id).phase = self.draws.uniform(Stream::Slot(id)) * hc.interval;
             }
-            self.arm_failures(i, now, q);
+            self.arm_failures(id, now, q);
         }
-        for kind in 0..2 {
-            if let Some(p) = self.planned_spec(kind) {
+        for kind in PlannedKind::ALL {
+            if let Some(p) = kind.spec(sc) {
                 // A uniform phase within the first cadence period.
-                let rng = &mut self.planned_rng[kind as usize];
-                let first = rng.random::<f64>() * p.every.sample(rng);
-                q.schedule(now + first, Event::PlannedStart(kind));
+                let u = self.draws.uniform(kind.stream());
+                let first = u * self.draws.sample(kind.stream(), &p.every);
+                q.schedule(now + first, Event::PlannedStart { kind });
             }
         }
         self.evaluate(now, q);
     }
 
-    /// The failure/repair process of `part` and its random stream.
-    fn process(&mut self, part: Part) -> (&'s FailureRepair, &mut Rng) {
+    /// The failure/repair process of `component`.
+    fn process(&self, component: Component) -> &'s FailureRepair {
         let sc = self.sc;
         let known = "scheduled only when configured";
-        match part {
-            Part::Lb => (sc.load_balancer.as_ref().and_then(|lb| lb.failure.as_ref()).expect(known), &mut self.lb_rng),
-            Part::Dep(i) => (&sc.dependencies[i as usize].process, &mut self.dep_rng[i as usize]),
-            Part::Ad(i) => (sc.ad_outage.as_ref().expect(known), &mut self.ad_rng[i as usize]),
-            Part::Fd(i) => (sc.fd_outage.as_ref().expect(known), &mut self.fd_rng[i as usize]),
+        match component {
+            Component::LoadBalancer => sc.load_balancer.as_ref().and_then(|lb| lb.failure.as_ref()).expect(known),
+            Component::Dependency(i) => &sc.dependencies[usize::from(i)].process,
+            Component::Ad(_) => sc.ad_outage.as_ref().expect(known),
+            Component::Fd(_) => sc.fd_outage.as_ref().expect(known),
         }
     }
 
@@ -208,29 +232,21 @@ impl<'s> Deployment<'s> {
         self.lb().and_then(|lb| lb.health_check.as_ref())
     }
 
-    /// The outage holding fault domain `fd` down (meaningful only when it is).
-    fn domain_cause(&self, fd: u16) -> Cause {
-        if self.ad_up[self.sc.topology.ad_of(fd as usize)] { Cause::FdOutage } else { Cause::AdOutage }
-    }
-
-    fn fd_ok(&self, fd: u16) -> bool {
-        self.fd_live[fd as usize]
-    }
-
-    /// Schedules the first failure of the instance now running in slot `i`.
+    /// Schedules the first failure of the instance now running in slot `id`.
     ///
     /// Crash and gray failure are competing risks: both times are drawn, and
     /// only the earlier is scheduled. Scheduling both would leave the later
     /// one stale in the queue at every replacement, and with gray failures
     /// years apart those stale events would pile up and slow every pop.
-    fn arm_failures(&mut self, i: usize, now: SimTime, q: &mut EventQueue<Event>) {
-        let (life, rng) = (self.slots[i].life, &mut self.slot_rng[i]);
-        let crash = self.sc.crash.sample(rng);
-        let gray = self.sc.gray_failure.as_ref().map_or(f64::INFINITY, |g| g.sample(rng));
+    fn arm_failures(&mut self, id: SlotId, now: SimTime, q: &mut EventQueue<Event>) {
+        let sc = self.sc;
+        let crash = self.draws.sample(Stream::Slot(id), &sc.crash);
+        let gray = sc.gray_failure.as_ref().map_or(f64::INFINITY, |g| self.draws.sample(Stream::Slot(id), g));
+        let life = self.fleet.slot(id).life;
         if gray < crash {
-            q.schedule(now + gray, Event::Gray(i as u16, life));
+            q.schedule(now + gray, Event::Gray { slot: id, life });
         } else {
-            q.schedule(now + crash, Event::Crash(i as u16, life));
+            q.schedule(now + crash, Event::Crash { slot: id, life });
         }
     }
 
@@ -247,7 +263,7 @@ impl engine::Model for Deployment<'_> {
 
     fn handle(&mut self, now: SimTime, event: Event, q: &mut EventQueue<Event>) {
         self.ledger.advance(now.secs());
-        self.holding_at_event = self.holding;
+        self.holding_at_event = self.fleet.holding();
         if self.apply(now, event, q) {
             self.evaluate(now, q);
         }
@@ -255,211 +271,192 @@ impl engine::Model for Deployment<'_> {
 }
 
 impl Deployment<'_> {
-    /// Applies one event; returns whether anything may have changed.
+    /// Applies one event; returns whether the service may have changed.
     fn apply(&mut self, now: SimTime, event: Event, q: &mut EventQueue<Event>) -> bool {
-        let sc = self.sc;
         match event {
-            Event::Flip(part, up) => {
-                let (process, rng) = self.process(part);
-                let next = if up { &process.failure } else { &process.repair };
-                q.schedule(now + next.sample(rng), Event::Flip(part, !up));
-                match part {
-                    Part::Lb => self.lb_up = up,
-                    Part::Dep(i) => self.dependency_flipped(i as usize, up, now),
-                    Part::Ad(i) => {
-                        self.ad_up[i as usize] = up;
-                        self.domain_changed(now, q);
-                    }
-                    Part::Fd(i) => {
-                        self.fd_up[i as usize] = up;
-                        self.domain_changed(now, q);
-                    }
-                }
-            }
-            Event::Crash(i, life) | Event::Gray(i, life) => {
-                let i = i as usize;
-                if self.slots[i].life != life {
+            Event::Flip { component, up } => self.flip(component, up, now, q),
+            Event::Crash { slot, life } | Event::Gray { slot, life } => {
+                if self.fleet.slot(slot).life != life {
                     return false;
                 }
-                let proc = if matches!(event, Event::Crash(..)) { Proc::Crashed } else { Proc::Gray };
-                self.slots[i].set_proc(proc);
-                if self.slots[i].failing {
-                    // The slot was already failing (its domain is out): the
-                    // instance's own failure is a new reason to alert, and a
-                    // new episode once the domain is back.
-                    self.slots[i].detected = false;
-                    self.slots[i].episode = Cause::InstanceFailure;
-                    self.raise_alert(i, now, q);
-                }
-                self.refresh(i, now, q);
+                let proc = if matches!(event, Event::Crash { .. }) { Proc::Crashed } else { Proc::Gray };
+                self.fleet.slot_mut(slot).set_proc(proc);
+                // Already failing (its domain is out): the instance's own
+                // failure is a new reason to alert.
+                let new_reason = self.fleet.slot(slot).failing;
+                self.refresh_with(slot, now, q, new_reason);
             }
-            Event::Ready(i, life) => {
-                let i = i as usize;
-                if self.slots[i].life != life {
+            Event::Ready { slot, life } => {
+                if self.fleet.slot(slot).life != life {
                     return false;
                 }
-                self.slots[i].set_proc(Proc::Running);
-                self.arm_failures(i, now, q);
-                if let (Some(hc), Repair::Pool { .. }) = (self.health_check(), &sc.repair)
-                    && self.slots[i].registered
-                {
-                    // The replacement registers now that it runs; the health
-                    // checker watches it from its first probe.
-                    let (tracker, mark) = health::Tracker::launched(hc, self.slots[i].phase, now.secs());
-                    self.slots[i].lb = tracker;
-                    self.schedule_mark(i, mark, q);
-                }
-                self.refresh(i, now, q);
+                self.ready(slot, now, q);
             }
-            Event::HealthMark(i, epoch) => {
-                let i = i as usize;
-                if self.slots[i].hc_epoch != epoch {
+            Event::HealthMark { slot, epoch } => {
+                if self.fleet.slot(slot).hc_epoch != epoch {
                     return false;
                 }
-                let hc = self.health_check().expect("marks need a health checker");
-                let slot = &mut self.slots[i];
-                let (flipped, follow) = slot.lb.fire(hc, slot.phase);
-                if let Some(mark) = follow {
-                    self.schedule_mark(i, mark, q);
-                }
-                if flipped && !self.slots[i].checked_in() {
-                    // Noticed first, so the slot leaves rotation under its episode's cause.
-                    self.slots[i].detected = self.slots[i].failing;
-                    self.slots[i].out_cause = self.reason(i);
-                    if matches!(sc.repair, Repair::Pool { .. }) {
-                        // The pool terminates whatever the load balancer marks unhealthy.
-                        self.replace(i, now, q);
-                    }
-                }
-                self.refresh(i, now, q);
+                self.health_mark(slot, now, q);
             }
-            Event::Alert(i, epoch) => {
-                let i = i as usize;
-                if self.slots[i].alert_epoch != epoch {
+            Event::Alert { slot, epoch } => {
+                if self.fleet.slot(slot).alert_epoch != epoch {
                     return false;
                 }
-                self.on_alert(i, now, q);
+                self.on_alert(slot, now, q);
             }
-            Event::PlannedStart(kind) => self.planned_start(kind, now, q),
-            Event::PlannedStep(kind, run) => self.planned_step(kind, run, now, q),
-            Event::Rollback(run) => self.rollback(run, now, q),
-            Event::RegisterAll => {
-                self.register_alert_pending = false;
-                for i in 0..self.slots.len() {
-                    if !self.slots[i].registered {
-                        self.slots[i].registered = true;
-                        self.slots[i].lb = health::Tracker::new(false, false, now.secs());
-                        self.refresh(i, now, q);
-                    }
-                }
-            }
+            Event::PlannedStart { kind } => self.planned_start(kind, now, q),
+            Event::PlannedStep { kind, run } => return self.planned_step(kind, run, now, q),
+            Event::Rollback { run } => self.rollback(run, now, q),
+            Event::RegisterAll => self.register_all(now, q),
         }
         true
     }
 
-    /// Dependency `i` went down or came back.
-    fn dependency_flipped(&mut self, i: usize, up: bool, now: SimTime) {
-        let sc = self.sc;
-        self.dep_up[i] = up;
-        let down = match sc.dependencies[i].impact {
-            Impact::Required => &mut self.required_down,
-            Impact::Degraded(_) => &mut self.degraded_down,
-        };
-        *down = if up { *down - 1 } else { *down + 1 };
-        if !up && sc.sessions.storage == Storage::External(i) {
-            self.ledger.lose_sessions(now.secs(), sc.sessions.active);
-        }
-    }
-
-    /// Refreshes every slot after a fault or availability domain changed,
-    /// and launches replacements that were waiting for one to come back.
-    fn domain_changed(&mut self, now: SimTime, q: &mut EventQueue<Event>) {
-        for fd in 0..self.fd_up.len() {
-            self.fd_live[fd] = self.fd_up[fd] && self.ad_up[self.sc.topology.ad_of(fd)];
-        }
-        for i in 0..self.slots.len() {
-            if self.slots[i].proc == Proc::WaitingFd {
-                self.launch(i, now, q);
+    /// A component with its own failure/repair process went down or came
+    /// back; its next flip is drawn now.
+    fn flip(&mut self, component: Component, up: bool, now: SimTime, q: &mut EventQueue<Event>) {
+        let process = self.process(component);
+        let next = if up { &process.failure } else { &process.repair };
+        let at = now + self.draws.sample(component.stream(), next);
+        q.schedule(at, Event::Flip { component, up: !up });
+        match component {
+            Component::LoadBalancer => self.lb_up = up,
+            Component::Dependency(i) => {
+                self.dependencies.set(&self.sc.dependencies, i, up);
+                if !up && self.sc.sessions.storage == Storage::External(usize::from(i)) {
+                    self.ledger.lose_sessions(now.secs(), self.sc.sessions.active);
+                }
             }
-            self.refresh(i, now, q);
+            Component::Ad(ad) => {
+                for fd in self.domains.set_ad(ad, up) {
+                    self.refresh_fd(fd, now, q);
+                }
+                self.domain_changed(up, now, q);
+            }
+            Component::Fd(fd) => {
+                self.domains.set_fd(fd, up);
+                self.refresh_fd(fd, now, q);
+                self.domain_changed(up, now, q);
+            }
         }
     }
 
-    /// Takes slot `i` out of rotation by hand, dropping any pending
+    /// Refreshes every slot of fault domain `fd`.
+    fn refresh_fd(&mut self, fd: u16, now: SimTime, q: &mut EventQueue<Event>) {
+        for k in 0..self.fleet.in_fd(fd).len() {
+            let id = self.fleet.in_fd(fd)[k];
+            self.refresh(id, now, q);
+        }
+    }
+
+    /// Re-derives slot `id`'s state after any change to it or its domains:
+    /// its failure episode and health-check view, then its counted flags.
+    fn refresh(&mut self, id: SlotId, now: SimTime, q: &mut EventQueue<Event>) {
+        self.refresh_with(id, now, q, false);
+    }
+
+    /// [`Deployment::refresh`], where `new_reason` says the instance itself
+    /// just failed.
+    fn refresh_with(&mut self, id: SlotId, now: SimTime, q: &mut EventQueue<Event>, new_reason: bool) {
+        self.refresh_health(id, now, q, new_reason);
+        if self.fleet.sync(id, &self.domains) && self.sc.sessions.storage == Storage::Memory {
+            let share = self.sc.sessions.active / self.holding_at_event.max(1) as f64;
+            self.ledger.lose_sessions(now.secs(), share);
+        }
+    }
+
+    /// Re-derives slot `id`'s failure episode and the health checker's view
+    /// of it, scheduling detection, admission and alerts.
+    fn refresh_health(&mut self, id: SlotId, now: SimTime, q: &mut EventQueue<Event>, new_reason: bool) {
+        let has_lb = self.lb().is_some();
+        let hc = self.health_check();
+        let fd = self.fleet.slot(id).fd;
+        let (live, outage) = (self.domains.live(fd), self.domains.outage_cause(fd));
+        let slot = self.fleet.slot_mut(id);
+        let was_failing = slot.failing;
+        let drained = slot.drained != 0;
+        slot.failing = !drained && (slot.proc != Proc::Running || !live);
+        slot.visible = !drained && live && matches!(slot.proc, Proc::Running | Proc::Gray);
+
+        let alert = if slot.failing && !was_failing {
+            slot.detected = false;
+            slot.episode = if live { crate::cause::Cause::InstanceFailure } else { outage };
+            slot.alert_epoch += 1;
+            slot.held_alert = f64::INFINITY;
+            true
+        } else if slot.failing && new_reason {
+            // A new episode of the instance's own, inside the domain's.
+            slot.detected = false;
+            slot.episode = crate::cause::Cause::InstanceFailure;
+            true
+        } else {
+            if !slot.failing && was_failing {
+                slot.alert_epoch += 1;
+                slot.detected = false;
+                slot.held_alert = f64::INFINITY;
+            }
+            false
+        };
+
+        if has_lb && slot.registered {
+            match hc {
+                // No health checker: whoever fixed the instance puts it back.
+                None => slot.lb.marked_up |= slot.visible && slot.proc == Proc::Running,
+                Some(hc) => {
+                    let t = now.secs();
+                    let mark =
+                        slot.lb.change(hc, slot.phase, t, slot.visible).or_else(|| slot.lb.resume(hc, slot.phase, t));
+                    if let Some(mark) = mark {
+                        self.schedule_mark(id, mark, q);
+                    }
+                }
+            }
+        }
+        if alert {
+            self.raise_alert(id, now, q);
+        } else {
+            self.release_held_alert(id, now, q);
+        }
+    }
+
+    /// Takes slot `id` out of rotation by hand, dropping any pending
     /// health-check mark.
-    fn mark_down(&mut self, i: usize) {
-        let reason = self.reason(i);
-        let slot = &mut self.slots[i];
+    fn mark_down(&mut self, id: SlotId) {
+        let fd = self.fleet.slot(id).fd;
+        let (live, outage) = (self.domains.live(fd), self.domains.outage_cause(fd));
+        let slot = self.fleet.slot_mut(id);
+        slot.out_cause = slot.reason(live, outage);
         slot.lb.force_down();
         slot.hc_epoch += 1;
-        slot.out_cause = reason;
     }
 
-    /// Schedules a health-check mark of slot `i`, replacing any pending one.
-    fn schedule_mark(&mut self, i: usize, mark: health::Mark, q: &mut EventQueue<Event>) {
-        let slot = &mut self.slots[i];
+    /// Schedules a health-check mark of slot `id`, replacing any pending one.
+    fn schedule_mark(&mut self, id: SlotId, mark: health::Mark, q: &mut EventQueue<Event>) {
+        let slot = self.fleet.slot_mut(id);
         slot.hc_epoch += 1;
-        q.schedule(SimTime::from_secs(mark.at), Event::HealthMark(i as u16, slot.hc_epoch));
+        q.schedule(SimTime::from_secs(mark.at), Event::HealthMark { slot: id, epoch: slot.hc_epoch });
     }
 
-    /// Monitoring notices a new reason to alert about slot `i` (its failure
-    /// episode began, or its instance failed during one) and pages after
-    /// the alert delay. Every new reason gets its own alert: an alert already
-    /// handled for a domain outage does not cover an instance that crashes
-    /// during it. Alerts of one episode share its epoch; the operator's
-    /// response is idempotent, so a second one is harmless.
-    fn raise_alert(&mut self, i: usize, now: SimTime, q: &mut EventQueue<Event>) {
-        if let Some(delay) = &self.sc.alert_delay {
-            let at = now + delay.sample(&mut self.slot_rng[i]);
-            q.schedule(at, Event::Alert(i as u16, self.slots[i].alert_epoch));
+    /// A health-check mark of slot `id` comes due.
+    fn health_mark(&mut self, id: SlotId, now: SimTime, q: &mut EventQueue<Event>) {
+        let hc = self.health_check().expect("marks need a health checker");
+        let fd = self.fleet.slot(id).fd;
+        let (live, outage) = (self.domains.live(fd), self.domains.outage_cause(fd));
+        let slot = self.fleet.slot_mut(id);
+        let (flipped, follow) = slot.lb.fire(hc, slot.phase);
+        if let Some(mark) = follow {
+            self.schedule_mark(id, mark, q);
         }
-    }
-
-    /// Re-derives slot `i`'s state after any change to it or its domains:
-    /// its failure episode and health-check view, then its counted flags.
-    fn refresh(&mut self, i: usize, now: SimTime, q: &mut EventQueue<Event>) {
-        self.refresh_health(i, now, q);
-        self.sync(i, now);
-    }
-
-    /// Re-derives slot `i`'s failure episode and health-check view,
-    /// scheduling or cancelling detection, admission and alerts.
-    fn refresh_health(&mut self, i: usize, now: SimTime, q: &mut EventQueue<Event>) {
-        let fd_ok = self.fd_ok(self.slots[i].fd);
-        let has_lb = self.has_lb;
-        let hc = self.health_check();
-        let was_failing = self.slots[i].failing;
-        let domain_cause = self.domain_cause(self.slots[i].fd);
-        let slot = &mut self.slots[i];
-        let drained = slot.drained != 0;
-        slot.failing = !drained && (slot.proc != Proc::Running || !fd_ok);
-        slot.visible = !drained && fd_ok && matches!(slot.proc, Proc::Running | Proc::Gray);
-
-        if slot.failing && !was_failing {
-            slot.detected = false;
-            slot.episode = if fd_ok { Cause::InstanceFailure } else { domain_cause };
-            slot.alert_epoch += 1;
-            self.raise_alert(i, now, q);
-        } else if !slot.failing && was_failing {
-            slot.alert_epoch += 1;
-            slot.detected = false;
-        }
-
-        let slot = &mut self.slots[i];
-        if !has_lb || !slot.registered {
-            return;
-        }
-        let Some(hc) = hc else {
-            // No health checker: whoever fixed the instance puts it back.
-            if slot.visible && slot.proc == Proc::Running {
-                slot.lb.marked_up = true;
+        let slot = self.fleet.slot_mut(id);
+        if flipped && !slot.checked_in() {
+            // Noticed first, so the slot leaves rotation under its episode's cause.
+            slot.detected = slot.failing;
+            slot.out_cause = slot.reason(live, outage);
+            if self.pool() {
+                // The pool terminates whatever the load balancer marks unhealthy.
+                self.replace(id, now, q);
             }
-            return;
-        };
-        let t = now.secs();
-        let mark = slot.lb.change(hc, slot.phase, t, slot.visible).or_else(|| slot.lb.resume(hc, slot.phase, t));
-        if let Some(mark) = mark {
-            self.schedule_mark(i, mark, q);
         }
+        self.refresh(id, now, q);
     }
 }

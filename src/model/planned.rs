@@ -2,153 +2,197 @@
 //! one fault domain (or, within a single fault domain, one instance) at a
 //! time; deployments may ship a bad release.
 
-use super::{Deployment, Event};
+use super::draws::Stream;
+use super::{Deployment, Event, SlotId};
 use crate::engine::{EventQueue, SimTime};
-use crate::scenario::{Planned, Strategy};
-use rand::RngExt;
+use crate::scenario::{Planned, Scenario, Strategy};
 
-/// Drain bit of deployments.
-pub const DEPLOY: u8 = 1;
-/// Drain bit of maintenance.
-pub const MAINTENANCE: u8 = 2;
+/// A kind of planned work.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum PlannedKind {
+    /// Software deployments.
+    Deploy,
+    /// Maintenance windows (patching).
+    Maintenance,
+}
+
+impl PlannedKind {
+    /// Both kinds.
+    pub const ALL: [PlannedKind; 2] = [PlannedKind::Deploy, PlannedKind::Maintenance];
+
+    /// Its bit in a slot's `drained` set.
+    pub fn bit(self) -> u8 {
+        match self {
+            PlannedKind::Deploy => 1,
+            PlannedKind::Maintenance => 2,
+        }
+    }
+
+    fn index(self) -> usize {
+        self as usize
+    }
+
+    /// Its random stream.
+    pub(super) fn stream(self) -> Stream {
+        match self {
+            PlannedKind::Deploy => Stream::Deploy,
+            PlannedKind::Maintenance => Stream::Maintenance,
+        }
+    }
+
+    /// Its settings in `sc`, if it is modelled.
+    pub fn spec(self, sc: &Scenario) -> Option<&Planned> {
+        match self {
+            PlannedKind::Deploy => sc.deploy.as_ref(),
+            PlannedKind::Maintenance => sc.maintenance.as_ref(),
+        }
+    }
+}
 
 /// The run of one kind of planned work in progress, if any.
 #[derive(Clone, Debug, Default)]
 pub struct PlannedRun {
     /// Identifies the run; tags its step and rollback events.
-    pub id: u32,
+    id: u32,
     /// Whether a run is under way.
-    pub active: bool,
+    active: bool,
     /// Batches still to go through (rolling), last first.
-    pub remaining: Vec<Batch>,
+    remaining: Vec<Batch>,
+    /// The slots drained by the step under way.
+    current: Vec<SlotId>,
     /// The release is bad and not yet rolled back (deploys only).
-    pub bad: bool,
+    bad: bool,
 }
 
 /// A batch of a rolling run: a fault domain when the instances span
 /// several, else a single instance (rolling one fault domain at a time
 /// through a single fault domain would take everything out at once).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Batch {
+enum Batch {
     /// Every instance in this fault domain.
     Fd(u16),
     /// This slot alone.
-    Slot(u16),
-}
-
-fn bit(kind: u8) -> u8 {
-    if kind == 0 { DEPLOY } else { MAINTENANCE }
+    Slot(SlotId),
 }
 
 impl<'s> Deployment<'s> {
-    /// The settings of planned work `kind` (0 deploy, 1 maintenance).
-    pub(super) fn planned_spec(&self, kind: u8) -> Option<&'s Planned> {
-        if kind == 0 { self.sc.deploy.as_ref() } else { self.sc.maintenance.as_ref() }
+    fn spec(&self, kind: PlannedKind) -> &'s Planned {
+        kind.spec(self.sc).expect("scheduled only when configured")
     }
 
-    pub(super) fn planned_start(&mut self, kind: u8, now: SimTime, q: &mut EventQueue<Event>) {
-        let spec = self.planned_spec(kind).expect("scheduled only when configured");
-        let k = kind as usize;
-        let next = now + spec.every.sample(&mut self.planned_rng[k]);
-        q.schedule(next, Event::PlannedStart(kind));
-        if self.planned[k].active {
-            // The previous run overran the cadence: this one is skipped.
+    /// Planned work of `kind` is due: the next one is scheduled and this
+    /// one starts, unless the previous run overran the cadence.
+    pub(super) fn planned_start(&mut self, kind: PlannedKind, now: SimTime, q: &mut EventQueue<Event>) {
+        let spec = self.spec(kind);
+        let next = now + self.draws.sample(kind.stream(), &spec.every);
+        q.schedule(next, Event::PlannedStart { kind });
+        if self.planned[kind.index()].active {
             return;
         }
-        let run = &mut self.planned[k];
-        run.id += 1;
-        run.active = true;
-        run.bad = false;
-        if let Some(bad) = &spec.bad_release
-            && self.planned_rng[k].random::<f64>() < bad.probability
+        let mut bad = false;
+        let id = self.planned[kind.index()].id + 1;
+        if let Some(b) = &spec.bad_release
+            && self.draws.uniform(kind.stream()) < b.probability
         {
-            run.bad = true;
-            let at = now + bad.rollback.sample(&mut self.planned_rng[k]);
-            q.schedule(at, Event::Rollback(run.id));
+            bad = true;
+            let at = now + self.draws.sample(kind.stream(), &b.rollback);
+            q.schedule(at, Event::Rollback { run: id });
         }
-        run.remaining = match spec.strategy {
+        let remaining = match spec.strategy {
             Strategy::AllAtOnce => vec![],
             Strategy::Rolling => {
-                let fds: Vec<u16> =
-                    (0..self.fd_up.len() as u16).filter(|&f| self.slots.iter().any(|s| s.fd == f)).collect();
+                let fds = self.fleet.occupied_fds();
                 let mut batches: Vec<Batch> = if fds.len() > 1 {
                     fds.into_iter().map(Batch::Fd).collect()
                 } else {
-                    (0..self.slots.len() as u16).map(Batch::Slot).collect()
+                    self.fleet.ids().map(Batch::Slot).collect()
                 };
                 batches.reverse();
                 batches
             }
         };
+        let run = &mut self.planned[kind.index()];
+        (run.id, run.active, run.bad, run.remaining) = (id, true, bad, remaining);
         self.next_step(kind, now, q);
     }
 
-    /// Drains the next batch (or everything, all at once) and
-    /// schedules the end of the step.
-    fn next_step(&mut self, kind: u8, now: SimTime, q: &mut EventQueue<Event>) {
-        let k = kind as usize;
-        let spec = self.planned_spec(kind).expect("configured");
-        let batch = match spec.strategy {
-            Strategy::AllAtOnce => None,
-            Strategy::Rolling => Some(self.planned[k].remaining.pop().expect("a step remains")),
-        };
-        let at = now + spec.duration.sample(&mut self.planned_rng[k]);
-        q.schedule(at, Event::PlannedStep(kind, self.planned[k].id));
-        for i in 0..self.slots.len() {
-            let in_batch = match batch {
-                None => true,
-                Some(Batch::Fd(f)) => self.slots[i].fd == f,
-                Some(Batch::Slot(j)) => i == j as usize,
-            };
-            if in_batch {
-                // Drained first, so the slot leaves rotation under this cause.
-                self.slots[i].drained |= bit(kind);
-                if self.slots[i].checked_in() {
-                    self.mark_down(i);
-                }
-                self.refresh(i, now, q);
-            }
+    /// Drains the next batch (or everything, all at once) and schedules the
+    /// end of the step.
+    fn next_step(&mut self, kind: PlannedKind, now: SimTime, q: &mut EventQueue<Event>) {
+        let spec = self.spec(kind);
+        let mut current = std::mem::take(&mut self.planned[kind.index()].current);
+        current.clear();
+        match spec.strategy {
+            Strategy::AllAtOnce => current.extend(self.fleet.ids()),
+            Strategy::Rolling => match self.planned[kind.index()].remaining.pop().expect("a step remains") {
+                Batch::Fd(f) => current.extend_from_slice(self.fleet.in_fd(f)),
+                Batch::Slot(id) => current.push(id),
+            },
         }
+        let at = now + self.draws.sample(kind.stream(), &spec.duration);
+        q.schedule(at, Event::PlannedStep { kind, run: self.planned[kind.index()].id });
+        for &id in &current {
+            // Drained first, so the slot leaves rotation under this cause.
+            self.fleet.slot_mut(id).drained |= kind.bit();
+            if self.fleet.slot(id).checked_in() {
+                self.mark_down(id);
+            }
+            self.refresh(id, now, q);
+        }
+        self.planned[kind.index()].current = current;
     }
 
-    pub(super) fn planned_step(&mut self, kind: u8, id: u32, now: SimTime, q: &mut EventQueue<Event>) {
-        let k = kind as usize;
-        if self.planned[k].id != id || !self.planned[k].active {
-            return;
+    /// A step of run `run` of `kind` ends; returns whether it was current.
+    pub(super) fn planned_step(
+        &mut self,
+        kind: PlannedKind,
+        run: u32,
+        now: SimTime,
+        q: &mut EventQueue<Event>,
+    ) -> bool {
+        let r = &self.planned[kind.index()];
+        if r.id != run || !r.active {
+            return false;
         }
-        let bad = self.planned[k].bad;
-        self.undrain(kind, bad, now, q);
-        if self.planned[k].remaining.is_empty() {
-            self.planned[k].active = false;
+        self.undrain(kind, r.bad, now, q);
+        if self.planned[kind.index()].remaining.is_empty() {
+            self.planned[kind.index()].active = false;
         } else {
             self.next_step(kind, now, q);
         }
+        true
     }
 
-    /// Ends a step: instances come back, running the new release (which
+    /// Ends a step: its instances come back, running the new release (which
     /// replaces a bad one, if any).
-    fn undrain(&mut self, kind: u8, bad: bool, now: SimTime, q: &mut EventQueue<Event>) {
-        for i in 0..self.slots.len() {
-            if self.slots[i].drained & bit(kind) != 0 {
-                self.slots[i].drained &= !bit(kind);
-                self.slots[i].bad = bad;
-                self.refresh(i, now, q);
+    fn undrain(&mut self, kind: PlannedKind, bad: bool, now: SimTime, q: &mut EventQueue<Event>) {
+        let current = std::mem::take(&mut self.planned[kind.index()].current);
+        for &id in &current {
+            let slot = self.fleet.slot_mut(id);
+            if slot.drained & kind.bit() != 0 {
+                slot.drained &= !kind.bit();
+                slot.bad = bad;
+                self.refresh(id, now, q);
             }
         }
+        self.planned[kind.index()].current = current;
     }
 
-    /// The bad release of deploy run `id` is rolled back: every instance runs
-    /// a good release again and the rollout, if still going, stops.
-    pub(super) fn rollback(&mut self, id: u32, now: SimTime, q: &mut EventQueue<Event>) {
-        let run = &mut self.planned[0];
-        if run.id == id && run.active {
-            run.active = false;
-            run.remaining.clear();
-            self.undrain(0, false, now, q);
+    /// The bad release of deploy run `run` is rolled back: every instance
+    /// runs a good release again and the rollout, if still going, stops.
+    pub(super) fn rollback(&mut self, run: u32, now: SimTime, q: &mut EventQueue<Event>) {
+        let deploy = PlannedKind::Deploy;
+        let r = &mut self.planned[deploy.index()];
+        if r.id == run && r.active {
+            r.active = false;
+            r.remaining.clear();
+            self.undrain(deploy, false, now, q);
         }
-        for i in 0..self.slots.len() {
-            self.slots[i].bad = false;
-            self.refresh(i, now, q);
+        for id in self.fleet.ids() {
+            if self.fleet.slot(id).bad {
+                self.fleet.slot_mut(id).bad = false;
+                self.refresh(id, now, q);
+            }
         }
     }
 }

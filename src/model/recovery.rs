@@ -1,77 +1,189 @@
-//! How failed instances come back: the on-call alerted by monitoring, and
-//! the instance pool that terminates and replaces what the load balancer
-//! marks unhealthy.
+//! How failed instances come back: monitoring that alerts the on-call, the
+//! on-call who repairs or takes instances out by hand, and the instance pool
+//! that terminates and replaces what the load balancer marks unhealthy.
+//!
+//! Alerting rule: every new reason to alert gets its own alert (a failure
+//! episode begins, or the instance itself fails during one that a domain
+//! outage began). An alert already handled for a domain outage does not
+//! cover an instance that crashes during it.
 
+use super::draws::Stream;
 use super::slot::Proc;
-use super::{Deployment, Event, health};
+use super::{Deployment, Event, SlotId, health};
 use crate::engine::{EventQueue, SimTime};
 use crate::scenario::Repair;
-use rand::RngExt;
 
 impl Deployment<'_> {
-    /// Monitoring has alerted an operator about slot `i`'s failure episode.
-    pub(super) fn on_alert(&mut self, i: usize, now: SimTime, q: &mut EventQueue<Event>) {
-        self.slots[i].detected = true;
-        if self.lb().is_some() && self.slots[i].checked_in() {
-            // Taken out of rotation by hand.
-            self.mark_down(i);
+    /// Whether an instance pool replaces failed instances.
+    pub(super) fn pool(&self) -> bool {
+        matches!(self.sc.repair, Repair::Pool { .. })
+    }
+
+    /// Monitoring notices a new reason to alert about slot `id` and pages
+    /// after the alert delay.
+    ///
+    /// The alert is held back instead of scheduled when it cannot matter:
+    /// behind a health checker with an instance pool, a backend that fails
+    /// probes is marked down, and so replaced, at a time already known; an
+    /// alert due after that finds nothing to do. If the mark is called off
+    /// first, [`Deployment::release_held_alert`] schedules the alert after all.
+    pub(super) fn raise_alert(&mut self, id: SlotId, now: SimTime, q: &mut EventQueue<Event>) {
+        let Some(delay) = &self.sc.alert_delay else { return };
+        let at = now.secs() + self.draws.sample(Stream::Slot(id), delay);
+        if self.replaced_before(id, at) {
+            self.fleet.slot_mut(id).held_alert = at;
+        } else {
+            let epoch = self.fleet.slot(id).alert_epoch;
+            q.schedule(SimTime::from_secs(at), Event::Alert { slot: id, epoch });
         }
-        let instance_broken = matches!(self.slots[i].proc, Proc::Crashed | Proc::Gray);
+    }
+
+    /// Whether the pool will replace slot `id` before `at`, because the
+    /// health checker marks it down first (its probes fail, and keep
+    /// failing while nothing else changes).
+    fn replaced_before(&self, id: SlotId, at: f64) -> bool {
+        let slot = self.fleet.slot(id);
+        self.pool() && !slot.visible && slot.lb.pending.is_some_and(|m| m.down && m.at < at)
+    }
+
+    /// After a change to slot `id`: schedules an alert held back by
+    /// [`Deployment::raise_alert`] if the replacement it counted on is no
+    /// longer sure to come first.
+    pub(super) fn release_held_alert(&mut self, id: SlotId, now: SimTime, q: &mut EventQueue<Event>) {
+        let slot = self.fleet.slot(id);
+        let held = slot.held_alert;
+        if held.is_finite() && slot.failing && !slot.detected && !self.replaced_before(id, held) {
+            let epoch = slot.alert_epoch;
+            self.fleet.slot_mut(id).held_alert = f64::INFINITY;
+            q.schedule(SimTime::from_secs(held.max(now.secs())), Event::Alert { slot: id, epoch });
+        }
+    }
+
+    /// Monitoring has alerted an operator about slot `id`'s failure.
+    pub(super) fn on_alert(&mut self, id: SlotId, now: SimTime, q: &mut EventQueue<Event>) {
+        self.fleet.slot_mut(id).detected = true;
+        self.fleet.slot_mut(id).held_alert = f64::INFINITY;
+        if self.lb().is_some() && self.fleet.slot(id).checked_in() {
+            // Taken out of rotation by hand.
+            self.mark_down(id);
+        }
+        let proc = self.fleet.slot(id).proc;
         match &self.sc.repair {
-            Repair::Pool { .. } if instance_broken || self.slots[i].proc == Proc::Running => self.replace(i, now, q),
-            Repair::Manual { time } if instance_broken => {
-                self.slots[i].set_proc(Proc::Repairing);
-                let at = now + time.sample(&mut self.slot_rng[i]);
-                q.schedule(at, Event::Ready(i as u16, self.slots[i].life));
+            Repair::Pool { .. } if proc.broken() || proc == Proc::Running => self.replace(id, now, q),
+            Repair::Manual { time } if proc.broken() => {
+                self.fleet.slot_mut(id).set_proc(Proc::Repairing);
+                let at = now + self.draws.sample(Stream::Slot(id), time);
+                q.schedule(at, Event::Ready { slot: id, life: self.fleet.slot(id).life });
             }
             _ => {}
         }
-        self.refresh(i, now, q);
+        self.refresh(id, now, q);
     }
 
-    /// The pool terminates slot `i`'s instance and launches a replacement.
-    pub(super) fn replace(&mut self, i: usize, now: SimTime, q: &mut EventQueue<Event>) {
+    /// The pool terminates slot `id`'s instance and launches a replacement.
+    pub(super) fn replace(&mut self, id: SlotId, now: SimTime, q: &mut EventQueue<Event>) {
         let Repair::Pool { register, .. } = self.sc.repair else { unreachable!("pool only") };
-        if matches!(self.slots[i].proc, Proc::Repairing | Proc::WaitingFd) {
+        let slot = self.fleet.slot_mut(id);
+        if matches!(slot.proc, Proc::Repairing | Proc::WaitingFd) {
             return;
         }
-        let slot = &mut self.slots[i];
         // A new backend, unknown to the health checker until it runs.
         slot.lb = health::Tracker::new(false, false, now.secs());
         slot.hc_epoch += 1;
         slot.registered = register;
         slot.detected = true;
-        self.launch(i, now, q);
+        slot.held_alert = f64::INFINITY;
+        self.launch(id, now, q);
     }
 
-    /// Starts the launch of slot `i`'s replacement: in its own fault domain
+    /// Starts the launch of slot `id`'s replacement: in its own fault domain
     /// if that is up, else in the least-loaded one that is up if the pool may
-    /// place it elsewhere, else it waits.
-    pub(super) fn launch(&mut self, i: usize, now: SimTime, q: &mut EventQueue<Event>) {
+    /// place it elsewhere, else it waits for a domain to come back.
+    fn launch(&mut self, id: SlotId, now: SimTime, q: &mut EventQueue<Event>) {
         let Repair::Pool { replacement, cross_fd, .. } = &self.sc.repair else { unreachable!("pool only") };
-        let home = self.slots[i].fd;
-        let target = if self.fd_ok(home) {
+        let home = self.fleet.slot(id).fd;
+        let target = if self.domains.live(home) {
             Some(home)
         } else if *cross_fd {
-            (0..self.fd_up.len() as u16)
-                .filter(|&f| self.fd_ok(f))
-                .min_by_key(|&f| self.slots.iter().filter(|s| s.fd == f).count())
+            self.fleet.least_loaded_live_fd(&self.domains)
         } else {
             None
         };
-        match target {
-            Some(fd) => {
-                let slot = &mut self.slots[i];
-                slot.fd = fd;
-                slot.set_proc(Proc::Repairing);
-                let at = now + replacement.sample(&mut self.slot_rng[i]);
-                if let Some(hc) = self.health_check() {
-                    // A new backend: a new probe phase.
-                    self.slots[i].phase = self.slot_rng[i].random::<f64>() * hc.interval;
-                }
-                q.schedule(at, Event::Ready(i as u16, self.slots[i].life));
+        let Some(fd) = target else {
+            self.fleet.slot_mut(id).set_proc(Proc::WaitingFd);
+            self.waiting.push(id);
+            return;
+        };
+        self.fleet.move_to(id, fd);
+        self.fleet.slot_mut(id).set_proc(Proc::Repairing);
+        let at = now + self.draws.sample(Stream::Slot(id), replacement);
+        if let Some(hc) = self.health_check() {
+            // A new backend: a new probe phase.
+            self.fleet.slot_mut(id).phase = self.draws.uniform(Stream::Slot(id)) * hc.interval;
+        }
+        q.schedule(at, Event::Ready { slot: id, life: self.fleet.slot(id).life });
+    }
+
+    /// A domain went down or came back: replacements waiting for one launch
+    /// if they now can.
+    pub(super) fn domain_changed(&mut self, up: bool, now: SimTime, q: &mut EventQueue<Event>) {
+        if !up || self.waiting.is_empty() {
+            return;
+        }
+        for id in std::mem::take(&mut self.waiting) {
+            self.launch(id, now, q);
+            self.refresh(id, now, q);
+        }
+    }
+
+    /// A replacement or repair of slot `id` finishes: the instance runs.
+    pub(super) fn ready(&mut self, id: SlotId, now: SimTime, q: &mut EventQueue<Event>) {
+        self.fleet.slot_mut(id).set_proc(Proc::Running);
+        self.arm_failures(id, now, q);
+        if let Some(hc) = self.health_check()
+            && self.pool()
+            && self.fleet.slot(id).registered
+        {
+            // The replacement registers now that it runs; the health
+            // checker watches it from its first probe.
+            let slot = self.fleet.slot_mut(id);
+            let (tracker, mark) = health::Tracker::launched(hc, slot.phase, now.secs());
+            slot.lb = tracker;
+            self.schedule_mark(id, mark, q);
+        }
+        self.refresh(id, now, q);
+    }
+
+    /// The on-call, paged because nothing is in rotation while instances
+    /// run unregistered, registers every instance with the load balancer.
+    pub(super) fn register_all(&mut self, now: SimTime, q: &mut EventQueue<Event>) {
+        self.register_alert_pending = false;
+        for id in self.fleet.ids() {
+            let slot = self.fleet.slot_mut(id);
+            if !slot.registered {
+                slot.registered = true;
+                slot.lb = health::Tracker::new(false, false, now.secs());
+                self.refresh(id, now, q);
             }
-            None => self.slots[i].set_proc(Proc::WaitingFd),
+        }
+    }
+
+    /// Pages the on-call to register the instances if nothing is in
+    /// rotation while some run unregistered.
+    pub(super) fn page_if_nothing_registered(&mut self, now: SimTime, q: &mut EventQueue<Event>) {
+        if self.lb().is_none() || self.fleet.in_rotation() > 0 || self.register_alert_pending {
+            return;
+        }
+        let unregistered = |id| {
+            let s = self.fleet.slot(id);
+            !s.registered && s.proc == Proc::Running
+        };
+        if self.fleet.ids().any(unregistered) {
+            self.register_alert_pending = true;
+            let delay =
+                self.sc.alert_delay.as_ref().expect("validation requires monitoring for unregistered replacements");
+            let at = now + self.draws.sample(Stream::Operator, delay);
+            q.schedule(at, Event::RegisterAll);
         }
     }
 }

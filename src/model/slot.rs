@@ -1,8 +1,9 @@
 //! One instance slot of the pool: the instance now running in it (or being
 //! replaced) and the load balancer's view of it.
 
-use super::Cause;
 use super::health::Tracker;
+use super::planned::PlannedKind;
+use crate::cause::Cause;
 
 /// The process in a slot.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -19,6 +20,13 @@ pub enum Proc {
     WaitingFd,
 }
 
+impl Proc {
+    /// The instance itself is broken (as opposed to being replaced).
+    pub fn broken(self) -> bool {
+        matches!(self, Proc::Crashed | Proc::Gray)
+    }
+}
+
 /// One slot of the instance pool.
 #[derive(Clone, Debug)]
 pub struct Slot {
@@ -33,18 +41,12 @@ pub struct Slot {
     /// The load balancer's view: marked up (in rotation unless drained),
     /// and the health checker's pending mark.
     pub lb: Tracker,
-    /// Planned work holding it out (bit set of `planned::DEPLOY`, `planned::MAINTENANCE`).
+    /// Planned work holding it out (bit set of [`PlannedKind::bit`]).
     pub drained: u8,
     /// An unplanned failure episode is under way (derived in `refresh`).
     pub failing: bool,
     /// Health probes would succeed (derived in `refresh`).
     pub visible: bool,
-    /// Receives requests (kept by `Deployment::sync`).
-    pub in_rotation: bool,
-    /// Receives requests and serves them (kept by `Deployment::sync`).
-    pub good: bool,
-    /// Holds sessions: in rotation with its process running (kept by `Deployment::sync`).
-    pub holds_sessions: bool,
     /// The episode has been noticed (health checker or monitoring).
     pub detected: bool,
     /// What started the episode.
@@ -53,12 +55,31 @@ pub struct Slot {
     pub out_cause: Cause,
     /// Health-probe phase in [0, interval) [s].
     pub phase: f64,
+    /// When an alert that was not scheduled, because the health checker
+    /// will have the pool replace the instance first, would fire [s];
+    /// infinite when none is held back.
+    pub held_alert: f64,
     /// Incarnation counter: tags Crash, Gray and Ready events.
     pub life: u32,
     /// Tags health-check mark events.
     pub hc_epoch: u32,
     /// Tags Alert events.
     pub alert_epoch: u32,
+    /// What the fleet counted for it at the last sync.
+    pub counted: Counted,
+}
+
+/// A slot's contribution to the fleet's counters, as of its last sync.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Counted {
+    /// Receives requests.
+    pub in_rotation: bool,
+    /// Receives requests and serves them.
+    pub good: bool,
+    /// Holds sessions: in rotation with its process running.
+    pub holds_sessions: bool,
+    /// Why it does not serve (meaningful only when it does not).
+    pub reason: Cause,
 }
 
 impl Slot {
@@ -73,16 +94,15 @@ impl Slot {
             drained: 0,
             failing: false,
             visible: true,
-            in_rotation: true,
-            good: true,
-            holds_sessions: true,
             detected: false,
             episode: Cause::InstanceFailure,
             out_cause: Cause::InstanceFailure,
             phase: 0.0,
+            held_alert: f64::INFINITY,
             life: 0,
             hc_epoch: 0,
             alert_epoch: 0,
+            counted: Counted { in_rotation: true, good: true, holds_sessions: true, reason: Cause::InstanceFailure },
         }
     }
 
@@ -98,13 +118,37 @@ impl Slot {
     }
 
     /// Serves requests if in rotation.
-    pub fn serving(&self, fd_ok: bool) -> bool {
-        self.proc == Proc::Running && !self.bad && self.drained == 0 && fd_ok
+    pub fn serving(&self, fd_live: bool) -> bool {
+        self.proc == Proc::Running && !self.bad && self.drained == 0 && fd_live
     }
 
     /// Receives requests: always without a load balancer (clients address
     /// instances directly), else when registered, healthy and not drained.
     pub fn rotating(&self, has_lb: bool) -> bool {
         !has_lb || (self.registered && self.lb.marked_up && self.drained == 0)
+    }
+
+    /// Why it is not serving (meaningful only when it is not), given
+    /// whether its fault domain is live and what holds it down if not.
+    pub fn reason(&self, fd_live: bool, outage: Cause) -> Cause {
+        if self.drained & PlannedKind::Deploy.bit() != 0 {
+            Cause::Deploy
+        } else if self.drained != 0 {
+            Cause::Maintenance
+        } else if self.failing {
+            match (self.detected, self.proc) {
+                (false, Proc::Gray) => Cause::GrayFailure,
+                (false, _) => Cause::DetectionWindow,
+                // A domain outage under way outranks the episode's own cause.
+                (true, _) if !fd_live => outage,
+                (true, _) => self.episode,
+            }
+        } else if self.bad {
+            Cause::BadRelease
+        } else if !self.registered {
+            Cause::Unregistered
+        } else {
+            self.out_cause
+        }
     }
 }

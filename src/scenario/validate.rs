@@ -168,7 +168,7 @@ pub(super) fn build(raw: RawScenario, origin: &str, c: &mut Checker) -> Scenario
         if dependencies.iter().any(|e| e.name == *d.name.get_ref()) {
             c.problem(d.name.span(), format!("dependency '{}' is declared twice", d.name.get_ref()));
         }
-        if crate::model::Cause::ALL.iter().any(|cause| cause.name() == d.name.get_ref()) {
+        if crate::cause::Cause::is_fixed_name(d.name.get_ref()) {
             c.problem(
                 d.name.span(),
                 format!("'{}' names a built-in cause of downtime: choose another name", d.name.get_ref()),

@@ -3,8 +3,10 @@
 
 mod estimate;
 mod histogram;
+mod ledger;
 mod tally;
 
 pub use estimate::{Interval, mean_interval, proportion_interval, rate_interval, z_975};
 pub use histogram::LogHistogram;
+pub use ledger::{Ledger, ServiceState};
 pub use tally::{MICROS, Summary, Tally};

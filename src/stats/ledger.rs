@@ -1,8 +1,9 @@
 //! Measurement: integrates the service's state over time into per-year and
 //! per-window figures, and folds finished periods into a [`Tally`].
 
+use super::Tally;
+use crate::cause::CauseId;
 use crate::scenario::{Sli, YEAR_SECS};
-use crate::stats::Tally;
 
 /// What the service is doing between two events.
 #[derive(Clone, Debug, Default)]
@@ -10,11 +11,11 @@ pub struct ServiceState {
     /// Whether it can serve (time availability).
     pub up: bool,
     /// The cause of downtime, when down.
-    pub down_cause: usize,
+    pub down_cause: CauseId,
     /// Fraction of requests failing, in [0, 1].
     pub failing: f64,
     /// That fraction split by cause: (cause, fraction), summing to `failing`.
-    pub failing_by_cause: Vec<(usize, f64)>,
+    pub failing_by_cause: Vec<(CauseId, f64)>,
 }
 
 /// Sums over the period (year or window) in progress.
@@ -26,6 +27,7 @@ struct Period {
 
 /// Integrates [`ServiceState`] over simulated time, from `start` (the end of
 /// warm-up) on, cutting it into years and SLO windows.
+#[derive(Clone, Debug)]
 pub struct Ledger {
     start: f64,
     window_len: f64,
@@ -105,13 +107,13 @@ impl Ledger {
         if !s.up {
             self.year.down += dt;
             self.window.down += dt;
-            self.cause_down[s.down_cause] += dt;
+            self.cause_down[s.down_cause.index()] += dt;
         }
         if s.failing > 0.0 {
             self.year.failed += s.failing * dt;
             self.window.failed += s.failing * dt;
             for &(cause, share) in &s.failing_by_cause {
-                self.cause_failed[cause] += share * dt;
+                self.cause_failed[cause.index()] += share * dt;
             }
         }
     }
@@ -177,7 +179,7 @@ impl Ledger {
     /// and returns the tally; `events` is the number of events handled.
     pub fn finish(mut self, end: f64, events: u64) -> Tally {
         self.advance(end);
-        let q = |v: f64| (v * crate::stats::MICROS).round() as u128;
+        let q = |v: f64| (v * super::MICROS).round() as u128;
         self.tally.cause_down = self.cause_down.iter().map(|&v| q(v)).collect();
         self.tally.cause_failed = self.cause_failed.iter().map(|&v| q(v)).collect();
         self.tally.sessions_lost = self.sessions_lost.round() as u128;

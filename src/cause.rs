@@ -1,0 +1,170 @@
+//! Causes that downtime and failed requests are attributed to. Every stage
+//! uses them: scenario checking (dependency names must not clash), the model
+//! (which attributes), the tallies (indexed by [`CauseId`]) and the reports.
+//!
+//! Overlap rule. While the service is down, the whole interval goes to one
+//! cause, the first that applies in this order: the load balancer; a required
+//! dependency (in file order); then, when no instance in rotation can serve,
+//! the highest-ranked reason among the instances, in the order of [`Cause`]
+//! below. Failed requests follow the same rule when every request fails;
+//! when only some fail, each failing share goes to its own reason: each
+//! failing in-rotation instance's 1/n share to why it fails, and each
+//! degraded dependency's fraction of the requests that got past the
+//! instances to that dependency.
+
+use crate::scenario::Dependency;
+
+/// A cause of downtime. The instance-level causes are listed in precedence
+/// order (the derived `Ord` ranks them); dependencies come after them, one
+/// cause each, identified by their position in the scenario.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Cause {
+    /// The load balancer itself is down.
+    LoadBalancer,
+    /// An availability-domain outage took the instances down.
+    AdOutage,
+    /// A fault-domain outage took the instances down.
+    FdOutage,
+    /// Instances run but were never registered with the load balancer:
+    /// ranked above planned work, since they would otherwise have served.
+    Unregistered,
+    /// Instances are out for a deployment.
+    Deploy,
+    /// Instances are out for planned maintenance.
+    Maintenance,
+    /// Instances run a bad release that has not been rolled back yet.
+    BadRelease,
+    /// Instances fail requests while passing health checks, not yet noticed.
+    GrayFailure,
+    /// Instances are dead but nothing has noticed yet (still in rotation
+    /// behind a load balancer, or still addressed directly).
+    DetectionWindow,
+    /// Instances crashed, were noticed, and are being replaced or repaired.
+    InstanceFailure,
+    /// Shared dependency number `i` (in file order) is down.
+    Dependency(u16),
+}
+
+/// Index of a cause in per-cause tallies: the fixed causes first, then one
+/// per dependency.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct CauseId(pub u16);
+
+impl CauseId {
+    /// As an index into a per-cause vector.
+    pub fn index(self) -> usize {
+        usize::from(self.0)
+    }
+}
+
+impl Cause {
+    /// Number of fixed (non-dependency) causes.
+    pub const FIXED: usize = 10;
+
+    /// Every fixed cause, in precedence order.
+    pub const ALL_FIXED: [Cause; Cause::FIXED] = [
+        Cause::LoadBalancer,
+        Cause::AdOutage,
+        Cause::FdOutage,
+        Cause::Unregistered,
+        Cause::Deploy,
+        Cause::Maintenance,
+        Cause::BadRelease,
+        Cause::GrayFailure,
+        Cause::DetectionWindow,
+        Cause::InstanceFailure,
+    ];
+
+    /// Every cause of a scenario with `dependencies` dependencies, in
+    /// [`CauseId`] order.
+    pub fn all(dependencies: usize) -> impl Iterator<Item = Cause> {
+        let deps = u16::try_from(dependencies).expect("dependency count is validated to fit u16");
+        Cause::ALL_FIXED.into_iter().chain((0..deps).map(Cause::Dependency))
+    }
+
+    /// Its index in per-cause tallies.
+    pub fn id(self) -> CauseId {
+        match self {
+            Cause::Dependency(i) => CauseId(Cause::FIXED as u16 + i),
+            fixed => CauseId(fixed.fixed_index() as u16),
+        }
+    }
+
+    /// The cause at index `id`.
+    pub fn from_id(id: CauseId) -> Cause {
+        match Cause::ALL_FIXED.get(id.index()) {
+            Some(&fixed) => fixed,
+            None => Cause::Dependency(id.0 - Cause::FIXED as u16),
+        }
+    }
+
+    /// Position among the fixed causes.
+    ///
+    /// # Panics
+    /// For a dependency, which has no fixed position.
+    pub fn fixed_index(self) -> usize {
+        match self {
+            Cause::LoadBalancer => 0,
+            Cause::AdOutage => 1,
+            Cause::FdOutage => 2,
+            Cause::Unregistered => 3,
+            Cause::Deploy => 4,
+            Cause::Maintenance => 5,
+            Cause::BadRelease => 6,
+            Cause::GrayFailure => 7,
+            Cause::DetectionWindow => 8,
+            Cause::InstanceFailure => 9,
+            Cause::Dependency(_) => panic!("a dependency is not a fixed cause"),
+        }
+    }
+
+    /// The name of a fixed cause in reports and JSON; `None` for a
+    /// dependency, which goes by its own name.
+    pub fn fixed_name(self) -> Option<&'static str> {
+        Some(match self {
+            Cause::LoadBalancer => "load_balancer",
+            Cause::AdOutage => "ad_outage",
+            Cause::FdOutage => "fd_outage",
+            Cause::Deploy => "deploy",
+            Cause::Maintenance => "maintenance",
+            Cause::BadRelease => "bad_release",
+            Cause::GrayFailure => "gray_failure",
+            Cause::DetectionWindow => "detection_window",
+            Cause::InstanceFailure => "instance_failure",
+            Cause::Unregistered => "unregistered",
+            Cause::Dependency(_) => return None,
+        })
+    }
+
+    /// Its name in reports and JSON: a dependency goes by its own name in
+    /// `dependencies`, the scenario's list.
+    pub fn name(self, dependencies: &[Dependency]) -> &str {
+        match self {
+            Cause::Dependency(i) => &dependencies[usize::from(i)].name,
+            fixed => fixed.fixed_name().expect("a fixed cause has a name"),
+        }
+    }
+
+    /// Whether `name` is a fixed cause's name (dependencies may not use one).
+    pub fn is_fixed_name(name: &str) -> bool {
+        Cause::ALL_FIXED.iter().any(|c| c.fixed_name() == Some(name))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ids_round_trip_and_fixed_causes_come_first() {
+        let all: Vec<Cause> = Cause::all(2).collect();
+        assert_eq!(all.len(), Cause::FIXED + 2);
+        for (i, c) in all.iter().enumerate() {
+            assert_eq!(c.id().index(), i);
+            assert_eq!(Cause::from_id(c.id()), *c);
+        }
+        assert_eq!(Cause::Dependency(1).id(), CauseId(11));
+        assert!(Cause::FdOutage < Cause::InstanceFailure, "domain outages outrank instance failures");
+        assert!(Cause::is_fixed_name("deploy") && !Cause::is_fixed_name("database"));
+    }
+}

@@ -1,0 +1,118 @@
+//! Every random draw of a trajectory goes through [`Draws`]: one stream per
+//! component, so that adding an instance does not shift the failures of the
+//! others (common random numbers across designs), and one place where a
+//! future failure-biasing scheme can reweight what is drawn.
+
+use super::SlotId;
+use crate::rng::{self, Rng};
+use crate::scenario::Dist;
+use rand::RngExt;
+
+/// Whose stream a draw comes from.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Stream {
+    /// The load balancer's failures and repairs.
+    LoadBalancer,
+    /// Dependency `i`'s failures and repairs.
+    Dependency(u16),
+    /// Availability domain `i`'s outages.
+    Ad(u16),
+    /// Fault domain `i`'s outages.
+    Fd(u16),
+    /// Everything about the instances in one slot: failures, replacements,
+    /// repairs, alerts, probe phases.
+    Slot(SlotId),
+    /// Deploys.
+    Deploy,
+    /// Maintenance windows.
+    Maintenance,
+    /// The on-call's actions not tied to one slot.
+    Operator,
+}
+
+impl Stream {
+    /// The stream's identity, stable across versions of a scenario: the
+    /// component kind in the high bits, its index in the low ones.
+    fn key(self) -> u64 {
+        match self {
+            Stream::LoadBalancer => 0,
+            Stream::Dependency(i) => (1 << 32) + u64::from(i),
+            Stream::Ad(i) => (2 << 32) + u64::from(i),
+            Stream::Fd(i) => (3 << 32) + u64::from(i),
+            Stream::Slot(s) => (4 << 32) + u64::from(s.0),
+            Stream::Deploy => 5 << 32,
+            Stream::Maintenance => (5 << 32) + 1,
+            Stream::Operator => 6 << 32,
+        }
+    }
+}
+
+/// The random streams of one trajectory (one chunk of years).
+#[derive(Clone, Debug)]
+pub struct Draws {
+    seed: u64,
+    chunk: u64,
+    /// Streams of the fixed components, by [`Draws::fixed_index`].
+    fixed: Vec<Rng>,
+    /// Streams of the slots, by slot id; grows with the fleet.
+    slots: Vec<Rng>,
+    dependencies: usize,
+    ads: usize,
+}
+
+impl Draws {
+    /// The streams of chunk `chunk` of a run seeded with `seed`, for
+    /// `dependencies` dependencies, `ads` availability domains and `fds`
+    /// fault domains.
+    pub fn new(seed: u64, chunk: u64, dependencies: usize, ads: usize, fds: usize) -> Draws {
+        let fixed_streams = [Stream::LoadBalancer, Stream::Deploy, Stream::Maintenance, Stream::Operator]
+            .into_iter()
+            .chain((0..dependencies).map(|i| Stream::Dependency(i as u16)))
+            .chain((0..ads).map(|i| Stream::Ad(i as u16)))
+            .chain((0..fds).map(|i| Stream::Fd(i as u16)));
+        let fixed = fixed_streams.map(|s| rng::stream(seed, chunk, s.key())).collect();
+        Draws { seed, chunk, fixed, slots: vec![], dependencies, ads }
+    }
+
+    /// Opens the stream of a new slot; slot ids are handed out in order.
+    pub fn add_slot(&mut self, slot: SlotId) {
+        debug_assert_eq!(slot.index(), self.slots.len(), "slots are added in id order");
+        self.slots.push(rng::stream(self.seed, self.chunk, Stream::Slot(slot).key()));
+    }
+
+    fn fixed_index(&self, stream: Stream) -> usize {
+        match stream {
+            Stream::LoadBalancer => 0,
+            Stream::Deploy => 1,
+            Stream::Maintenance => 2,
+            Stream::Operator => 3,
+            Stream::Dependency(i) => 4 + usize::from(i),
+            Stream::Ad(i) => 4 + self.dependencies + usize::from(i),
+            Stream::Fd(i) => 4 + self.dependencies + self.ads + usize::from(i),
+            Stream::Slot(_) => unreachable!("slot streams are kept apart"),
+        }
+    }
+
+    #[inline]
+    fn rng(&mut self, stream: Stream) -> &mut Rng {
+        match stream {
+            Stream::Slot(s) => &mut self.slots[s.index()],
+            fixed => {
+                let i = self.fixed_index(fixed);
+                &mut self.fixed[i]
+            }
+        }
+    }
+
+    /// A duration drawn from `dist` on `stream` [s].
+    #[inline]
+    pub fn sample(&mut self, stream: Stream, dist: &Dist) -> f64 {
+        dist.sample(self.rng(stream))
+    }
+
+    /// A number uniform in [0, 1) on `stream`.
+    #[inline]
+    pub fn uniform(&mut self, stream: Stream) -> f64 {
+        self.rng(stream).random::<f64>()
+    }
+}

@@ -1,0 +1,197 @@
+//! The fleet: every instance slot, which fault domain holds which, and the
+//! counters the service evaluation reads. Keeping the counters here, updated
+//! slot by slot in [`Fleet::sync`], makes evaluating the service O(causes)
+//! instead of O(instances), so a 10,000-instance design costs per event
+//! what a six-instance one does.
+
+use super::domains::Domains;
+use super::slot::{Counted, Slot};
+use crate::cause::Cause;
+
+/// Identifies a slot of the fleet; ids are stable for the slot's lifetime.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct SlotId(pub u32);
+
+impl SlotId {
+    /// As an index into per-slot vectors.
+    #[inline]
+    pub fn index(self) -> usize {
+        self.0 as usize
+    }
+}
+
+/// Every slot and the counts of what they do.
+#[derive(Clone, Debug)]
+pub struct Fleet {
+    slots: Vec<Slot>,
+    /// The slots of each fault domain.
+    members: Vec<Vec<SlotId>>,
+    has_lb: bool,
+    in_rotation: usize,
+    good: usize,
+    holding: usize,
+    /// Slots in rotation that fail requests, by reason (fixed-cause index).
+    failing_in_rotation: [u32; Cause::FIXED],
+    /// Slots that do not serve, in rotation or not, by reason.
+    not_good: [u32; Cause::FIXED],
+}
+
+impl Fleet {
+    /// An empty fleet over `fault_domains` fault domains, behind a load
+    /// balancer or not.
+    pub fn new(fault_domains: usize, has_lb: bool) -> Fleet {
+        Fleet {
+            slots: vec![],
+            members: vec![vec![]; fault_domains],
+            has_lb,
+            in_rotation: 0,
+            good: 0,
+            holding: 0,
+            failing_in_rotation: [0; Cause::FIXED],
+            not_good: [0; Cause::FIXED],
+        }
+    }
+
+    /// Adds a healthy instance in rotation in fault domain `fd`.
+    pub fn add(&mut self, fd: u16) -> SlotId {
+        let id = SlotId(u32::try_from(self.slots.len()).expect("instance count is validated"));
+        let slot = Slot::new(fd);
+        self.count(&slot.counted, 1);
+        self.slots.push(slot);
+        self.members[usize::from(fd)].push(id);
+        id
+    }
+
+    /// Every slot id, in order.
+    pub fn ids(&self) -> impl Iterator<Item = SlotId> + use<> {
+        (0..self.slots.len() as u32).map(SlotId)
+    }
+
+    /// The slots in fault domain `fd`.
+    pub fn in_fd(&self, fd: u16) -> &[SlotId] {
+        &self.members[usize::from(fd)]
+    }
+
+    /// Fault domains holding at least one slot, in order.
+    pub fn occupied_fds(&self) -> Vec<u16> {
+        (0..self.members.len() as u16).filter(|&f| !self.members[usize::from(f)].is_empty()).collect()
+    }
+
+    /// Slot `id`.
+    #[inline]
+    pub fn slot(&self, id: SlotId) -> &Slot {
+        &self.slots[id.index()]
+    }
+
+    /// Slot `id`, to change; [`Fleet::sync`] it afterwards.
+    #[inline]
+    pub fn slot_mut(&mut self, id: SlotId) -> &mut Slot {
+        &mut self.slots[id.index()]
+    }
+
+    /// Moves slot `id` to fault domain `fd` (a replacement placed elsewhere).
+    pub fn move_to(&mut self, id: SlotId, fd: u16) {
+        let from = self.slots[id.index()].fd;
+        if from != fd {
+            self.members[usize::from(from)].retain(|&s| s != id);
+            self.members[usize::from(fd)].push(id);
+            self.slots[id.index()].fd = fd;
+        }
+    }
+
+    /// The live fault domain holding the fewest slots, if any is live.
+    pub fn least_loaded_live_fd(&self, domains: &Domains) -> Option<u16> {
+        (0..self.members.len() as u16).filter(|&f| domains.live(f)).min_by_key(|&f| self.members[usize::from(f)].len())
+    }
+
+    /// Slots in rotation.
+    #[inline]
+    pub fn in_rotation(&self) -> usize {
+        self.in_rotation
+    }
+
+    /// Slots in rotation that serve.
+    #[inline]
+    pub fn good(&self) -> usize {
+        self.good
+    }
+
+    /// Slots holding sessions.
+    pub fn holding(&self) -> usize {
+        self.holding
+    }
+
+    /// The highest-ranked reason among slots that do not serve.
+    pub fn worst_reason(&self) -> Option<Cause> {
+        self.not_good.iter().position(|&n| n > 0).map(|i| Cause::ALL_FIXED[i])
+    }
+
+    /// Reasons of in-rotation slots that fail requests, with how many fail
+    /// for each, in precedence order.
+    pub fn failing_in_rotation(&self) -> impl Iterator<Item = (Cause, u32)> + '_ {
+        self.failing_in_rotation.iter().enumerate().filter(|(_, n)| **n > 0).map(|(i, &n)| (Cause::ALL_FIXED[i], n))
+    }
+
+    /// Re-counts slot `id` after a change to it or its domain. Returns
+    /// whether it lost the sessions it held (it held some and its process
+    /// is no longer reachable).
+    pub fn sync(&mut self, id: SlotId, domains: &Domains) -> bool {
+        let s = &self.slots[id.index()];
+        let now = self.counted(s, domains);
+        let before = s.counted;
+        let lost = before.holds_sessions && !s.visible;
+        if now != before {
+            self.count(&before, -1);
+            self.count(&now, 1);
+            self.slots[id.index()].counted = now;
+        }
+        lost
+    }
+
+    /// What slot `s` contributes to the counters in its present state.
+    fn counted(&self, s: &Slot, domains: &Domains) -> Counted {
+        let live = domains.live(s.fd);
+        let in_rotation = s.rotating(self.has_lb);
+        let good = in_rotation && s.serving(live);
+        Counted {
+            in_rotation,
+            good,
+            holds_sessions: in_rotation && s.visible,
+            reason: if good { Cause::InstanceFailure } else { s.reason(live, domains.outage_cause(s.fd)) },
+        }
+    }
+
+    /// Adds (`sign` 1) or removes (−1) one slot's contribution.
+    fn count(&mut self, c: &Counted, sign: i32) {
+        let add = |counter: &mut usize, on: bool| {
+            if on {
+                *counter = counter.wrapping_add_signed(sign as isize);
+            }
+        };
+        add(&mut self.in_rotation, c.in_rotation);
+        add(&mut self.good, c.good);
+        add(&mut self.holding, c.holds_sessions);
+        if !c.good {
+            let r = c.reason.fixed_index();
+            self.not_good[r] = self.not_good[r].wrapping_add_signed(sign);
+            if c.in_rotation {
+                self.failing_in_rotation[r] = self.failing_in_rotation[r].wrapping_add_signed(sign);
+            }
+        }
+    }
+
+    /// Whether every slot was synced since its last change and the
+    /// counters agree with a count from scratch (for debug checks).
+    pub fn consistent(&self, domains: &Domains) -> bool {
+        let mut fresh = Fleet::new(self.members.len(), self.has_lb);
+        for s in &self.slots {
+            let counted = self.counted(s, domains);
+            if counted != s.counted {
+                return false;
+            }
+            fresh.count(&counted, 1);
+        }
+        (fresh.in_rotation, fresh.good, fresh.holding, fresh.failing_in_rotation, fresh.not_good)
+            == (self.in_rotation, self.good, self.holding, self.failing_in_rotation, self.not_good)
+    }
+}
