@@ -1,44 +1,51 @@
-//! Simulated years: one chunk of each reference scenario on one thread, and
-//! a full 100,000-year run of three-fd on all threads.
+//! Simulated years through the library's entry point: 100 years of each
+//! reference scenario on one thread, a 1,000-instance design, the
+//! health-check interval's (non-)effect, and full runs on all threads.
 
-use availsim::engine::EventQueue;
-use availsim::runner::{self, Slice};
-use availsim::scenario::Scenario;
+use availsim::scenario::{Override, Scenario};
+use availsim::{RunConfig, simulate};
 use criterion::{Criterion, Throughput, criterion_group};
 
-fn scenario(name: &str) -> Scenario {
-    Scenario::from_toml(availsim::embedded::scenario(name).expect("bundled"), name, &[]).expect("valid")
+fn scenario(name: &str, sets: &[&str]) -> Scenario {
+    let overrides: Vec<Override> = sets.iter().map(|s| Override::parse(s).expect("valid override")).collect();
+    Scenario::from_toml(availsim::embedded::scenario(name).expect("bundled"), name, &overrides).expect("valid")
 }
 
-/// Benchmarks one chunk of 100 years on one thread for each (label, scenario).
-fn chunk_of_years(c: &mut Criterion, group: &str, cases: Vec<(String, Scenario)>) {
-    const YEARS: u64 = 100;
+/// Benchmarks `years` years of each (label, scenario) on one thread.
+fn one_thread(c: &mut Criterion, group: &str, years: u64, cases: Vec<(String, Scenario)>) {
+    let pool = rayon::ThreadPoolBuilder::new().num_threads(1).build().expect("a thread");
     let mut group = c.benchmark_group(group);
-    group.throughput(Throughput::Elements(YEARS));
+    group.throughput(Throughput::Elements(years));
     for (label, sc) in cases {
-        let mut queue = EventQueue::new();
-        group.bench_function(label, |b| b.iter(|| runner::run_chunk(&sc, 0, YEARS, &mut queue)));
+        group.bench_function(label, |b| b.iter(|| pool.install(|| simulate(&sc, &RunConfig::years(years)))));
     }
     group.finish();
 }
 
 /// The cost of a simulated year of each reference scenario.
 fn one_thread_years(c: &mut Criterion) {
-    let cases = ["bench-bare", "single-instance", "three-fd"].map(|n| (n.to_string(), scenario(n)));
-    chunk_of_years(c, "years_1_thread", cases.into());
+    let cases = ["bench-bare", "single-instance", "three-fd"].map(|n| (n.to_string(), scenario(n, &[])));
+    one_thread(c, "years_1_thread", 100, cases.into());
+}
+
+/// A large design: 1,000 instances in three fault domains. Its cost per
+/// year must follow its events (about 170 times three-fd's instances), not
+/// grow with a scan over every slot per event.
+fn large_fleet(c: &mut Criterion) {
+    let sc = scenario("three-fd", &["topology.instances_per_fd=[334, 333, 333]"]);
+    one_thread(c, "large_fleet", 2, vec![("three-fd_1000_instances".into(), sc)]);
 }
 
 /// Health-check interval must not change the cost of a year.
 fn health_check_interval(c: &mut Criterion) {
-    let text = availsim::embedded::scenario("bench-bare").unwrap();
     let cases = [("1s", "0.5s"), ("10s", "3s"), ("60s", "5s")].map(|(interval, timeout)| {
-        let overrides = [
-            availsim::scenario::Override::parse(&format!("load_balancer.health_check.interval={interval}")).unwrap(),
-            availsim::scenario::Override::parse(&format!("load_balancer.health_check.timeout={timeout}")).unwrap(),
+        let sets = [
+            format!("load_balancer.health_check.interval={interval}"),
+            format!("load_balancer.health_check.timeout={timeout}"),
         ];
-        (interval.to_string(), Scenario::from_toml(text, "bench-bare", &overrides).unwrap())
+        (interval.to_string(), scenario("bench-bare", &sets.each_ref().map(String::as_str)))
     });
-    chunk_of_years(c, "bench_bare_interval", cases.into());
+    one_thread(c, "bench_bare_interval", 100, cases.into());
 }
 
 /// Full runs on every thread, as `availsim run` does them.
@@ -48,12 +55,10 @@ fn full_runs(c: &mut Criterion) {
     group.sample_size(10);
     group.throughput(Throughput::Elements(YEARS));
     for name in ["bench-bare", "three-fd"] {
-        let sc = scenario(name);
-        group.bench_function(format!("{name}_100k_years"), |b| {
-            b.iter(|| runner::simulate(&sc, YEARS, Slice::all(YEARS), &|_| {}))
-        });
+        let sc = scenario(name, &[]);
+        group.bench_function(format!("{name}_100k_years"), |b| b.iter(|| simulate(&sc, &RunConfig::years(YEARS))));
     }
     group.finish();
 }
 
-criterion_group!(benches, one_thread_years, health_check_interval, full_runs);
+criterion_group!(benches, one_thread_years, large_fleet, health_check_interval, full_runs);

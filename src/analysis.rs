@@ -4,8 +4,9 @@
 //! `Results` derives `Serialize` because its shape *is* the JSON contract;
 //! it is the boundary between analysis and the reporters.
 
+use crate::cause::Cause;
 use crate::scenario::{DAY_SECS, Scenario, Sli, YEAR_SECS};
-use crate::stats::{Interval, LogHistogram, Summary, Tally, mean_interval, proportion_interval, rate_interval};
+use crate::stats::{Interval, LogHistogram, MICROS, Summary, Tally, mean_interval, proportion_interval, rate_interval};
 use serde::Serialize;
 
 /// Distribution of a per-period downtime [min].
@@ -45,7 +46,8 @@ pub struct SloResults {
     /// Window length [days].
     pub window_days: f64,
     /// SLI judged: "requests" or "time".
-    pub sli: &'static str,
+    #[serde(serialize_with = "sli_name")]
+    pub sli: Sli,
     /// Probability that a window meets the target.
     pub p_window_meets: f64,
     /// Its 95 % interval (Wilson score).
@@ -58,21 +60,72 @@ pub struct SloResults {
     pub error_budget_consumed_mean: f64,
 }
 
-/// The figures of one simulated scenario.
+fn sli_name<S: serde::Serializer>(sli: &Sli, s: S) -> Result<S::Ok, S::Error> {
+    s.serialize_str(sli.name())
+}
+
+/// What one cause costs per year.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct CauseFigures {
+    /// The cause.
+    #[serde(skip)]
+    pub cause: Cause,
+    /// Its name (a fixed cause's, or the dependency's).
+    #[serde(skip)]
+    pub name: String,
+    /// Mean downtime booked to it per year [min] (one cause per moment).
+    pub downtime_minutes_per_year: f64,
+    /// Mean failed-request time booked to it per year [min of full outage].
+    pub failed_request_minutes_per_year: f64,
+}
+
+/// Every cause of a scenario in [`Cause`] order; serialized as an object
+/// keyed by cause name, so that JSON users (and sweep assertions) address
+/// `causes.database.downtime_minutes_per_year`.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Causes(pub Vec<CauseFigures>);
+
+impl Serialize for Causes {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_map(self.0.iter().map(|c| (&c.name, c)))
+    }
+}
+
+impl Causes {
+    /// Causes with downtime, largest first: (name, minutes per year).
+    pub fn top_downtime(&self) -> Vec<(&str, f64)> {
+        ranked(self.0.iter().map(|c| (c.name.as_str(), c.downtime_minutes_per_year)))
+    }
+
+    /// Causes with failed requests, largest first: (name, full-outage minutes per year).
+    pub fn top_failed_requests(&self) -> Vec<(&str, f64)> {
+        ranked(self.0.iter().map(|c| (c.name.as_str(), c.failed_request_minutes_per_year)))
+    }
+
+    /// The figures of the cause named `name`.
+    pub fn get(&self, name: &str) -> Option<&CauseFigures> {
+        self.0.iter().find(|c| c.name == name)
+    }
+}
+
+fn ranked<'a>(causes: impl Iterator<Item = (&'a str, f64)>) -> Vec<(&'a str, f64)> {
+    let mut causes: Vec<(&str, f64)> = causes.filter(|(_, v)| *v > 0.0).collect();
+    causes.sort_by(|a, b| b.1.total_cmp(&a.1));
+    causes
+}
+
+/// The figures of one simulated scenario: a pure function of the scenario
+/// and its tally, the same however many threads, shards or machines ran it.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Results {
     /// Scenario name.
     pub scenario: String,
+    /// Its one-line description.
+    pub description: String,
     /// Simulated years.
     pub years: u64,
     /// Master seed.
     pub seed: u64,
-    /// Worker threads used (results do not depend on it); 0 for merged shards.
-    pub threads: usize,
-    /// Wall-clock time of the simulation [s].
-    pub wall_seconds: f64,
-    /// Simulated years per wall-clock second.
-    pub years_per_second: f64,
     /// Events handled.
     pub events: u64,
     /// Fraction of time the service could serve.
@@ -85,13 +138,11 @@ pub struct Results {
     pub downtime_minutes_per_window: Spread,
     /// SLO compliance.
     pub slo: SloResults,
-    /// Mean downtime per year by cause [min], every cause listed.
-    pub downtime_by_cause_minutes_per_year: serde_json::Map<String, serde_json::Value>,
-    /// Mean failed-request time per year by cause [min of full outage equivalent].
-    pub failed_requests_by_cause_minutes_per_year: serde_json::Map<String, serde_json::Value>,
+    /// Downtime and failed requests by cause, every cause listed.
+    pub causes: Causes,
     /// Outages (time-unavailability episodes) per year.
     pub outages_per_year: f64,
-    /// Its 95 % interval (exact Poisson), honest for rare outages.
+    /// Its exact (Garwood) 95 % Poisson interval.
     pub outages_per_year_ci95: [f64; 2],
     /// Mean outage duration [min].
     pub mean_outage_minutes: f64,
@@ -114,65 +165,58 @@ pub struct Histograms {
 }
 
 impl Results {
-    /// Analyses `tally` of `scenario`, run on `threads` threads in `wall_seconds`.
+    /// Analyses `tally`, the merged tally of `scenario`'s simulated years.
     ///
     /// # Panics
-    /// If the tally holds fewer than two years (scenario validation forbids it).
-    pub fn new(scenario: &Scenario, tally: &Tally, threads: usize, wall_seconds: f64) -> Results {
+    /// If the tally holds fewer than two years (the runner refuses to
+    /// analyse such a tally).
+    pub fn new(scenario: &Scenario, tally: &Tally) -> Results {
         let years = tally.years();
         let unavailability =
             |s: &Summary, len: f64| mean_interval(s.n, s.sum_secs() / len, s.sum_sq_secs() / (len * len));
-        let time = unavailability(&tally.year_down, YEAR_SECS).complement();
-        let requests = unavailability(&tally.year_failed, YEAR_SECS).complement();
         let slo = &scenario.slo;
-        let windows = tally.window_down.n;
         let window_bad = match slo.sli {
             Sli::Requests => &tally.window_failed,
             Sli::Time => &tally.window_down,
         };
+        let windows = tally.window_down.n;
         let budget = windows.max(1) as f64 * slo.window * (1.0 - slo.target);
         let p_window = proportion_interval(tally.windows_met, windows);
         let p_year = proportion_interval(tally.years_met, years);
-        let per_year = |v: u128| v as f64 / crate::stats::MICROS / years as f64 / 60.0;
-        let names: Vec<String> = crate::cause::Cause::all(scenario.dependencies.len())
-            .map(|c| c.name(&scenario.dependencies).to_string())
+        let per_year = |v: u128| v as f64 / MICROS / years as f64 / 60.0;
+        let causes = Cause::all(scenario.dependencies.len())
+            .map(|cause| CauseFigures {
+                cause,
+                name: cause.name(&scenario.dependencies).to_string(),
+                downtime_minutes_per_year: per_year(tally.cause_down[cause.id().index()]),
+                failed_request_minutes_per_year: per_year(tally.cause_failed[cause.id().index()]),
+            })
             .collect();
-        let by_cause = |values: &[u128]| {
-            names.iter().zip(values).map(|(n, &v)| (n.clone(), serde_json::Value::from(per_year(v)))).collect()
-        };
         let outages = tally.outages;
+        let outage_rate = rate_interval(outages, years as f64);
         Results {
             scenario: scenario.name.clone(),
+            description: scenario.description.clone(),
             years,
             seed: scenario.simulation.seed,
-            threads,
-            wall_seconds,
-            years_per_second: years as f64 / wall_seconds.max(1e-9),
             events: tally.events,
-            time_availability: time,
-            request_availability: requests,
+            time_availability: unavailability(&tally.year_down, YEAR_SECS).complement(),
+            request_availability: unavailability(&tally.year_failed, YEAR_SECS).complement(),
             downtime_minutes_per_year: Spread::of(&tally.year_down),
             downtime_minutes_per_window: Spread::of(&tally.window_down),
             slo: SloResults {
                 target: slo.target,
                 window_days: slo.window / DAY_SECS,
-                sli: match slo.sli {
-                    Sli::Requests => "requests",
-                    Sli::Time => "time",
-                },
+                sli: slo.sli,
                 p_window_meets: p_window.mean,
                 p_window_meets_ci95: [p_window.ci95_low, p_window.ci95_high],
                 p_year_meets: p_year.mean,
                 p_year_meets_ci95: [p_year.ci95_low, p_year.ci95_high],
                 error_budget_consumed_mean: window_bad.sum_secs() / budget,
             },
-            downtime_by_cause_minutes_per_year: by_cause(&tally.cause_down),
-            failed_requests_by_cause_minutes_per_year: by_cause(&tally.cause_failed),
-            outages_per_year: outages as f64 / years as f64,
-            outages_per_year_ci95: {
-                let r = rate_interval(outages, years as f64);
-                [r.ci95_low, r.ci95_high]
-            },
+            causes: Causes(causes),
+            outages_per_year: outage_rate.mean,
+            outages_per_year_ci95: [outage_rate.ci95_low, outage_rate.ci95_high],
             mean_outage_minutes: if outages > 0 {
                 tally.outage_durations.sum_secs() / outages as f64 / 60.0
             } else {
@@ -186,21 +230,4 @@ impl Results {
             },
         }
     }
-
-    /// Downtime per year by cause [min], largest first, zero causes left out.
-    pub fn top_causes(&self) -> Vec<(&str, f64)> {
-        ranked(&self.downtime_by_cause_minutes_per_year)
-    }
-
-    /// Failed requests per year by cause [min of full outage], largest first.
-    pub fn top_request_causes(&self) -> Vec<(&str, f64)> {
-        ranked(&self.failed_requests_by_cause_minutes_per_year)
-    }
-}
-
-fn ranked(by_cause: &serde_json::Map<String, serde_json::Value>) -> Vec<(&str, f64)> {
-    let mut causes: Vec<(&str, f64)> =
-        by_cause.iter().map(|(k, v)| (k.as_str(), v.as_f64().unwrap_or(0.0))).filter(|(_, v)| *v > 0.0).collect();
-    causes.sort_by(|a, b| b.1.total_cmp(&a.1));
-    causes
 }

@@ -1,6 +1,7 @@
 //! Command-line definitions (clap). Only argument parsing lives here; the
-//! commands themselves are in `app`.
+//! commands themselves are in `app`. Part of the binary, not the library.
 
+use availsim::Shard;
 use clap::{Args as ClapArgs, Parser, Subcommand, ValueEnum};
 use std::path::PathBuf;
 
@@ -41,7 +42,7 @@ pub enum Command {
         /// Run only the K-th of N disjoint slices of the years (e.g. 2/8), and
         /// write a mergeable result into --out (see `availsim merge`).
         #[arg(long, value_name = "K/N", requires = "out", conflicts_with = "precision")]
-        shard: Option<String>,
+        shard: Option<Shard>,
     },
     /// Simulate several scenarios on the same random numbers; the first is the baseline.
     Compare {
@@ -84,8 +85,8 @@ pub struct RunOptions {
     #[arg(long)]
     pub seed: Option<u64>,
     /// Worker threads (default: all cores). Results do not depend on it.
-    #[arg(long)]
-    pub threads: Option<usize>,
+    #[arg(long, value_parser = clap::value_parser!(u16).range(1..))]
+    pub threads: Option<u16>,
     /// Override a scenario key, e.g. --set repair.time=10m (repeatable).
     #[arg(long = "set", value_name = "KEY=VALUE")]
     pub overrides: Vec<String>,
@@ -100,11 +101,17 @@ pub struct RunOptions {
     pub quiet: bool,
     /// Run in rounds until the 95 % interval's half-width on time
     /// unavailability is at most this fraction of it (e.g. 0.01).
-    #[arg(long, value_name = "REL")]
+    #[arg(long, value_name = "REL", value_parser = fraction)]
     pub precision: Option<f64>,
     /// Upper bound on years with --precision.
     #[arg(long, value_name = "N", default_value_t = 100_000_000, requires = "precision")]
     pub max_years: u64,
+}
+
+/// Parses a fraction strictly between 0 and 1.
+fn fraction(text: &str) -> Result<f64, String> {
+    let v: f64 = text.parse().map_err(|e| format!("{e}"))?;
+    if v > 0.0 && v < 1.0 { Ok(v) } else { Err(format!("{v} is not a fraction between 0 and 1 (e.g. 0.01)")) }
 }
 
 /// Output formats.

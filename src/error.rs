@@ -47,6 +47,13 @@ pub enum Error {
         /// What is wrong.
         message: String,
     },
+    /// A run (or the shard of one) holds fewer than two years, too few for
+    /// a confidence interval. Run more years or use fewer shards.
+    #[error("only {years} simulated years: a confidence interval needs at least 2 (run more years or fewer shards)")]
+    TooFewYears {
+        /// Years the run held.
+        years: u64,
+    },
     /// An output file could not be written. Results computed so far are
     /// still printed; only the file is missing.
     #[error("cannot write '{path}': {source}")]

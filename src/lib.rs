@@ -1,34 +1,38 @@
 //! availsim: a discrete-event Monte Carlo simulator of what availability a
 //! deployment design buys.
 //!
-//! A scenario file describes the deployment; the simulator runs many years of
-//! it in parallel and reports time and request availability with confidence
+//! A scenario file describes the deployment; [`simulate`] runs many years of
+//! it in parallel and returns time and request availability with confidence
 //! intervals, the downtime distribution per year and per SLO window, the
 //! probability of meeting the SLO and what causes the downtime.
 //!
 //! ```
-//! use availsim::{analysis::Results, runner, scenario::Scenario};
+//! use availsim::{RunConfig, scenario::Scenario, simulate};
 //!
 //! let text = availsim::embedded::scenario("three-fd").unwrap();
-//! let overrides = [availsim::scenario::Override::parse("simulation.years=200").unwrap()];
-//! let scenario = Scenario::from_toml(text, "three-fd", &overrides).unwrap();
-//! let tally = runner::simulate(&scenario, 200, runner::Slice::all(200), &|_| {});
-//! let results = Results::new(&scenario, &tally, 1, 0.0);
-//! assert!(results.time_availability.mean > 0.99);
+//! let scenario = Scenario::from_toml(text, "three-fd", &[]).unwrap();
+//! let run = simulate(&scenario, &RunConfig::years(2_000)).unwrap();
+//! let a = run.results.time_availability;
+//! assert!(a.mean > 0.998 && a.ci95_low < a.mean);
+//! let database = run.results.causes.get("database").unwrap();
+//! assert!(database.downtime_minutes_per_year > 0.0);
 //! ```
 
 #![warn(missing_docs)]
 
 pub mod analysis;
-pub mod app;
 pub mod cause;
-pub mod cli;
 pub mod embedded;
 pub mod engine;
 pub mod error;
-pub mod model;
+mod model;
 pub mod report;
-pub mod rng;
-pub mod runner;
+mod rng;
+mod run;
+mod runner;
 pub mod scenario;
+pub mod shard;
 pub mod stats;
+
+pub use run::{Length, PrecisionReached, Run, RunConfig, RunInfo, Source, simulate};
+pub use shard::{Shard, merge};

@@ -51,8 +51,8 @@ pub fn empty_tally(scenario: &Scenario) -> Tally {
     Tally::new(Cause::all(scenario.dependencies.len()).count())
 }
 
-/// Simulates one chunk of `scenario`.
-pub fn run_chunk(scenario: &Scenario, chunk: u64, years: u64, queue: &mut EventQueue<crate::model::Event>) -> Tally {
+/// Simulates one chunk of `scenario`, reusing `queue`'s allocation.
+fn run_chunk(scenario: &Scenario, chunk: u64, years: u64, queue: &mut EventQueue<crate::model::Event>) -> Tally {
     queue.clear();
     Deployment::new(scenario, chunk, queue).run(years, queue)
 }

@@ -79,6 +79,7 @@ impl Tracker {
     }
 
     /// Whether probes would succeed.
+    #[cfg(test)]
     pub fn healthy(&self) -> bool {
         self.healthy
     }

@@ -1,13 +1,30 @@
-//! The JSON contract: one object per scenario (see README, "JSON output").
+//! The JSON contract: one object per run, the figures with the run's
+//! metadata under `run` (see README, "JSON output").
 
+use super::Exporter;
 use crate::analysis::Results;
+use crate::run::{Run, RunInfo};
+use serde::Serialize;
 
-/// One scenario's results as a pretty-printed JSON object.
-pub fn json_object(results: &Results) -> String {
-    serde_json::to_string_pretty(results).expect("results serialize") + "\n"
+/// JSON: an object for one run, an array for several.
+pub struct Json;
+
+#[derive(Serialize)]
+struct RunJson<'a> {
+    #[serde(flatten)]
+    results: &'a Results,
+    run: &'a RunInfo,
 }
 
-/// Several scenarios' results as a JSON array, in order.
-pub fn json_array(results: &[Results]) -> String {
-    serde_json::to_string_pretty(results).expect("results serialize") + "\n"
+impl Exporter for Json {
+    fn serialize(&self, runs: &[Run]) -> Vec<u8> {
+        let objects: Vec<RunJson> = runs.iter().map(|r| RunJson { results: &r.results, run: &r.info }).collect();
+        let mut bytes = match objects.as_slice() {
+            [one] => serde_json::to_vec_pretty(one),
+            many => serde_json::to_vec_pretty(many),
+        }
+        .expect("results serialize");
+        bytes.push(b'\n');
+        bytes
+    }
 }

@@ -1,17 +1,25 @@
-//! Reporters: each turns [`Results`] into bytes for one format. None of them
-//! computes statistics; they only format what analysis produced.
+//! Exporters: each turns finished runs into bytes for one format. None of
+//! them computes statistics; they only format what analysis produced. The
+//! binary picks one for stdout and writes files with [`write_atomic`].
 
 mod csv;
 mod json;
 mod table;
 
-pub use self::csv::downtime_csv;
-pub use json::{json_array, json_object};
-pub use table::{comparison_table, summary_table};
+pub use self::csv::DowntimeCsv;
+pub use json::Json;
+pub use table::{Table, human_minutes};
 
-use crate::analysis::Results;
 use crate::error::{Error, Result};
+use crate::run::Run;
 use std::path::Path;
+
+/// A format that runs are exported to.
+pub trait Exporter {
+    /// The runs (one, or several side by side, the first the baseline) as
+    /// bytes of this format.
+    fn serialize(&self, runs: &[Run]) -> Vec<u8>;
+}
 
 /// Writes `bytes` to `path` atomically: to a temporary file beside it, then
 /// renamed, so a reader never sees half a report.
@@ -27,8 +35,9 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
     std::fs::rename(&tmp, path).map_err(io)
 }
 
-/// Writes `summary.json` and `downtime.csv` for `results` into `dir`.
-pub fn write_run(dir: &Path, results: &Results) -> Result<()> {
-    write_atomic(&dir.join("summary.json"), json_object(results).as_bytes())?;
-    write_atomic(&dir.join("downtime.csv"), &downtime_csv(results))
+/// Writes `summary.json` and `downtime.csv` for `run` into `dir`.
+pub fn write_run(dir: &Path, run: &Run) -> Result<()> {
+    let runs = std::slice::from_ref(run);
+    write_atomic(&dir.join("summary.json"), &Json.serialize(runs))?;
+    write_atomic(&dir.join("downtime.csv"), &DowntimeCsv.serialize(runs))
 }

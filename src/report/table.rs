@@ -1,8 +1,23 @@
 //! Terminal tables: one scenario in detail, or several side by side.
 
+use super::Exporter;
 use crate::analysis::{Results, Spread};
+use crate::run::{Run, RunInfo, Source};
 use crate::stats::Interval;
 use std::fmt::Write;
+
+/// A human-readable table: one run in detail, several side by side.
+pub struct Table;
+
+impl Exporter for Table {
+    fn serialize(&self, runs: &[Run]) -> Vec<u8> {
+        match runs {
+            [one] => summary_table(one),
+            many => comparison_table(many),
+        }
+        .into_bytes()
+    }
+}
 
 /// Availability as a percentage with four decimals.
 fn percent(a: f64) -> String {
@@ -42,21 +57,30 @@ fn spread(s: &Spread) -> String {
     )
 }
 
-fn header(out: &mut String, r: &Results) {
-    // Merged shard results have no thread count or meaningful speed of their own.
-    let how = if r.threads == 0 {
-        "merged from shards".to_string()
-    } else {
-        format!("{} threads · {:.2} s wall ({:.0} years/s)", r.threads, r.wall_seconds, r.years_per_second)
-    };
-    let _ = writeln!(out, "{} simulated years · seed {} · {how} · {} events", r.years, r.seed, r.events);
+/// How the figures were obtained: threads and speed, or the shards merged.
+fn provenance(info: &RunInfo) -> String {
+    match &info.source {
+        Source::Simulated { threads, shard, years_per_second } => {
+            let shard = shard.map(|s| format!("shard {s} · ")).unwrap_or_default();
+            format!("{shard}{threads} threads · {:.2} s wall ({years_per_second:.0} years/s)", info.wall_seconds)
+        }
+        Source::Merged { shards, of } => format!("merged from {shards} of {of} shards"),
+    }
 }
 
 /// One scenario in detail.
-pub fn summary_table(r: &Results, description: &str) -> String {
+fn summary_table(run: &Run) -> String {
+    let r = &run.results;
     let mut out = String::new();
-    let _ = writeln!(out, "availsim · {} — {}", r.scenario, description);
-    header(&mut out, r);
+    let _ = writeln!(out, "availsim · {} — {}", r.scenario, r.description);
+    let _ = writeln!(
+        out,
+        "{} simulated years · seed {} · {} · {} events",
+        r.years,
+        r.seed,
+        provenance(&run.info),
+        r.events
+    );
     let _ = writeln!(out);
     let _ = writeln!(out, "{:<26}{:>13}  {:<28}{:>6}", "", "mean", "95 % confidence interval", "nines");
     for (name, a) in [("Time availability", &r.time_availability), ("Request availability", &r.request_availability)] {
@@ -76,7 +100,7 @@ pub fn summary_table(r: &Results, description: &str) -> String {
     let _ = writeln!(out, "{:<30}{:.1} per year", "Sessions lost", r.sessions_lost_per_year);
     let s = &r.slo;
     let _ = writeln!(out);
-    let _ = writeln!(out, "SLO {} on {} over {:.0}-day windows:", percent(s.target), s.sli, s.window_days);
+    let _ = writeln!(out, "SLO {} on {} over {:.0}-day windows:", percent(s.target), s.sli.name(), s.window_days);
     for (label, p, ci) in [
         ("P(window meets SLO)", s.p_window_meets, s.p_window_meets_ci95),
         ("P(year meets SLO)", s.p_year_meets, s.p_year_meets_ci95),
@@ -85,8 +109,8 @@ pub fn summary_table(r: &Results, description: &str) -> String {
     }
     let _ =
         writeln!(out, "  Error budget consumed   {:.1} % per window on average", s.error_budget_consumed_mean * 100.0);
-    cause_lines(&mut out, "What causes downtime (per year; one cause per moment):", &r.top_causes());
-    cause_lines(&mut out, "What fails requests (full-outage minutes per year):", &r.top_request_causes());
+    cause_lines(&mut out, "What causes downtime (per year; one cause per moment):", &r.causes.top_downtime());
+    cause_lines(&mut out, "What fails requests (full-outage minutes per year):", &r.causes.top_failed_requests());
     out
 }
 
@@ -103,17 +127,18 @@ fn cause_lines(out: &mut String, title: &str, causes: &[(&str, f64)]) {
 }
 
 /// Several scenarios side by side; the first is the baseline.
-pub fn comparison_table(results: &[Results]) -> String {
+fn comparison_table(runs: &[Run]) -> String {
+    let results: Vec<&Results> = runs.iter().map(|r| &r.results).collect();
     let mut out = String::new();
     let width = results.iter().map(|r| r.scenario.len()).max().unwrap_or(0).max(24) + 2;
     let mut row = |label: &str, cell: &dyn Fn(&Results) -> String| {
         let _ = write!(out, "{label:<30}");
-        for r in results {
+        for r in &results {
             let _ = write!(out, "{:>width$}", cell(r));
         }
         let _ = writeln!(out);
     };
-    let base = &results[0];
+    let base = results[0];
     row("", &|r| r.scenario.clone());
     row("Simulated years", &|r| r.years.to_string());
     row("Time availability", &|r| percent(r.time_availability.mean));
@@ -126,7 +151,7 @@ pub fn comparison_table(results: &[Results]) -> String {
     row("Downtime reduction vs first", &|r| {
         format!("{:.1}×", base.downtime_minutes_per_year.mean / r.downtime_minutes_per_year.mean)
     });
-    row("SLO target", &|r| format!("{} ({})", percent(r.slo.target), r.slo.sli));
+    row("SLO target", &|r| format!("{} ({})", percent(r.slo.target), r.slo.sli.name()));
     row("P(window meets SLO)", &|r| format!("{:.2} %", r.slo.p_window_meets * 100.0));
     row("P(year meets SLO)", &|r| format!("{:.2} %", r.slo.p_year_meets * 100.0));
     row("Error budget used per window", &|r| format!("{:.0} %", r.slo.error_budget_consumed_mean * 100.0));
@@ -135,7 +160,7 @@ pub fn comparison_table(results: &[Results]) -> String {
     row("Sessions lost per year", &|r| format!("{:.0}", r.sessions_lost_per_year));
     for k in 0..3 {
         row(if k == 0 { "Top causes of downtime" } else { "" }, &|r| {
-            r.top_causes().get(k).map_or(String::new(), |(n, m)| format!("{n} {}", human_minutes(*m)))
+            r.causes.top_downtime().get(k).map_or(String::new(), |(n, m)| format!("{n} {}", human_minutes(*m)))
         });
     }
     let _ = writeln!(out);
@@ -144,7 +169,7 @@ pub fn comparison_table(results: &[Results]) -> String {
         "{} years each, seed {}, {:.2} s wall in all.",
         base.years,
         base.seed,
-        results.iter().map(|r| r.wall_seconds).sum::<f64>()
+        runs.iter().map(|r| r.info.wall_seconds).sum::<f64>()
     );
     out
 }

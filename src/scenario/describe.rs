@@ -32,10 +32,7 @@ impl Display for Scenario {
         writeln!(f, "scenario {} ({}): {}", self.name, self.origin, self.description)?;
         let s = &self.simulation;
         writeln!(f, "  {:<22}{} years, seed {}, warm-up {}", "simulation", s.years, s.seed, format_duration(s.warmup))?;
-        let sli = match self.slo.sli {
-            Sli::Requests => "requests",
-            Sli::Time => "time",
-        };
+        let sli = self.slo.sli.name();
         writeln!(f, "  {:<22}{} on {sli} over {} windows", "slo", self.slo.target, format_duration(self.slo.window))?;
         let t = &self.topology;
         writeln!(

@@ -90,6 +90,16 @@ pub enum Sli {
     Time,
 }
 
+impl Sli {
+    /// Its name in scenario files and reports.
+    pub fn name(self) -> &'static str {
+        match self {
+            Sli::Requests => "requests",
+            Sli::Time => "time",
+        }
+    }
+}
+
 /// The service-level objective.
 #[derive(Clone, Debug)]
 pub struct Slo {

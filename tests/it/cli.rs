@@ -40,14 +40,12 @@ fn run_prints_the_json_contract() {
         "scenario",
         "years",
         "seed",
-        "threads",
-        "wall_seconds",
         "events",
         "time_availability",
         "request_availability",
         "downtime_minutes_per_year",
         "slo",
-        "downtime_by_cause_minutes_per_year",
+        "causes",
         "outages_per_year",
         "mean_outage_minutes",
         "sessions_lost_per_year",
@@ -64,6 +62,11 @@ fn run_prints_the_json_contract() {
         assert!(v["slo"][key].is_number(), "slo.{key}");
     }
     assert_eq!(v["years"], 2000);
+    assert_eq!(v["slo"]["sli"], "requests");
+    assert!(v["causes"]["database"]["downtime_minutes_per_year"].as_f64().unwrap() > 0.0);
+    assert_eq!(v["run"]["source"], "simulated");
+    assert_eq!(v["run"]["threads"], 2);
+    assert!(v["run"]["wall_seconds"].as_f64().unwrap() > 0.0);
 }
 
 #[test]
@@ -75,8 +78,8 @@ fn out_writes_summary_and_downtime_histogram() {
         serde_json::from_str(&std::fs::read_to_string(out.join("summary.json")).unwrap()).unwrap();
     assert_eq!(summary["scenario"], "three-fd");
     let csv = std::fs::read_to_string(out.join("downtime.csv")).unwrap();
-    assert!(csv.starts_with("period,low_minutes,high_minutes,count,fraction,cumulative_fraction\n"));
-    let last_year_row = csv.lines().rfind(|l| l.starts_with("year,")).unwrap();
+    assert!(csv.starts_with("scenario,period,low_minutes,high_minutes,count,fraction,cumulative_fraction\n"));
+    let last_year_row = csv.lines().rfind(|l| l.starts_with("three-fd,year,")).unwrap();
     assert!(last_year_row.ends_with(",1.000000000"), "cumulative fraction ends at 1: {last_year_row}");
 }
 
@@ -177,7 +180,7 @@ fn precision_rounds_equal_a_plain_run() {
     ])))
     .unwrap();
     assert_eq!(rounds["time_availability"], plain["time_availability"]);
-    assert_eq!(rounds["downtime_by_cause_minutes_per_year"], plain["downtime_by_cause_minutes_per_year"]);
+    assert_eq!(rounds["causes"], plain["causes"]);
     let t = &rounds["time_availability"];
     let half = (t["ci95_high"].as_f64().unwrap() - t["ci95_low"].as_f64().unwrap()) / 2.0;
     assert!(half <= 0.05 * (1.0 - t["mean"].as_f64().unwrap()), "precision met");
@@ -197,12 +200,12 @@ fn shards_merge_to_the_single_run() {
     }
     let merged: serde_json::Value =
         serde_json::from_str(&stdout(availsim().args(["merge", "--format", "json"]).args(&shard_dirs))).unwrap();
-    let strip = |mut v: serde_json::Value| {
-        for key in ["wall_seconds", "years_per_second", "threads"] {
-            v.as_object_mut().unwrap().remove(key);
-        }
-        v
-    };
-    assert_eq!(strip(merged), strip(whole));
-    rejects(availsim().args(["run", "bench-bare", "--shard", "4/3", "--out"]).arg(dir.path()), &["--shard"]);
+    let strip = |v: &mut serde_json::Value| v.as_object_mut().unwrap().remove("run").unwrap();
+    let (mut merged, mut whole) = (merged, whole);
+    assert_eq!(strip(&mut merged)["source"], "merged");
+    strip(&mut whole);
+    assert_eq!(merged, whole);
+    let out = availsim().args(["run", "bench-bare", "--shard", "4/3", "--out"]).arg(dir.path()).output().unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("invalid value '4/3' for '--shard <K/N>'"));
 }

@@ -87,9 +87,8 @@ repair = { dist = "lognormal", median = "6h", sigma = 0.5 }"#,
     let lognormal_mean = 0.25 * (0.125f64).exp();
     let expected = (20.0 / 21.0) * (10.0 / 10.5) * (weibull_mean / (weibull_mean + lognormal_mean));
     assert_within("series", &r.time_availability, expected);
-    let causes = &r.downtime_by_cause_minutes_per_year;
     for cause in ["load_balancer", "db", "cache"] {
-        assert!(causes[cause].as_f64().unwrap() > 0.0, "{cause} has downtime");
+        assert!(r.causes.get(cause).unwrap().downtime_minutes_per_year > 0.0, "{cause} has downtime");
     }
 }
 
@@ -133,8 +132,7 @@ time = "1h""#,
         2_000,
         &["instance.failure={ dist = \"exponential\", mean = \"2d\" }", "monitoring.alert_delay=10y"],
     );
-    let per_outage =
-        |cause: &str| r.downtime_by_cause_minutes_per_year[cause].as_f64().unwrap() * 60.0 / r.outages_per_year;
+    let per_outage = |cause: &str| r.causes.get(cause).unwrap().downtime_minutes_per_year * 60.0 / r.outages_per_year;
     let detection = per_outage("detection_window");
     // Uniform phase: the delay is uniform on [23 s, 33 s), standard
     // deviation 10/√12 s; with ~365,000 outages the mean is within ±0.02 s.
@@ -178,15 +176,12 @@ time = { dist = "lognormal", median = "5m", sigma = 0.5 }"#,
     let instance_down = |r: &availsim::analysis::Results| {
         ["detection_window", "instance_failure"]
             .iter()
-            .map(|c| r.downtime_by_cause_minutes_per_year[*c].as_f64().unwrap())
+            .map(|c| r.causes.get(c).unwrap().downtime_minutes_per_year)
             .sum::<f64>()
     };
     assert!(instance_down(&three) < instance_down(&two), "the third instance covers some instance failures");
     // Load-balancer downtime comes first in attribution: the same path by path.
-    assert_eq!(
-        two.downtime_by_cause_minutes_per_year["load_balancer"],
-        three.downtime_by_cause_minutes_per_year["load_balancer"]
-    );
+    assert_eq!(two.causes.get("load_balancer"), three.causes.get("load_balancer"));
 }
 
 /// Renewal-reward theorem: for any failure and repair distributions, the

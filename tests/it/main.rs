@@ -6,16 +6,15 @@ mod cross_checks;
 mod scenarios;
 
 use availsim::analysis::Results;
-use availsim::runner::{self, Slice};
 use availsim::scenario::{Override, Scenario};
+use availsim::{RunConfig, simulate as run};
 
 /// Simulates scenario `text` with `years` years and overrides `sets`.
 pub fn simulate(text: &str, years: u64, sets: &[&str]) -> Results {
     let mut overrides: Vec<Override> = sets.iter().map(|s| Override::parse(s).unwrap()).collect();
     overrides.push(Override::parse(&format!("simulation.years={years}")).unwrap());
     let scenario = Scenario::from_toml(text, "test.toml", &overrides).unwrap_or_else(|e| panic!("{e}"));
-    let tally = runner::simulate(&scenario, years, Slice::all(years), &|_| {});
-    Results::new(&scenario, &tally, 1, 1.0)
+    run(&scenario, &RunConfig::years(years)).unwrap().results
 }
 
 /// A minimal scenario: `instances` instances in one fault domain, nothing

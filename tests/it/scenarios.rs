@@ -3,8 +3,8 @@
 
 use availsim::analysis::Results;
 use availsim::embedded;
-use availsim::runner::{self, Slice};
 use availsim::scenario::Scenario;
+use availsim::{RunConfig, simulate};
 
 fn run(name: &str, threads: usize) -> Results {
     run_with(name, threads, &[])
@@ -13,10 +13,8 @@ fn run(name: &str, threads: usize) -> Results {
 fn run_with(name: &str, threads: usize, sets: &[&str]) -> Results {
     let overrides: Vec<_> = sets.iter().map(|s| availsim::scenario::Override::parse(s).unwrap()).collect();
     let scenario = Scenario::from_toml(embedded::scenario(name).unwrap(), name, &overrides).unwrap();
-    let years = scenario.simulation.years;
     let pool = rayon::ThreadPoolBuilder::new().num_threads(threads).build().unwrap();
-    let tally = pool.install(|| runner::simulate(&scenario, years, Slice::all(years), &|_| {}));
-    Results::new(&scenario, &tally, threads, 0.0)
+    pool.install(|| simulate(&scenario, &RunConfig::default())).unwrap().results
 }
 
 #[test]
@@ -31,7 +29,7 @@ fn three_fd_is_about_99_9_percent_and_limited_by_what_it_shares() {
     let r = run("three-fd", 2);
     let a = r.time_availability;
     assert!(a.ci95_low > 0.9985 && a.ci95_high < 0.9995, "three-fd time availability {a:?}");
-    let top: Vec<&str> = r.top_causes().iter().take(2).map(|c| c.0).collect();
+    let top: Vec<&str> = r.causes.top_downtime().iter().take(2).map(|c| c.0).collect();
     assert_eq!(top, ["database", "ad_outage"], "the shared database and availability domain limit it");
     // Sessions live in the external store: all 2,000 are lost at each of its
     // failures, 365 / (180 + 0.4) ≈ 2.02 a year.
@@ -43,12 +41,8 @@ fn three_fd_is_about_99_9_percent_and_limited_by_what_it_shares() {
 fn results_do_not_depend_on_thread_count() {
     // Some chunks shorter than others, so that work-stealing order varies.
     let years = ["simulation.years=20500"];
-    let mut one = run_with("three-fd", 1, &years);
-    let mut two = run_with("three-fd", 2, &years);
-    for r in [&mut one, &mut two] {
-        r.threads = 0;
-    }
-    let json = |r: &Results| availsim::report::json_object(r);
+    let (one, two) = (run_with("three-fd", 1, &years), run_with("three-fd", 2, &years));
+    let json = |r: &Results| serde_json::to_string(r).unwrap();
     assert_eq!(json(&one), json(&two));
 }
 
@@ -67,7 +61,7 @@ fn common_mistakes_cost_availability() {
             bad.request_availability,
             good.request_availability
         );
-        let cause_minutes = |r: &Results| r.failed_requests_by_cause_minutes_per_year[cause].as_f64().unwrap();
+        let cause_minutes = |r: &Results| r.causes.get(cause).unwrap().failed_request_minutes_per_year;
         assert!(cause_minutes(&bad) > 2.0 * cause_minutes(&good), "{name}: {cause} should grow");
     }
     let memory = run("sessions-in-memory", 2);

@@ -1,0 +1,187 @@
+//! The library's entry point: [`simulate`] runs a checked scenario (all its
+//! years, one shard of them, or rounds until a precision is reached) and
+//! returns a typed [`Run`]: the figures, how they were obtained, and the
+//! mergeable tally behind them. The command line, the tests, the benches and
+//! the crate's example all go through it.
+
+use crate::analysis::Results;
+use crate::error::{Error, Result};
+use crate::runner::{self, CHUNK_YEARS, Slice};
+use crate::scenario::Scenario;
+use crate::shard::Shard;
+use crate::stats::{Tally, mean_interval};
+use serde::Serialize;
+use std::time::Instant;
+
+/// How long to run.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum Length {
+    /// The scenario's `simulation.years`.
+    Scenario,
+    /// Exactly this many years.
+    Years(u64),
+    /// Rounds (10,000 years, then doubling) until the 95 % interval's
+    /// half-width on time unavailability is at most `relative` of it, or
+    /// `max_years` is reached. The rounds use the year streams of a fixed
+    /// run, so the figures equal those of a plain run of as many years.
+    Precision {
+        /// Target half-width, as a fraction of the unavailability, in (0, 1).
+        relative: f64,
+        /// Upper bound on the years simulated.
+        max_years: u64,
+    },
+}
+
+/// What to run, beyond the scenario itself.
+#[derive(Clone, Copy)]
+pub struct RunConfig<'a> {
+    /// How many years.
+    pub length: Length,
+    /// Only this slice of the years' streams (for runs split over machines).
+    pub shard: Option<Shard>,
+    /// Called with the number of years done so far, from worker threads.
+    pub progress: Option<&'a (dyn Fn(u64) + Sync)>,
+}
+
+impl Default for RunConfig<'_> {
+    fn default() -> Self {
+        RunConfig { length: Length::Scenario, shard: None, progress: None }
+    }
+}
+
+impl<'a> RunConfig<'a> {
+    /// Runs exactly `years` years.
+    pub fn years(years: u64) -> RunConfig<'a> {
+        RunConfig { length: Length::Years(years), ..RunConfig::default() }
+    }
+}
+
+/// How a run went: apart from the figures, which do not depend on it.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct RunInfo {
+    /// How the tally was obtained.
+    #[serde(flatten)]
+    pub source: Source,
+    /// Wall-clock time [s].
+    pub wall_seconds: f64,
+    /// With [`Length::Precision`]: whether the target was reached, and the
+    /// half-width achieved as a fraction of the unavailability (`None`
+    /// while no downtime was seen).
+    pub precision: Option<PrecisionReached>,
+}
+
+/// Where a tally came from.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+#[serde(tag = "source", rename_all = "snake_case")]
+pub enum Source {
+    /// Simulated here.
+    Simulated {
+        /// Worker threads (the figures do not depend on it).
+        threads: usize,
+        /// The slice of the years simulated, if not all.
+        shard: Option<Shard>,
+        /// Simulated years per wall-clock second.
+        years_per_second: f64,
+    },
+    /// Merged from shard results.
+    Merged {
+        /// Shards merged.
+        shards: usize,
+        /// Shards the run was split into.
+        of: u64,
+    },
+}
+
+/// The outcome of a [`Length::Precision`] run.
+#[derive(Clone, Copy, Debug, PartialEq, Serialize)]
+pub struct PrecisionReached {
+    /// The requested relative half-width.
+    pub target: f64,
+    /// The half-width achieved, relative to the unavailability.
+    pub achieved: Option<f64>,
+    /// Whether `achieved <= target`.
+    pub reached: bool,
+}
+
+/// A finished run: figures, how they were obtained, and the tally behind
+/// them (which merges with other runs' of the same scenario).
+#[derive(Clone, Debug)]
+pub struct Run {
+    /// The figures.
+    pub results: Results,
+    /// How they were obtained.
+    pub info: RunInfo,
+    /// The integer sums the figures come from.
+    pub tally: Tally,
+}
+
+/// Simulates `scenario` as `config` says, on the current rayon pool.
+///
+/// # Errors
+/// [`Error::TooFewYears`] when the run (or its shard) holds fewer than two
+/// years, too few for a confidence interval.
+pub fn simulate(scenario: &Scenario, config: &RunConfig) -> Result<Run> {
+    let started = Instant::now();
+    let progress = |years: u64| {
+        if let Some(p) = config.progress {
+            p(years)
+        }
+    };
+    let (tally, precision) = match config.length {
+        Length::Precision { relative, max_years } => {
+            let (tally, reached) = until_precise(scenario, relative, max_years, &progress);
+            (tally, Some(reached))
+        }
+        Length::Scenario | Length::Years(_) => {
+            let years = match config.length {
+                Length::Years(y) => y,
+                _ => scenario.simulation.years,
+            };
+            let mut slice = Slice::all(years);
+            if let Some(shard) = config.shard {
+                slice.shard = shard.zero_based();
+            }
+            (runner::simulate(scenario, years, slice, &progress), None)
+        }
+    };
+    if tally.years() < 2 {
+        return Err(Error::TooFewYears { years: tally.years() });
+    }
+    let wall_seconds = started.elapsed().as_secs_f64();
+    let source = Source::Simulated {
+        threads: rayon::current_num_threads(),
+        shard: config.shard,
+        years_per_second: tally.years() as f64 / wall_seconds.max(1e-9),
+    };
+    Ok(Run { results: Results::new(scenario, &tally), info: RunInfo { source, wall_seconds, precision }, tally })
+}
+
+/// Runs rounds of chunks, doubling the years each time, until the half-width
+/// of the 95 % interval on time unavailability is at most `relative` of it.
+fn until_precise(
+    sc: &Scenario,
+    relative: f64,
+    max_years: u64,
+    progress: &(dyn Fn(u64) + Sync),
+) -> (Tally, PrecisionReached) {
+    let max_chunks = max_years.div_ceil(CHUNK_YEARS).max(1);
+    let mut tally = runner::empty_tally(sc);
+    let mut done = 0;
+    let mut end = 10.min(max_chunks);
+    loop {
+        let slice = Slice { first_chunk: done, end_chunk: end, shard: (0, 1) };
+        let before = tally.years();
+        tally.merge(&runner::simulate(sc, max_years, slice, &|d| progress(before + d)));
+        done = end;
+        let down = &tally.year_down;
+        let achieved = (down.n >= 2)
+            .then(|| mean_interval(down.n, down.sum_secs(), down.sum_sq_secs()))
+            .filter(|ci| ci.mean > 0.0)
+            .map(|ci| ci.half_width() / ci.mean);
+        let reached = achieved.is_some_and(|a| a <= relative);
+        if reached || done >= max_chunks {
+            return (tally, PrecisionReached { target: relative, achieved, reached });
+        }
+        end = (done * 2).min(max_chunks);
+    }
+}

@@ -1,0 +1,187 @@
+//! Runs split over processes or machines: a [`Shard`] names one of N
+//! disjoint slices of a run's year streams; each shard writes a
+//! [`ShardFile`] (its integer tally and the exact scenario text), and
+//! [`merge`] adds them up into the figures of the whole run.
+
+use crate::analysis::Results;
+use crate::error::{Error, Result};
+use crate::run::{Run, RunInfo, Source};
+use crate::runner;
+use crate::scenario::Scenario;
+use crate::stats::Tally;
+use serde::{Deserialize, Serialize};
+use std::path::{Path, PathBuf};
+use std::str::FromStr;
+use std::time::Instant;
+
+/// The `index`-th (1-based) of `count` disjoint slices of a run's years:
+/// chunks of 1,000 years dealt round-robin.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(into = "[u64; 2]", try_from = "[u64; 2]")]
+pub struct Shard {
+    index: u64,
+    count: u64,
+}
+
+impl Shard {
+    /// Shard `index` of `count`, if 1 ≤ index ≤ count.
+    pub fn new(index: u64, count: u64) -> Option<Shard> {
+        (1..=count).contains(&index).then_some(Shard { index, count })
+    }
+
+    /// Its 1-based index.
+    pub fn index(self) -> u64 {
+        self.index
+    }
+
+    /// The number of shards.
+    pub fn count(self) -> u64 {
+        self.count
+    }
+
+    /// (index − 1, count), as the runner deals chunks.
+    pub(crate) fn zero_based(self) -> (u64, u64) {
+        (self.index - 1, self.count)
+    }
+}
+
+impl From<Shard> for [u64; 2] {
+    fn from(s: Shard) -> [u64; 2] {
+        [s.index, s.count]
+    }
+}
+
+impl TryFrom<[u64; 2]> for Shard {
+    type Error = String;
+    fn try_from([index, count]: [u64; 2]) -> std::result::Result<Shard, String> {
+        Shard::new(index, count).ok_or_else(|| format!("shard {index}/{count} is not K/N with 1 <= K <= N"))
+    }
+}
+
+impl FromStr for Shard {
+    type Err = String;
+    /// Parses `K/N`, e.g. `2/8`.
+    fn from_str(text: &str) -> std::result::Result<Shard, String> {
+        let bad = || format!("'{text}' is not of the form K/N with 1 <= K <= N (e.g. 2/8)");
+        let (k, n) = text.split_once('/').ok_or_else(bad)?;
+        let (k, n) = (k.trim().parse().map_err(|_| bad())?, n.trim().parse().map_err(|_| bad())?);
+        Shard::new(k, n).ok_or_else(bad)
+    }
+}
+
+impl std::fmt::Display for Shard {
+    fn fmt(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        write!(f, "{}/{}", self.index, self.count)
+    }
+}
+
+/// Name of the mergeable result file a shard writes.
+pub const SHARD_FILE: &str = "tally.json";
+/// Version of its layout.
+const SHARD_FORMAT: u32 = 2;
+
+/// What a shard writes for [`merge`]: the exact scenario text and the
+/// shard's integer tally, which merge by addition.
+#[derive(Debug, Serialize, Deserialize)]
+pub struct ShardFile {
+    format: u32,
+    scenario: String,
+    origin: String,
+    years: u64,
+    shard: Shard,
+    tally: Tally,
+}
+
+impl ShardFile {
+    /// The file of `run`, shard `shard` of `scenario`.
+    pub fn new(scenario: &Scenario, shard: Shard, run: &Run) -> ShardFile {
+        ShardFile {
+            format: SHARD_FORMAT,
+            scenario: scenario.text.clone(),
+            origin: scenario.origin.clone(),
+            years: scenario.simulation.years,
+            shard,
+            tally: run.tally.clone(),
+        }
+    }
+
+    /// As JSON.
+    pub fn to_json(&self) -> Vec<u8> {
+        serde_json::to_vec(self).expect("a tally serializes")
+    }
+
+    /// Reads the shard file at `path`, or in the directory `path`.
+    ///
+    /// # Errors
+    /// [`Error::Merge`] if it cannot be read or is not a shard file of this version.
+    pub fn read(path: &Path) -> Result<(PathBuf, ShardFile)> {
+        let file = if path.is_dir() { path.join(SHARD_FILE) } else { path.to_path_buf() };
+        let merge_err = |message: String| Error::Merge { path: file.clone(), message };
+        let text = std::fs::read_to_string(&file)
+            .map_err(|e| merge_err(format!("{e} (is it the --out directory of a `run --shard`?)")))?;
+        let shard: ShardFile =
+            serde_json::from_str(&text).map_err(|e| merge_err(format!("not a shard result: {e}")))?;
+        if shard.format != SHARD_FORMAT {
+            return Err(merge_err(format!("result format {} is not {SHARD_FORMAT}", shard.format)));
+        }
+        Ok((file, shard))
+    }
+}
+
+/// Merges the shard files at `paths` (files or the directories holding
+/// them) into the run they are slices of; returns its scenario too.
+///
+/// # Errors
+/// [`Error::Merge`] when a file is unreadable, from another scenario, run
+/// length or shard count, given twice, or shaped for another scenario.
+pub fn merge(paths: &[PathBuf]) -> Result<(Scenario, Run)> {
+    let started = Instant::now();
+    let mut shards: Vec<(PathBuf, ShardFile)> = vec![];
+    for p in paths {
+        let (file, shard) = ShardFile::read(p)?;
+        let merge_err = |message: String| Error::Merge { path: file.clone(), message };
+        if let Some((_, first)) = shards.first()
+            && (first.scenario != shard.scenario
+                || first.years != shard.years
+                || first.shard.count != shard.shard.count)
+        {
+            return Err(merge_err("its scenario, years or shard count differ from the first shard's".into()));
+        }
+        if shards.iter().any(|(_, s)| s.shard == shard.shard) {
+            return Err(merge_err(format!("shard {} is given twice", shard.shard)));
+        }
+        shards.push((file, shard));
+    }
+    let (_, first) =
+        shards.first().ok_or_else(|| Error::Merge { path: PathBuf::new(), message: "no shard given".into() })?;
+    let scenario = Scenario::from_toml(&first.scenario, &first.origin, &[])?;
+    let mut tally = runner::empty_tally(&scenario);
+    for (path, s) in &shards {
+        if !tally.same_shape(&s.tally) {
+            let message = "its tally does not fit the scenario (written by another version?)".to_string();
+            return Err(Error::Merge { path: path.clone(), message });
+        }
+        tally.merge(&s.tally);
+    }
+    if tally.years() < 2 {
+        return Err(Error::TooFewYears { years: tally.years() });
+    }
+    let source = Source::Merged { shards: shards.len(), of: first.shard.count };
+    let info = RunInfo { source, wall_seconds: started.elapsed().as_secs_f64(), precision: None };
+    let results = Results::new(&scenario, &tally);
+    Ok((scenario, Run { results, info, tally }))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_k_of_n() {
+        assert_eq!("2/8".parse::<Shard>(), Ok(Shard { index: 2, count: 8 }));
+        for bad in ["0/3", "4/3", "2", "a/b", "1/0"] {
+            assert!(bad.parse::<Shard>().is_err(), "{bad}");
+        }
+        assert_eq!(Shard::new(3, 4).map(|s| s.zero_based()), Some((2, 4)));
+    }
+}
