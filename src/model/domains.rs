@@ -8,9 +8,9 @@ use crate::cause::Cause;
 pub struct Domains {
     ad_up: Vec<bool>,
     fd_up: Vec<bool>,
-    /// Fault domain up and its availability domain up, kept current at
-    /// domain events because every slot evaluation reads it.
-    fd_live: Vec<bool>,
+    /// What holds each fault domain down (`None`: it can run instances),
+    /// kept current at domain events because every slot evaluation reads it.
+    fd_down: Vec<Option<Cause>>,
     fds_per_ad: usize,
 }
 
@@ -18,7 +18,7 @@ impl Domains {
     /// `ads` availability domains of `fds_per_ad` fault domains each, all up.
     pub fn new(ads: usize, fds_per_ad: usize) -> Domains {
         let fds = ads * fds_per_ad;
-        Domains { ad_up: vec![true; ads], fd_up: vec![true; fds], fd_live: vec![true; fds], fds_per_ad }
+        Domains { ad_up: vec![true; ads], fd_up: vec![true; fds], fd_down: vec![None; fds], fds_per_ad }
     }
 
     /// Number of fault domains.
@@ -29,24 +29,28 @@ impl Domains {
     /// Whether fault domain `fd` can run instances.
     #[inline]
     pub fn live(&self, fd: u16) -> bool {
-        self.fd_live[usize::from(fd)]
+        self.fd_down[usize::from(fd)].is_none()
     }
 
-    /// The outage holding fault domain `fd` down (meaningful only when it is
-    /// down): its availability domain's, which outranks its own.
-    pub fn outage_cause(&self, fd: u16) -> Cause {
-        if self.ad_up[usize::from(fd) / self.fds_per_ad] { Cause::FdOutage } else { Cause::AdOutage }
+    /// The outage holding fault domain `fd` down, if any: its availability
+    /// domain's, which outranks its own.
+    #[inline]
+    pub fn outage(&self, fd: u16) -> Option<Cause> {
+        self.fd_down[usize::from(fd)]
     }
 
-    /// Sets availability domain `ad` up or down; returns the fault domains it holds.
-    pub fn set_ad(&mut self, ad: u16, up: bool) -> std::ops::Range<u16> {
-        self.ad_up[usize::from(ad)] = up;
+    /// The fault domains of availability domain `ad`.
+    pub fn fds_of(&self, ad: u16) -> std::ops::Range<u16> {
         let per = self.fds_per_ad as u16;
-        let fds = ad * per..(ad + 1) * per;
-        for fd in fds.clone() {
+        ad * per..(ad + 1) * per
+    }
+
+    /// Sets availability domain `ad` up or down.
+    pub fn set_ad(&mut self, ad: u16, up: bool) {
+        self.ad_up[usize::from(ad)] = up;
+        for fd in self.fds_of(ad) {
             self.refresh(fd);
         }
-        fds
     }
 
     /// Sets fault domain `fd` up or down.
@@ -57,7 +61,13 @@ impl Domains {
 
     fn refresh(&mut self, fd: u16) {
         let i = usize::from(fd);
-        self.fd_live[i] = self.fd_up[i] && self.ad_up[i / self.fds_per_ad];
+        self.fd_down[i] = if !self.ad_up[i / self.fds_per_ad] {
+            Some(Cause::AdOutage)
+        } else if !self.fd_up[i] {
+            Some(Cause::FdOutage)
+        } else {
+            None
+        };
     }
 }
 
@@ -70,10 +80,11 @@ mod tests {
         let mut d = Domains::new(2, 3);
         d.set_fd(4, false);
         assert!(!d.live(4) && d.live(3));
-        assert_eq!(d.outage_cause(4), Cause::FdOutage);
-        assert_eq!(d.set_ad(1, false), 3..6);
+        assert_eq!(d.outage(4), Some(Cause::FdOutage));
+        assert_eq!(d.fds_of(1), 3..6);
+        d.set_ad(1, false);
         assert!(!d.live(3) && !d.live(5) && d.live(2));
-        assert_eq!(d.outage_cause(4), Cause::AdOutage);
+        assert_eq!(d.outage(4), Some(Cause::AdOutage));
         d.set_ad(1, true);
         assert!(d.live(3) && !d.live(4), "the fault domain's own outage goes on");
     }

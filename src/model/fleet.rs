@@ -34,6 +34,8 @@ pub struct Fleet {
     failing_in_rotation: [u32; Cause::FIXED],
     /// Slots that do not serve, in rotation or not, by reason.
     not_good: [u32; Cause::FIXED],
+    /// Whether a counter changed since [`Fleet::take_changed`] last asked.
+    changed: bool,
 }
 
 impl Fleet {
@@ -49,6 +51,7 @@ impl Fleet {
             holding: 0,
             failing_in_rotation: [0; Cause::FIXED],
             not_good: [0; Cause::FIXED],
+            changed: false,
         }
     }
 
@@ -144,20 +147,28 @@ impl Fleet {
             self.count(&before, -1);
             self.count(&now, 1);
             self.slots[id.index()].counted = now;
+            self.changed = true;
         }
         lost
     }
 
+    /// Whether any counter changed since the last call: if none did, what
+    /// the fleet serves is unchanged.
+    #[inline]
+    pub fn take_changed(&mut self) -> bool {
+        std::mem::take(&mut self.changed)
+    }
+
     /// What slot `s` contributes to the counters in its present state.
     fn counted(&self, s: &Slot, domains: &Domains) -> Counted {
-        let live = domains.live(s.fd);
+        let outage = domains.outage(s.fd);
         let in_rotation = s.rotating(self.has_lb);
-        let good = in_rotation && s.serving(live);
+        let good = in_rotation && s.serving(outage.is_none());
         Counted {
             in_rotation,
             good,
             holds_sessions: in_rotation && s.visible,
-            reason: if good { Cause::InstanceFailure } else { s.reason(live, domains.outage_cause(s.fd)) },
+            reason: if good { Cause::InstanceFailure } else { s.reason(outage) },
         }
     }
 

@@ -23,6 +23,7 @@ mod slot;
 pub use fleet::SlotId;
 pub use planned::PlannedKind;
 
+use crate::cause::Cause;
 use crate::engine::{self, EventQueue, SimTime};
 use crate::scenario::{FailureRepair, Scenario, Storage, YEAR_SECS};
 use crate::stats::{Ledger, ServiceState, Tally};
@@ -61,6 +62,14 @@ pub enum Event {
     },
     /// A replacement or repair finishes: the instance runs.
     Ready {
+        /// The slot.
+        slot: SlotId,
+        /// The incarnation it was scheduled for.
+        life: u32,
+    },
+    /// A replacement that started at an earlier, recorded time is admitted
+    /// by the health checker: its start and its admission in one event.
+    Admit {
         /// The slot.
         slot: SlotId,
         /// The incarnation it was scheduled for.
@@ -138,6 +147,9 @@ pub struct Deployment<'s> {
     waiting: Vec<SlotId>,
     planned: [PlannedRun; 2],
     register_alert_pending: bool,
+    /// Something other than the fleet's counters that the service
+    /// evaluation reads changed during the current event.
+    dirty: bool,
     /// Slots holding sessions when the current event began: sessions are
     /// spread evenly over them, so each one that dies takes that share.
     holding_at_event: usize,
@@ -158,7 +170,7 @@ impl<'s> Deployment<'s> {
                 draws.add_slot(fleet.add(fd as u16));
             }
         }
-        let causes = crate::cause::Cause::all(sc.dependencies.len()).count();
+        let causes = Cause::all(sc.dependencies.len()).count();
         let mut model = Deployment {
             sc,
             draws,
@@ -170,6 +182,7 @@ impl<'s> Deployment<'s> {
             waiting: vec![],
             planned: Default::default(),
             register_alert_pending: false,
+            dirty: false,
             state: ServiceState { up: true, ..ServiceState::default() },
             ledger: Ledger::new(sc.simulation.warmup, sc.slo.window, sc.slo.target, sc.slo.sli, causes),
         };
@@ -232,22 +245,30 @@ impl<'s> Deployment<'s> {
         self.lb().and_then(|lb| lb.health_check.as_ref())
     }
 
-    /// Schedules the first failure of the instance now running in slot `id`.
+    /// Draws the first failure of the instance about to run in slot `id`:
+    /// whether it is a gray failure, and after how long [s].
     ///
     /// Crash and gray failure are competing risks: both times are drawn, and
     /// only the earlier is scheduled. Scheduling both would leave the later
     /// one stale in the queue at every replacement, and with gray failures
     /// years apart those stale events would pile up and slow every pop.
-    fn arm_failures(&mut self, id: SlotId, now: SimTime, q: &mut EventQueue<Event>) {
+    fn draw_failure(&mut self, id: SlotId) -> (bool, f64) {
         let sc = self.sc;
         let crash = self.draws.sample(Stream::Slot(id), &sc.crash);
         let gray = sc.gray_failure.as_ref().map_or(f64::INFINITY, |g| self.draws.sample(Stream::Slot(id), g));
+        if gray < crash { (true, gray) } else { (false, crash) }
+    }
+
+    /// Schedules the first failure of the instance running in slot `id`
+    /// since `now`: the one drawn when its launch began, if any, else a new draw.
+    fn arm_failures(&mut self, id: SlotId, now: SimTime, q: &mut EventQueue<Event>) {
+        let (gray, after) = match self.fleet.slot_mut(id).first_failure.take() {
+            Some(drawn) => drawn,
+            None => self.draw_failure(id),
+        };
         let life = self.fleet.slot(id).life;
-        if gray < crash {
-            q.schedule(now + gray, Event::Gray { slot: id, life });
-        } else {
-            q.schedule(now + crash, Event::Crash { slot: id, life });
-        }
+        let event = if gray { Event::Gray { slot: id, life } } else { Event::Crash { slot: id, life } };
+        q.schedule(now + after, event);
     }
 
     /// Runs the trajectory to the end of its measured years; returns the tally.
@@ -264,7 +285,11 @@ impl engine::Model for Deployment<'_> {
     fn handle(&mut self, now: SimTime, event: Event, q: &mut EventQueue<Event>) {
         self.ledger.advance(now.secs());
         self.holding_at_event = self.fleet.holding();
-        if self.apply(now, event, q) {
+        self.dirty = false;
+        // Events that change nothing the service evaluation reads (stale
+        // ones, a replacement starting before the health checker admits it)
+        // skip it.
+        if self.apply(now, event, q) && (self.fleet.take_changed() || self.dirty) {
             self.evaluate(now, q);
         }
     }
@@ -290,7 +315,13 @@ impl Deployment<'_> {
                 if self.fleet.slot(slot).life != life {
                     return false;
                 }
-                self.ready(slot, now, q);
+                self.ready(slot, now, q, true);
+            }
+            Event::Admit { slot, life } => {
+                if self.fleet.slot(slot).life != life {
+                    return false;
+                }
+                self.admit(slot, now, q);
             }
             Event::HealthMark { slot, epoch } => {
                 if self.fleet.slot(slot).hc_epoch != epoch {
@@ -299,6 +330,8 @@ impl Deployment<'_> {
                 self.health_mark(slot, now, q);
             }
             Event::Alert { slot, epoch } => {
+                // A replacement that started since may have ended the episode.
+                self.settle(slot, now, q);
                 if self.fleet.slot(slot).alert_epoch != epoch {
                     return false;
                 }
@@ -320,20 +353,26 @@ impl Deployment<'_> {
         let at = now + self.draws.sample(component.stream(), next);
         q.schedule(at, Event::Flip { component, up: !up });
         match component {
-            Component::LoadBalancer => self.lb_up = up,
+            Component::LoadBalancer => {
+                self.lb_up = up;
+                self.dirty = true;
+            }
             Component::Dependency(i) => {
                 self.dependencies.set(&self.sc.dependencies, i, up);
+                self.dirty = true;
                 if !up && self.sc.sessions.storage == Storage::External(usize::from(i)) {
                     self.ledger.lose_sessions(now.secs(), self.sc.sessions.active);
                 }
             }
             Component::Ad(ad) => {
-                for fd in self.domains.set_ad(ad, up) {
-                    self.refresh_fd(fd, now, q);
-                }
+                let fds = self.domains.fds_of(ad);
+                fds.clone().for_each(|fd| self.settle_fd(fd, now, q));
+                self.domains.set_ad(ad, up);
+                fds.for_each(|fd| self.refresh_fd(fd, now, q));
                 self.domain_changed(up, now, q);
             }
             Component::Fd(fd) => {
+                self.settle_fd(fd, now, q);
                 self.domains.set_fd(fd, up);
                 self.refresh_fd(fd, now, q);
                 self.domain_changed(up, now, q);
@@ -341,7 +380,15 @@ impl Deployment<'_> {
         }
     }
 
-    /// Refreshes every slot of fault domain `fd`.
+    /// Settles every slot of fault domain `fd` before the domain changes.
+    fn settle_fd(&mut self, fd: u16, now: SimTime, q: &mut EventQueue<Event>) {
+        for k in 0..self.fleet.in_fd(fd).len() {
+            let id = self.fleet.in_fd(fd)[k];
+            self.settle(id, now, q);
+        }
+    }
+
+    /// Refreshes every slot of fault domain `fd` after the domain changed.
     fn refresh_fd(&mut self, fd: u16, now: SimTime, q: &mut EventQueue<Event>) {
         for k in 0..self.fleet.in_fd(fd).len() {
             let id = self.fleet.in_fd(fd)[k];
@@ -358,6 +405,7 @@ impl Deployment<'_> {
     /// [`Deployment::refresh`], where `new_reason` says the instance itself
     /// just failed.
     fn refresh_with(&mut self, id: SlotId, now: SimTime, q: &mut EventQueue<Event>, new_reason: bool) {
+        self.catch_up(id, now, q);
         self.refresh_health(id, now, q, new_reason);
         if self.fleet.sync(id, &self.domains) && self.sc.sessions.storage == Storage::Memory {
             let share = self.sc.sessions.active / self.holding_at_event.max(1) as f64;
@@ -370,8 +418,8 @@ impl Deployment<'_> {
     fn refresh_health(&mut self, id: SlotId, now: SimTime, q: &mut EventQueue<Event>, new_reason: bool) {
         let has_lb = self.lb().is_some();
         let hc = self.health_check();
-        let fd = self.fleet.slot(id).fd;
-        let (live, outage) = (self.domains.live(fd), self.domains.outage_cause(fd));
+        let outage = self.domains.outage(self.fleet.slot(id).fd);
+        let live = outage.is_none();
         let slot = self.fleet.slot_mut(id);
         let was_failing = slot.failing;
         let drained = slot.drained != 0;
@@ -380,14 +428,14 @@ impl Deployment<'_> {
 
         let alert = if slot.failing && !was_failing {
             slot.detected = false;
-            slot.episode = if live { crate::cause::Cause::InstanceFailure } else { outage };
+            slot.episode = outage.unwrap_or(Cause::InstanceFailure);
             slot.alert_epoch += 1;
             slot.held_alert = f64::INFINITY;
             true
         } else if slot.failing && new_reason {
             // A new episode of the instance's own, inside the domain's.
             slot.detected = false;
-            slot.episode = crate::cause::Cause::InstanceFailure;
+            slot.episode = Cause::InstanceFailure;
             true
         } else {
             if !slot.failing && was_failing {
@@ -422,10 +470,9 @@ impl Deployment<'_> {
     /// Takes slot `id` out of rotation by hand, dropping any pending
     /// health-check mark.
     fn mark_down(&mut self, id: SlotId) {
-        let fd = self.fleet.slot(id).fd;
-        let (live, outage) = (self.domains.live(fd), self.domains.outage_cause(fd));
+        let outage = self.domains.outage(self.fleet.slot(id).fd);
         let slot = self.fleet.slot_mut(id);
-        slot.out_cause = slot.reason(live, outage);
+        slot.out_cause = slot.reason(outage);
         slot.lb.force_down();
         slot.hc_epoch += 1;
     }
@@ -440,8 +487,7 @@ impl Deployment<'_> {
     /// A health-check mark of slot `id` comes due.
     fn health_mark(&mut self, id: SlotId, now: SimTime, q: &mut EventQueue<Event>) {
         let hc = self.health_check().expect("marks need a health checker");
-        let fd = self.fleet.slot(id).fd;
-        let (live, outage) = (self.domains.live(fd), self.domains.outage_cause(fd));
+        let outage = self.domains.outage(self.fleet.slot(id).fd);
         let slot = self.fleet.slot_mut(id);
         let (flipped, follow) = slot.lb.fire(hc, slot.phase);
         if let Some(mark) = follow {
@@ -451,7 +497,7 @@ impl Deployment<'_> {
         if flipped && !slot.checked_in() {
             // Noticed first, so the slot leaves rotation under its episode's cause.
             slot.detected = slot.failing;
-            slot.out_cause = slot.reason(live, outage);
+            slot.out_cause = slot.reason(outage);
             if self.pool() {
                 // The pool terminates whatever the load balancer marks unhealthy.
                 self.replace(id, now, q);

@@ -132,6 +132,7 @@ impl<'s> Deployment<'s> {
         let at = now + self.draws.sample(kind.stream(), &spec.duration);
         q.schedule(at, Event::PlannedStep { kind, run: self.planned[kind.index()].id });
         for &id in &current {
+            self.settle(id, now, q);
             // Drained first, so the slot leaves rotation under this cause.
             self.fleet.slot_mut(id).drained |= kind.bit();
             if self.fleet.slot(id).checked_in() {
@@ -168,6 +169,7 @@ impl<'s> Deployment<'s> {
     fn undrain(&mut self, kind: PlannedKind, bad: bool, now: SimTime, q: &mut EventQueue<Event>) {
         let current = std::mem::take(&mut self.planned[kind.index()].current);
         for &id in &current {
+            self.settle(id, now, q);
             let slot = self.fleet.slot_mut(id);
             if slot.drained & kind.bit() != 0 {
                 slot.drained &= !kind.bit();
@@ -189,6 +191,7 @@ impl<'s> Deployment<'s> {
             self.undrain(deploy, false, now, q);
         }
         for id in self.fleet.ids() {
+            self.settle(id, now, q);
             if self.fleet.slot(id).bad {
                 self.fleet.slot_mut(id).bad = false;
                 self.refresh(id, now, q);

@@ -117,11 +117,67 @@ impl Deployment<'_> {
         self.fleet.move_to(id, fd);
         self.fleet.slot_mut(id).set_proc(Proc::Repairing);
         let at = now + self.draws.sample(Stream::Slot(id), replacement);
-        if let Some(hc) = self.health_check() {
-            // A new backend: a new probe phase.
-            self.fleet.slot_mut(id).phase = self.draws.uniform(Stream::Slot(id)) * hc.interval;
+        let life = self.fleet.slot(id).life;
+        let Some(hc) = self.health_check() else {
+            q.schedule(at, Event::Ready { slot: id, life });
+            return;
+        };
+        // A new backend: a new probe phase.
+        let phase = self.draws.uniform(Stream::Slot(id)) * hc.interval;
+        let first_failure = self.draw_failure(id);
+        let slot = self.fleet.slot_mut(id);
+        slot.phase = phase;
+        slot.first_failure = Some(first_failure);
+        let admitted = health::admission(hc, phase, at.secs());
+        if slot.registered && slot.drained == 0 && at.secs() + first_failure.1 > admitted {
+            // Nothing of its own happens between its start and its
+            // admission, and nothing else can see it start: one event for
+            // both. Whatever touches the slot before then catches it up.
+            slot.merged_start = at.secs();
+            q.schedule(SimTime::from_secs(admitted), Event::Admit { slot: id, life });
+        } else {
+            q.schedule(at, Event::Ready { slot: id, life });
         }
-        q.schedule(at, Event::Ready { slot: id, life: self.fleet.slot(id).life });
+    }
+
+    /// If slot `id`'s replacement had a merged start and started running by
+    /// `now`, does now what its start would have done then. Called before
+    /// the slot's state is read or changed.
+    pub(super) fn catch_up(&mut self, id: SlotId, now: SimTime, q: &mut EventQueue<Event>) {
+        let started = self.fleet.slot(id).merged_start;
+        if started <= now.secs() {
+            self.fleet.slot_mut(id).merged_start = f64::INFINITY;
+            self.ready(id, SimTime::from_secs(started), q, true);
+        }
+    }
+
+    /// Before something outside the slot changes it (its domain, planned
+    /// work, an operator): catches a merged start up, or, if the replacement
+    /// has not started yet, gives its start an event of its own after all,
+    /// since the change may alter what that start does. So the merge never
+    /// changes what happens.
+    pub(super) fn settle(&mut self, id: SlotId, now: SimTime, q: &mut EventQueue<Event>) {
+        self.catch_up(id, now, q);
+        let slot = self.fleet.slot_mut(id);
+        if slot.merged_start.is_finite() {
+            let started = std::mem::replace(&mut slot.merged_start, f64::INFINITY);
+            slot.life += 1;
+            q.schedule(SimTime::from_secs(started), Event::Ready { slot: id, life: slot.life });
+        }
+    }
+
+    /// A replacement with a merged start is admitted: it started running
+    /// earlier and its first good probes complete now.
+    pub(super) fn admit(&mut self, id: SlotId, now: SimTime, q: &mut EventQueue<Event>) {
+        let started = std::mem::replace(&mut self.fleet.slot_mut(id).merged_start, f64::INFINITY);
+        self.ready(id, SimTime::from_secs(started), q, false);
+        match self.fleet.slot(id).lb.pending {
+            Some(mark) if mark.at == now.secs() && !mark.down => self.health_mark(id, now, q),
+            // Its start found it unable to pass probes after all: the
+            // health checker's new mark goes into the queue as usual.
+            Some(mark) => self.schedule_mark(id, mark, q),
+            None => {}
+        }
     }
 
     /// A domain went down or came back: replacements waiting for one launch
@@ -136,8 +192,12 @@ impl Deployment<'_> {
         }
     }
 
-    /// A replacement or repair of slot `id` finishes: the instance runs.
-    pub(super) fn ready(&mut self, id: SlotId, now: SimTime, q: &mut EventQueue<Event>) {
+    /// A replacement or repair of slot `id` finishes at `now`: the instance
+    /// runs, and the health checker starts counting good probes.
+    ///
+    /// With `schedule_admission` false (a merged start, admitted now), the
+    /// health checker's first mark is left pending, to be fired at once.
+    pub(super) fn ready(&mut self, id: SlotId, now: SimTime, q: &mut EventQueue<Event>, schedule_admission: bool) {
         self.fleet.slot_mut(id).set_proc(Proc::Running);
         self.arm_failures(id, now, q);
         if let Some(hc) = self.health_check()
@@ -149,8 +209,12 @@ impl Deployment<'_> {
             let slot = self.fleet.slot_mut(id);
             let (tracker, mark) = health::Tracker::launched(hc, slot.phase, now.secs());
             slot.lb = tracker;
-            self.schedule_mark(id, mark, q);
+            if schedule_admission {
+                self.schedule_mark(id, mark, q);
+            }
         }
+        // An unregistered instance running may be reason to page the on-call.
+        self.dirty |= !self.fleet.slot(id).registered;
         self.refresh(id, now, q);
     }
 
@@ -159,6 +223,7 @@ impl Deployment<'_> {
     pub(super) fn register_all(&mut self, now: SimTime, q: &mut EventQueue<Event>) {
         self.register_alert_pending = false;
         for id in self.fleet.ids() {
+            self.settle(id, now, q);
             let slot = self.fleet.slot_mut(id);
             if !slot.registered {
                 slot.registered = true;

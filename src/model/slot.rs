@@ -59,7 +59,13 @@ pub struct Slot {
     /// will have the pool replace the instance first, would fire [s];
     /// infinite when none is held back.
     pub held_alert: f64,
-    /// Incarnation counter: tags Crash, Gray and Ready events.
+    /// A replacement launched with its start merged into its admission:
+    /// when it starts running [s]; infinite otherwise.
+    pub merged_start: f64,
+    /// The first failure of the next instance, drawn at its launch:
+    /// (gray, delay after it starts running [s]).
+    pub first_failure: Option<(bool, f64)>,
+    /// Incarnation counter: tags Crash, Gray, Ready and Admit events.
     pub life: u32,
     /// Tags health-check mark events.
     pub hc_epoch: u32,
@@ -99,6 +105,8 @@ impl Slot {
             out_cause: Cause::InstanceFailure,
             phase: 0.0,
             held_alert: f64::INFINITY,
+            merged_start: f64::INFINITY,
+            first_failure: None,
             life: 0,
             hc_epoch: 0,
             alert_epoch: 0,
@@ -128,9 +136,9 @@ impl Slot {
         !has_lb || (self.registered && self.lb.marked_up && self.drained == 0)
     }
 
-    /// Why it is not serving (meaningful only when it is not), given
-    /// whether its fault domain is live and what holds it down if not.
-    pub fn reason(&self, fd_live: bool, outage: Cause) -> Cause {
+    /// Why it is not serving (meaningful only when it is not), given what
+    /// holds its fault domain down, if anything.
+    pub fn reason(&self, outage: Option<Cause>) -> Cause {
         if self.drained & PlannedKind::Deploy.bit() != 0 {
             Cause::Deploy
         } else if self.drained != 0 {
@@ -140,8 +148,7 @@ impl Slot {
                 (false, Proc::Gray) => Cause::GrayFailure,
                 (false, _) => Cause::DetectionWindow,
                 // A domain outage under way outranks the episode's own cause.
-                (true, _) if !fd_live => outage,
-                (true, _) => self.episode,
+                (true, _) => outage.unwrap_or(self.episode),
             }
         } else if self.bad {
             Cause::BadRelease
