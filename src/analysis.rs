@@ -172,8 +172,13 @@ impl Results {
     /// analyse such a tally).
     pub fn new(scenario: &Scenario, tally: &Tally) -> Results {
         let years = tally.years();
-        let unavailability =
-            |s: &Summary, len: f64| mean_interval(s.n, s.sum_secs() / len, s.sum_sq_secs() / (len * len));
+        // Unavailability cannot be negative: with few years (or none down)
+        // the normal interval's lower end is cut at 0, so availability never
+        // reads above 100 %.
+        let unavailability = |s: &Summary, len: f64| {
+            let i = mean_interval(s.n, s.sum_secs() / len, s.sum_sq_secs() / (len * len));
+            Interval { ci95_low: i.ci95_low.max(0.0), ..i }
+        };
         let slo = &scenario.slo;
         let window_bad = match slo.sli {
             Sli::Requests => &tally.window_failed,
@@ -229,5 +234,150 @@ impl Results {
                 window: tally.window_down.histogram.clone(),
             },
         }
+    }
+}
+
+/// A scenario and a hand-filled tally whose figures are computed by hand in
+/// the tests of analysis and of every reporter.
+#[cfg(test)]
+pub(crate) mod fixture {
+    use super::*;
+    use crate::run::{Run, RunInfo, Source};
+
+    /// Four years, one dependency, SLO 99.9 % on requests over 30 days.
+    pub fn scenario() -> Scenario {
+        let text = r#"
+name = "fixture"
+description = "hand-made figures"
+[slo]
+target = 0.999
+[topology]
+fault_domains_per_ad = 1
+instances_per_fd = [2]
+[instance]
+failure = "30d"
+[load_balancer.health_check]
+interval = "10s"
+timeout = "3s"
+unhealthy_threshold = 3
+healthy_threshold = 2
+[repair]
+mode = "pool"
+time = "5m"
+[[dependency]]
+name = "database"
+impact = "required"
+failure = "90d"
+repair = "1h"
+"#;
+        Scenario::from_toml(text, "fixture.toml", &[]).expect("valid fixture")
+    }
+
+    /// Years down 0, 10, 20 and 60 min (failing 0, 5, 20, 120 min of
+    /// requests); 48 windows, 8 of them failing 10 min of requests; 6
+    /// outages of 15 min; 12 sessions lost.
+    pub fn tally() -> Tally {
+        let mut t = Tally::new(Cause::FIXED + 1);
+        for (down, failed) in [(0.0, 0.0), (600.0, 300.0), (1_200.0, 1_200.0), (3_600.0, 7_200.0)] {
+            t.year_down.record(down);
+            t.year_failed.record(failed);
+        }
+        t.years_met = 2;
+        for w in 0..48 {
+            let failed = if w % 6 == 0 { 600.0 } else { 0.0 };
+            t.window_down.record(failed / 2.0);
+            t.window_failed.record(failed);
+        }
+        t.windows_met = 44;
+        t.cause_down[Cause::Dependency(0).id().index()] = 3_600_000_000;
+        t.cause_down[Cause::DetectionWindow.id().index()] = 1_800_000_000;
+        t.cause_failed[Cause::Dependency(0).id().index()] = 3_600_000_000;
+        t.cause_failed[Cause::DetectionWindow.id().index()] = 5_100_000_000;
+        for _ in 0..6 {
+            t.outage_durations.record(900.0);
+        }
+        t.outages = 6;
+        t.sessions_lost = 12;
+        t.events = 1_234;
+        t
+    }
+
+    /// The fixture as a finished run on 2 threads in 1.5 s.
+    pub fn run() -> Run {
+        let tally = tally();
+        let info = RunInfo {
+            source: Source::Simulated { threads: 2, shard: None, years_per_second: 4.0 / 1.5 },
+            wall_seconds: 1.5,
+            precision: None,
+        };
+        Run { results: Results::new(&scenario(), &tally), info, tally }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn close(got: f64, want: f64) {
+        assert!((got - want).abs() <= 1e-9 * want.abs().max(1.0), "{got} != {want}");
+    }
+
+    #[test]
+    fn figures_match_hand_computation() {
+        let r = Results::new(&fixture::scenario(), &fixture::tally());
+        assert_eq!((r.years, r.seed, r.events), (4, 1, 1_234));
+        // Mean downtime 22.5 min a year; sample variance of (0, 10, 20, 60)
+        // min = 691.67 min².
+        close(r.time_availability.mean, 1.0 - 1_350.0 / YEAR_SECS);
+        let half = 1.959_963_984_540_054 * (691.666_666_666_666_6f64 * 3_600.0 / 4.0).sqrt() / YEAR_SECS;
+        close(r.time_availability.ci95_low, 1.0 - 1_350.0 / YEAR_SECS - half);
+        // The interval's other end would be a negative unavailability: cut at 0.
+        assert!(1_350.0 / YEAR_SECS < half);
+        assert_eq!(r.time_availability.ci95_high, 1.0);
+        close(r.request_availability.mean, 1.0 - 2_175.0 / YEAR_SECS);
+        close(r.downtime_minutes_per_year.mean, 22.5);
+        close(r.downtime_minutes_per_year.max, 60.0);
+        close(r.downtime_minutes_per_window.mean, 5.0 * 8.0 / 48.0);
+        // SLO: 44 of 48 windows, 2 of 4 years; budget 48 × 43.2 min,
+        // 80 min of failed requests spent.
+        close(r.slo.p_window_meets, 44.0 / 48.0);
+        close(r.slo.p_year_meets, 0.5);
+        close(r.slo.error_budget_consumed_mean, 4_800.0 / (48.0 * 2_592.0));
+        assert!(r.slo.p_window_meets_ci95[0] < 44.0 / 48.0 && 44.0 / 48.0 < r.slo.p_window_meets_ci95[1]);
+        assert_eq!((r.slo.sli, r.slo.target), (Sli::Requests, 0.999));
+        close(r.slo.window_days, 30.0);
+        // Causes per year: 60 min / 4 years = 15 min, 30 min / 4 = 7.5 min.
+        let db = r.causes.get("database").unwrap();
+        close(db.downtime_minutes_per_year, 15.0);
+        close(db.failed_request_minutes_per_year, 15.0);
+        let detection = r.causes.get("detection_window").unwrap();
+        close(detection.downtime_minutes_per_year, 7.5);
+        close(detection.failed_request_minutes_per_year, 21.25);
+        assert_eq!(r.causes.0.len(), Cause::FIXED + 1);
+        assert_eq!(r.causes.top_downtime(), vec![("database", 15.0), ("detection_window", 7.5)]);
+        assert_eq!(r.causes.top_failed_requests(), vec![("detection_window", 21.25), ("database", 15.0)]);
+        close(r.outages_per_year, 1.5);
+        close(r.mean_outage_minutes, 15.0);
+        close(r.sessions_lost_per_year, 3.0);
+    }
+
+    #[test]
+    fn quantiles_come_from_the_histogram() {
+        // 100 years down 1, 2, …, 100 min: p50, p90 and p99 within the
+        // histogram's 2.3 % bins of 50, 90 and 99 min.
+        let mut t = fixture::tally();
+        t.year_down = Summary::default();
+        t.year_failed = Summary::default();
+        for m in 1..=100 {
+            t.year_down.record(60.0 * f64::from(m));
+            t.year_failed.record(0.0);
+        }
+        t.years_met = 0;
+        let s = Results::new(&fixture::scenario(), &t).downtime_minutes_per_year;
+        for (got, want) in [(s.p50, 50.0), (s.p90, 90.0), (s.p99, 99.0)] {
+            assert!((got / want - 1.0).abs() < 0.023, "{got} vs {want}");
+        }
+        close(s.max, 100.0);
+        close(s.mean, 50.5);
     }
 }

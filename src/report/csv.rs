@@ -42,3 +42,14 @@ fn rows(w: &mut csv::Writer<Vec<u8>>, scenario: &str, period: &str, h: &LogHisto
         .expect("writing to memory");
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::analysis::fixture;
+
+    #[test]
+    fn layout() {
+        insta::assert_snapshot!(String::from_utf8(DowntimeCsv.serialize(&[fixture::run()])).unwrap());
+    }
+}

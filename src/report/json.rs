@@ -28,3 +28,21 @@ impl Exporter for Json {
         bytes
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::analysis::fixture;
+
+    #[test]
+    fn one_run_is_an_object_with_its_metadata_under_run() {
+        insta::assert_snapshot!(String::from_utf8(Json.serialize(&[fixture::run()])).unwrap());
+    }
+
+    #[test]
+    fn several_runs_are_an_array_in_order() {
+        let v: serde_json::Value = serde_json::from_slice(&Json.serialize(&[fixture::run(), fixture::run()])).unwrap();
+        assert_eq!(v.as_array().map(Vec::len), Some(2));
+        assert_eq!(v[1]["scenario"], "fixture");
+    }
+}

@@ -158,7 +158,8 @@ fn comparison_table(runs: &[Run]) -> String {
     row("Outages per year", &|r| format!("{:.2}", r.outages_per_year));
     row("Mean outage", &|r| human_minutes(r.mean_outage_minutes));
     row("Sessions lost per year", &|r| format!("{:.0}", r.sessions_lost_per_year));
-    for k in 0..3 {
+    let ranks = results.iter().map(|r| r.causes.top_downtime().len()).max().unwrap_or(0).min(3);
+    for k in 0..ranks {
         row(if k == 0 { "Top causes of downtime" } else { "" }, &|r| {
             r.causes.top_downtime().get(k).map_or(String::new(), |(n, m)| format!("{n} {}", human_minutes(*m)))
         });
@@ -177,6 +178,21 @@ fn comparison_table(runs: &[Run]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    use crate::analysis::fixture;
+
+    #[test]
+    fn summary_layout() {
+        insta::assert_snapshot!(String::from_utf8(Table.serialize(&[fixture::run()])).unwrap());
+    }
+
+    #[test]
+    fn comparison_layout() {
+        let mut second = fixture::run();
+        second.results.scenario = "fixture-2".into();
+        second.results.downtime_minutes_per_year.mean /= 4.0;
+        insta::assert_snapshot!(String::from_utf8(Table.serialize(&[fixture::run(), second])).unwrap());
+    }
 
     #[test]
     fn formats_units_and_nines() {

@@ -187,3 +187,109 @@ impl Ledger {
         self.tally
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::scenario::DAY_SECS;
+
+    const WARMUP: f64 = 1_000.0;
+    const WINDOW: f64 = 30.0 * DAY_SECS;
+
+    /// A ledger measuring from `WARMUP` with 30-day windows and 3 causes.
+    fn ledger(target: f64, sli: Sli) -> Ledger {
+        Ledger::new(WARMUP, WINDOW, target, sli, 3)
+    }
+
+    fn set(l: &mut Ledger, at: f64, up: bool, failing: f64, by_cause: Vec<(CauseId, f64)>) {
+        l.advance(at);
+        let mut s =
+            ServiceState { up, down_cause: CauseId(if up { 0 } else { 1 }), failing, failing_by_cause: by_cause };
+        l.set_state(at, &mut s);
+    }
+
+    /// Down from `from` to `to` (seconds after the warm-up), cause 1.
+    fn outage(l: &mut Ledger, from: f64, to: f64) {
+        set(l, WARMUP + from, false, 1.0, vec![(CauseId(1), 1.0)]);
+        set(l, WARMUP + to, true, 0.0, vec![]);
+    }
+
+    #[test]
+    fn cuts_years_and_windows_at_their_boundaries() {
+        let mut l = ledger(0.999, Sli::Time);
+        // Two days straddling the end of the first window, and an hour
+        // straddling the end of the first year (in windows 13 and the
+        // next year's first).
+        outage(&mut l, 29.0 * DAY_SECS, 31.0 * DAY_SECS);
+        outage(&mut l, YEAR_SECS - 1_800.0, YEAR_SECS + 1_800.0);
+        let t = l.finish(WARMUP + 2.0 * YEAR_SECS, 7);
+        assert_eq!(t.years(), 2);
+        assert_eq!(t.year_down.sum, ((2.0 * DAY_SECS + 1_800.0) * 1e6) as u128 + (1_800.0 * 1e6) as u128);
+        assert_eq!(t.year_down.max, ((2.0 * DAY_SECS + 1_800.0) * 1e6) as u64);
+        // 365 days hold 12 whole windows; the 13th runs on into the next
+        // year and closes at day 390; 24 windows close in 730 days.
+        assert_eq!(t.window_down.n, 24);
+        assert_eq!(t.window_down.max, (DAY_SECS * 1e6) as u64);
+        assert_eq!(t.window_down.sum, ((2.0 * DAY_SECS + 3_600.0) * 1e6) as u128);
+        // Budget 0.1 % of 30 days = 43.2 min: windows 1, 2 and 13 miss it;
+        // 0.1 % of a year = 8.76 h: the first year misses, the second
+        // (30 min) meets.
+        assert_eq!(t.windows_met, 21);
+        assert_eq!(t.years_met, 1);
+        assert_eq!(t.outages, 2);
+        assert_eq!(t.outage_durations.sum, ((2.0 * DAY_SECS + 3_600.0) * 1e6) as u128);
+        assert_eq!(t.cause_down, vec![0, ((2.0 * DAY_SECS + 3_600.0) * 1e6) as u128, 0]);
+        assert_eq!(t.events, 7);
+    }
+
+    #[test]
+    fn a_period_exactly_on_target_meets_it() {
+        // Target 50 %: a window (and a year) down for exactly half its
+        // length meets it; a second more does not.
+        let mut l = ledger(0.5, Sli::Time);
+        outage(&mut l, 0.0, WINDOW / 2.0);
+        outage(&mut l, WINDOW, WINDOW + WINDOW / 2.0 + 1.0);
+        outage(&mut l, 2.0 * WINDOW, YEAR_SECS / 2.0);
+        let t = l.finish(WARMUP + YEAR_SECS, 0);
+        assert_eq!(t.window_down.n, 12);
+        // Window 1 is down exactly half its length and meets; window 2 is
+        // one second over; 3 to 6 are wholly down; 7 (2.5 days) and the
+        // rest meet.
+        let met = [true, false, false, false, false, false, true, true, true, true, true, true];
+        assert_eq!(t.windows_met, met.iter().filter(|&&m| m).count() as u64);
+        assert_eq!(t.year_down.sum, ((WINDOW + 1.0 + YEAR_SECS / 2.0 - 2.0 * WINDOW) * 1e6).round() as u128);
+        assert_eq!(t.years_met, 1, "152.5 days down is under half a year");
+    }
+
+    #[test]
+    fn the_request_sli_counts_failed_shares_by_cause() {
+        let mut l = ledger(0.999, Sli::Requests);
+        // A quarter of requests fail for 4 days (cause 2 three quarters of
+        // them, cause 1 the rest): the time SLI would be met, this one not.
+        set(&mut l, WARMUP + DAY_SECS, true, 0.25, vec![(CauseId(2), 0.1875), (CauseId(1), 0.0625)]);
+        set(&mut l, WARMUP + 5.0 * DAY_SECS, true, 0.0, vec![]);
+        let t = l.finish(WARMUP + YEAR_SECS, 0);
+        assert_eq!(t.year_down.sum, 0);
+        assert_eq!(t.year_failed.sum, (DAY_SECS * 1e6) as u128);
+        assert_eq!(t.cause_failed, vec![0, (0.25 * DAY_SECS * 1e6) as u128, (0.75 * DAY_SECS * 1e6) as u128]);
+        assert_eq!(t.windows_met, 11, "the first window fails a day's worth of requests");
+        assert_eq!(t.years_met, 0);
+        assert_eq!(t.outages, 0);
+    }
+
+    #[test]
+    fn warm_up_is_not_measured() {
+        let mut l = ledger(0.999, Sli::Time);
+        // Down from 500 s into warm-up to 500 s after it: only the
+        // measured half counts, and the outage counts once, from the start.
+        set(&mut l, 500.0, false, 1.0, vec![(CauseId(1), 1.0)]);
+        l.lose_sessions(600.0, 100.0);
+        set(&mut l, WARMUP + 500.0, true, 0.0, vec![]);
+        l.lose_sessions(WARMUP + 600.0, 7.0);
+        let t = l.finish(WARMUP + YEAR_SECS, 0);
+        assert_eq!(t.year_down.sum, 500_000_000);
+        assert_eq!(t.outages, 1);
+        assert_eq!(t.outage_durations.sum, 500_000_000);
+        assert_eq!(t.sessions_lost, 7);
+    }
+}

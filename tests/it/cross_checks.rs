@@ -235,3 +235,38 @@ time = {{ dist = "exponential", mean = "1d" }}"#
         assert_within(name, &r.time_availability, (30.0f64 / 31.0).powi(2));
     }
 }
+
+/// Degraded dependencies fail only their fraction of the requests that get
+/// past the instances and never take the service down: with two
+/// independent ones (fractions 0.5 and 0.2, unavailabilities u₁ and u₂),
+/// request availability = (1 − 0.5 u₁)(1 − 0.2 u₂) and time availability 1.
+#[test]
+fn degraded_dependencies_fail_their_fraction() {
+    let text = minimal(
+        &[2],
+        r#"[repair]
+mode = "manual"
+time = "1h"
+[[dependency]]
+name = "cache"
+impact = "degraded"
+failing_fraction = 0.5
+failure = { dist = "exponential", mean = "10d" }
+repair = { dist = "exponential", mean = "12h" }
+[[dependency]]
+name = "search"
+impact = "degraded"
+failing_fraction = 0.2
+failure = { dist = "exponential", mean = "5d" }
+repair = { dist = "exponential", mean = "1d" }"#,
+    );
+    let r = simulate(&text, 4_000, &[]);
+    let (u1, u2) = (0.5 / 10.5, 1.0 / 6.0);
+    assert_within("degraded", &r.request_availability, (1.0 - 0.5 * u1) * (1.0 - 0.2 * u2));
+    assert_eq!(r.time_availability.mean, 1.0);
+    assert_eq!(r.downtime_minutes_per_year.max, 0.0);
+    // Each dependency's share of the failed requests is its own expected loss.
+    let per_year = |name: &str| r.causes.get(name).unwrap().failed_request_minutes_per_year / 525_600.0;
+    assert!((per_year("cache") / (0.5 * u1) - 1.0).abs() < 0.05, "cache {}", per_year("cache"));
+    assert!((per_year("search") / (0.2 * u2 * (1.0 - 0.5 * u1)) - 1.0).abs() < 0.05, "search {}", per_year("search"));
+}
