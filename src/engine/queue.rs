@@ -14,13 +14,13 @@ use std::collections::BinaryHeap;
 ///
 /// There is no cancellation: models tag events with an epoch and ignore stale
 /// ones when they come out, which is cheaper than removing them from a heap.
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 pub struct EventQueue<E> {
     heap: BinaryHeap<Entry<E>>,
     next_seq: u64,
 }
 
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 struct Entry<E> {
     /// Time bits in the high half, insertion counter in the low half: times
     /// are non-negative, so their IEEE-754 bits order like the times, and

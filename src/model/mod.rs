@@ -506,3 +506,26 @@ impl Deployment<'_> {
         self.refresh(id, now, q);
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A trajectory's state can be snapshotted mid-run and continued: the
+    /// copy and the original, run on to the same end, tally the same (what
+    /// importance splitting will rely on).
+    #[test]
+    fn a_cloned_trajectory_continues_identically() {
+        let text = crate::embedded::scenario("three-fd").expect("bundled");
+        let sc = Scenario::from_toml(text, "three-fd", &[]).expect("valid");
+        let mut queue = EventQueue::new();
+        let mut original = Deployment::new(&sc, 3, &mut queue);
+        engine::run_until(&mut original, &mut queue, SimTime::from_secs(sc.simulation.warmup + 2.5 * YEAR_SECS));
+        let (copy, mut copy_queue) = (original.clone(), queue.clone());
+        let a = original.run(5, &mut queue);
+        let b = copy.run(5, &mut copy_queue);
+        assert_eq!(a.years(), 5);
+        assert!(a.events > 3_000, "the years were simulated: {} events", a.events);
+        assert_eq!(a, b);
+    }
+}
