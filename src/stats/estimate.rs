@@ -94,6 +94,12 @@ mod tests {
     }
 
     #[test]
+    fn complement_mirrors_the_interval() {
+        let i = Interval { mean: 0.2, ci95_low: 0.1, ci95_high: 0.4 }.complement();
+        assert_eq!((i.mean, i.ci95_low, i.ci95_high), (0.8, 0.6, 0.9));
+    }
+
+    #[test]
     fn wilson_known_values() {
         // 0 of 10: [0, 0.2775]; 5 of 10: [0.2366, 0.7634].
         let i = proportion_interval(0, 10);

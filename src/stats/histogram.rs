@@ -132,6 +132,35 @@ mod tests {
     }
 
     #[test]
+    fn sub_second_durations_share_one_bin_interpolated_linearly() {
+        let mut h = LogHistogram::default();
+        for ms in [200, 400, 600, 800] {
+            h.record(ms * 1_000);
+        }
+        assert_eq!(h.bins().collect::<Vec<_>>(), vec![(0.0, 1.0, 4)]);
+        // Rank 2 of 4 in the (0, 1 s) bin: halfway through it.
+        assert_eq!(h.quantile(0.5, 0.8), 0.5);
+        h.record(1_000_000);
+        assert_eq!(h.bins().nth(1).map(|b| b.0), Some(1.0), "1 s starts the first log bin");
+    }
+
+    #[test]
+    fn durations_beyond_the_last_decade_land_in_the_last_bin() {
+        let mut h = LogHistogram::default();
+        h.record(10_000_000_000_000_000); // 10¹⁰ s
+        let (low, high, count) = h.bins().next().unwrap();
+        assert_eq!((h.counts.len(), count), (BINS, 1));
+        assert!((low / 10f64.powf(8.99) - 1.0).abs() < 1e-9 && (high / 1e9 - 1.0).abs() < 1e-9, "{low} {high}");
+    }
+
+    #[test]
+    fn only_histograms_with_the_same_bins_fit_together() {
+        let other: LogHistogram = serde_json::from_str(r#"{"counts":[0,1]}"#).unwrap();
+        assert!(LogHistogram::default().same_shape(&LogHistogram::default()));
+        assert!(!LogHistogram::default().same_shape(&other));
+    }
+
+    #[test]
     fn zeros_have_their_own_bin_and_merge_adds() {
         let mut a = LogHistogram::default();
         a.record(0);

@@ -271,10 +271,24 @@ mod tests {
         let t = l.finish(WARMUP + YEAR_SECS, 0);
         assert_eq!(t.year_down.sum, 0);
         assert_eq!(t.year_failed.sum, (DAY_SECS * 1e6) as u128);
+        assert_eq!(t.window_failed.sum, (DAY_SECS * 1e6) as u128);
+        assert_eq!(t.window_failed.max, (DAY_SECS * 1e6) as u64);
         assert_eq!(t.cause_failed, vec![0, (0.25 * DAY_SECS * 1e6) as u128, (0.75 * DAY_SECS * 1e6) as u128]);
         assert_eq!(t.windows_met, 11, "the first window fails a day's worth of requests");
         assert_eq!(t.years_met, 0);
         assert_eq!(t.outages, 0);
+    }
+
+    #[test]
+    fn all_good_means_up_with_nothing_failing() {
+        let mut l = ledger(0.999, Sli::Requests);
+        assert!(l.all_good());
+        set(&mut l, WARMUP + 1.0, true, 0.25, vec![(CauseId(2), 0.25)]);
+        assert!(!l.all_good(), "up, but failing a quarter of the requests");
+        set(&mut l, WARMUP + 2.0, false, 1.0, vec![(CauseId(1), 1.0)]);
+        assert!(!l.all_good());
+        set(&mut l, WARMUP + 3.0, true, 0.0, vec![]);
+        assert!(l.all_good());
     }
 
     #[test]

@@ -141,6 +141,60 @@ impl Tally {
 mod tests {
     use super::*;
 
+    /// A tally with every field set from `k`, so that merging two shows
+    /// each field added.
+    fn filled(k: u64) -> Tally {
+        let mut t = Tally::new(2);
+        for s in
+            [&mut t.year_down, &mut t.year_failed, &mut t.window_down, &mut t.window_failed, &mut t.outage_durations]
+        {
+            s.record(k as f64);
+            s.record(2.0 * k as f64);
+        }
+        (t.years_met, t.windows_met, t.outages, t.events) = (k, 2 * k, 3 * k, 4 * k);
+        t.cause_down = vec![u128::from(5 * k), u128::from(6 * k)];
+        t.cause_failed = vec![u128::from(7 * k), u128::from(8 * k)];
+        t.sessions_lost = u128::from(9 * k);
+        t
+    }
+
+    #[test]
+    fn merge_adds_every_field() {
+        let mut t = filled(2);
+        t.merge(&filled(3));
+        let m = 1_000_000u128;
+        for s in [&t.year_down, &t.year_failed, &t.window_down, &t.window_failed, &t.outage_durations] {
+            // 2, 4, 3 and 6 s.
+            assert_eq!((s.n, s.sum, s.sum_sq, s.max), (4, 15 * m, 65 * m * m, 6_000_000));
+            assert_eq!(s.histogram.count(), 4);
+        }
+        assert_eq!((t.years_met, t.windows_met, t.outages, t.events), (5, 10, 15, 20));
+        assert_eq!((t.cause_down.clone(), t.cause_failed.clone(), t.sessions_lost), (vec![25, 30], vec![35, 40], 45));
+        assert_eq!(t.years(), 4);
+    }
+
+    #[test]
+    fn only_tallies_of_the_same_shape_merge() {
+        let t = filled(1);
+        assert!(t.same_shape(&filled(2)));
+        assert!(!t.same_shape(&Tally::new(3)), "other causes");
+        let mut other_causes = Tally::new(2);
+        other_causes.cause_failed.push(0);
+        assert!(!t.same_shape(&other_causes), "other failed-request causes");
+        for i in 0..5 {
+            let mut other_bins = filled(1);
+            let s = [
+                &mut other_bins.year_down,
+                &mut other_bins.year_failed,
+                &mut other_bins.window_down,
+                &mut other_bins.window_failed,
+                &mut other_bins.outage_durations,
+            ];
+            s.into_iter().nth(i).unwrap().histogram = serde_json::from_str(r#"{"counts":[1]}"#).unwrap();
+            assert!(!t.same_shape(&other_bins), "histogram {i} has other bins");
+        }
+    }
+
     #[test]
     fn merge_is_exact_and_order_free() {
         let mut parts: Vec<Tally> = (0..5)
