@@ -3,6 +3,7 @@
 
 use crate::cli::{Args, Command, Format, RunOptions};
 use anyhow::{Context, Result};
+use availsim::assertion::Assertion;
 use availsim::error::Error;
 use availsim::report::{self, Exporter, Json, Table};
 use availsim::scenario::{Override, Scenario};
@@ -57,6 +58,7 @@ pub fn exit_code(error: &anyhow::Error) -> ExitCode {
                     | Error::Read { .. }
                     | Error::Merge { .. }
                     | Error::TooFewYears { .. }
+                    | Error::Assertion { .. }
             )
         )
     });
@@ -158,6 +160,7 @@ fn print(runs: &[Run], format: Format) -> Result<()> {
 
 fn run(spec: &str, options: &RunOptions, shard: Option<Shard>) -> Result<ExitCode> {
     let sc = load(spec, &options.overrides, options)?;
+    validate_assertions(std::slice::from_ref(&sc), &options.assertions)?;
     let run = simulate(&sc, options, shard)?;
     print(std::slice::from_ref(&run), options.format)?;
     if let Some(dir) = &options.out {
@@ -166,19 +169,49 @@ fn run(spec: &str, options: &RunOptions, shard: Option<Shard>) -> Result<ExitCod
             report::write_atomic(&dir.join(SHARD_FILE), &ShardFile::new(&sc, shard, &run).to_json())?;
         }
     }
-    Ok(ExitCode::SUCCESS)
+    check_assertions(std::slice::from_ref(&run), &options.assertions)
 }
 
 fn compare(specs: &[String], options: &RunOptions) -> Result<ExitCode> {
-    // Load every scenario before simulating any: a typo in the last one
-    // must not cost the user the whole run.
+    // Load every scenario, and check every assertion's key, before
+    // simulating any: a typo in the last one must not cost the whole run.
     let scenarios = specs.iter().map(|s| load(s, &options.overrides, options)).collect::<Result<Vec<_>>>()?;
+    validate_assertions(&scenarios, &options.assertions)?;
     let runs = scenarios.iter().map(|sc| simulate(sc, options, None)).collect::<Result<Vec<_>>>()?;
     print(&runs, options.format)?;
     if let Some(dir) = &options.out {
         for run in &runs {
             report::write_run(&dir.join(&run.results.scenario), run)?;
         }
+    }
+    check_assertions(&runs, &options.assertions)
+}
+
+/// Checks that every assertion names a figure of every scenario.
+fn validate_assertions(scenarios: &[Scenario], assertions: &[Assertion]) -> Result<()> {
+    for sc in scenarios {
+        for a in assertions {
+            a.validate(sc)?;
+        }
+    }
+    Ok(())
+}
+
+/// Checks every assertion against every run, says on stderr how each
+/// fared, and gives exit code 1 if any failed.
+fn check_assertions(runs: &[Run], assertions: &[Assertion]) -> Result<ExitCode> {
+    let mut failed = 0;
+    for a in assertions {
+        for run in runs {
+            let check = a.check(&run.results)?;
+            let verdict = if check.holds { "holds" } else { "FAILED" };
+            eprintln!("assert {a}: {verdict} for {} ({})", run.results.scenario, check.actual);
+            failed += usize::from(!check.holds);
+        }
+    }
+    if failed > 0 {
+        eprintln!("{failed} of {} assertion checks failed", assertions.len() * runs.len());
+        return Ok(ExitCode::FAILURE);
     }
     Ok(ExitCode::SUCCESS)
 }

@@ -2,6 +2,7 @@
 //! commands themselves are in `app`. Part of the binary, not the library.
 
 use availsim::Shard;
+use availsim::assertion::Assertion;
 use clap::{Args as ClapArgs, Parser, Subcommand, ValueEnum};
 use std::path::PathBuf;
 
@@ -14,6 +15,8 @@ Examples:
   availsim compare single-instance three-fd six-in-one-fd --out output/compare
   availsim run three-fd --precision 0.01            run until the interval is ±1 %
   availsim run three-fd --shard 1/4 --out output/s1 then: availsim merge output/s*
+  availsim run three-fd --assert 'request_availability.ci95_low >= 0.998'
+                                                    exit 1 unless the design meets it
   availsim check scenarios/three-fd.toml            validate and show the resolved scenario
 
 A SCENARIO is a path to a TOML file, or the name of a bundled one:
@@ -103,6 +106,11 @@ pub struct RunOptions {
     /// unavailability is at most this fraction of it (e.g. 0.01).
     #[arg(long, value_name = "REL", value_parser = fraction)]
     pub precision: Option<f64>,
+    /// Check a figure of the JSON contract after the run, e.g.
+    /// 'request_availability.mean >= 0.999' or
+    /// 'slo.p_window_meets >= 0.95' (repeatable). Exit code 1 if any fails.
+    #[arg(long = "assert", value_name = "EXPR")]
+    pub assertions: Vec<Assertion>,
     /// Upper bound on years with --precision.
     #[arg(long, value_name = "N", default_value_t = 100_000_000, requires = "precision")]
     pub max_years: u64,

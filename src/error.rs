@@ -47,6 +47,15 @@ pub enum Error {
         /// What is wrong.
         message: String,
     },
+    /// An `--assert` expression is malformed or names no figure. Checked
+    /// before the run starts where possible.
+    #[error("--assert '{expression}': {message}")]
+    Assertion {
+        /// The expression as written.
+        expression: String,
+        /// What is wrong, with the closest valid key.
+        message: String,
+    },
     /// A run (or the shard of one) holds fewer than two years, too few for
     /// a confidence interval. Run more years or use fewer shards.
     #[error("only {years} simulated years: a confidence interval needs at least 2 (run more years or fewer shards)")]

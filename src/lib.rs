@@ -21,6 +21,7 @@
 #![warn(missing_docs)]
 
 pub mod analysis;
+pub mod assertion;
 pub mod cause;
 pub mod embedded;
 pub mod engine;

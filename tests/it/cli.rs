@@ -209,3 +209,38 @@ fn shards_merge_to_the_single_run() {
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("invalid value '4/3' for '--shard <K/N>'"));
 }
+
+/// `--assert` gates a design: exit 0 when every check holds, 1 when one
+/// fails (after printing and writing the results), 2 for a bad expression
+/// or a misspelt key, caught before anything is simulated.
+#[test]
+fn assertions_set_the_exit_code() {
+    let dir = tempfile::tempdir().unwrap();
+    let run = |extra: &[&str]| {
+        availsim()
+            .args(["run", "three-fd", "--years", "2000", "--quiet", "--format", "json"])
+            .args(extra)
+            .output()
+            .unwrap()
+    };
+    let holds = run(&["--assert", "time_availability.mean >= 0.99", "--assert", "slo.p_window_meets>0.5"]);
+    assert_eq!(holds.status.code(), Some(0), "{}", String::from_utf8_lossy(&holds.stderr));
+    let out = dir.path().join("gated");
+    let fails = availsim()
+        .args(["run", "three-fd", "--years", "2000", "--quiet", "--assert", "request_availability.ci95_low >= 0.9995"])
+        .arg("--out")
+        .arg(&out)
+        .output()
+        .unwrap();
+    assert_eq!(fails.status.code(), Some(1));
+    let stderr = String::from_utf8(fails.stderr).unwrap();
+    assert!(stderr.contains("FAILED for three-fd (0.998"), "{stderr}");
+    assert!(String::from_utf8(fails.stdout).unwrap().contains("Request availability"), "results still printed");
+    assert!(out.join("summary.json").exists(), "results still written");
+    let typo = run(&["--assert", "slo.p_windows_meets >= 0.9"]);
+    assert_eq!(typo.status.code(), Some(2));
+    let stderr = String::from_utf8(typo.stderr).unwrap();
+    assert!(stderr.contains("did you mean 'slo.p_window_meets'"), "{stderr}");
+    assert!(typo.stdout.is_empty(), "nothing simulated for a misspelt key");
+    assert_eq!(run(&["--assert", "slo.p_window_meets"]).status.code(), Some(2));
+}

@@ -1,0 +1,222 @@
+//! Assertions over a run's figures, to gate a design in CI:
+//! `KEY OP NUMBER`, where KEY is a dotted path into the JSON contract
+//! (`request_availability.mean`, `slo.p_window_meets`,
+//! `downtime_minutes_per_year.p99`, `causes.database.downtime_minutes_per_year`,
+//! `slo.p_year_meets_ci95.0`) and OP one of `>=`, `<=`, `>`, `<`, `==`, `!=`.
+//! Asserting on an interval's end (`request_availability.ci95_low >= 0.999`)
+//! asks that the design meet the target with 95 % confidence, not just on
+//! average.
+
+use crate::analysis::Results;
+use crate::cause::Cause;
+use crate::error::{Error, Result};
+use crate::scenario::Scenario;
+use crate::stats::Tally;
+use serde_json::Value;
+use std::fmt;
+use std::str::FromStr;
+
+/// A comparison of one figure with a number.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Assertion {
+    text: String,
+    key: Vec<String>,
+    op: Op,
+    value: f64,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Op {
+    Ge,
+    Le,
+    Gt,
+    Lt,
+    Eq,
+    Ne,
+}
+
+impl Op {
+    /// Longest first, so that `>=` is not read as `>`.
+    const ALL: [(&'static str, Op); 6] =
+        [(">=", Op::Ge), ("<=", Op::Le), ("==", Op::Eq), ("!=", Op::Ne), (">", Op::Gt), ("<", Op::Lt)];
+
+    fn holds(self, a: f64, b: f64) -> bool {
+        match self {
+            Op::Ge => a >= b,
+            Op::Le => a <= b,
+            Op::Gt => a > b,
+            Op::Lt => a < b,
+            Op::Eq => a == b,
+            Op::Ne => a != b,
+        }
+    }
+}
+
+impl FromStr for Assertion {
+    type Err = String;
+
+    /// Parses `KEY OP NUMBER`; spaces around the operator are optional.
+    fn from_str(text: &str) -> std::result::Result<Assertion, String> {
+        let found = text.char_indices().find_map(|(i, _)| {
+            Op::ALL.iter().find(|(symbol, _)| text[i..].starts_with(symbol)).map(|&(symbol, op)| (i, symbol, op))
+        });
+        let Some((at, symbol, op)) = found else {
+            return Err(format!(
+                "'{text}' has no comparison: write KEY OP NUMBER, e.g. 'request_availability.mean >= 0.999'"
+            ));
+        };
+        let key = text[..at].trim();
+        let number = text[at + symbol.len()..].trim();
+        if key.is_empty() || key.split('.').any(str::is_empty) {
+            return Err(format!("'{text}': the key before '{symbol}' must be a dotted path, e.g. slo.p_window_meets"));
+        }
+        let value = number
+            .parse::<f64>()
+            .ok()
+            .filter(|v| v.is_finite())
+            .ok_or_else(|| format!("'{text}': '{number}' after '{symbol}' is not a finite number"))?;
+        Ok(Assertion { text: text.trim().to_string(), key: key.split('.').map(String::from).collect(), op, value })
+    }
+}
+
+impl fmt::Display for Assertion {
+    fn fmt(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str(&self.text)
+    }
+}
+
+/// The outcome of checking one assertion against one run.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Check {
+    /// The figure's value in the run.
+    pub actual: f64,
+    /// Whether the assertion holds.
+    pub holds: bool,
+}
+
+impl Assertion {
+    /// Checks that the key names a number in the figures of `scenario`,
+    /// before anything is simulated.
+    ///
+    /// # Errors
+    /// [`Error::Assertion`] naming the closest key when it does not.
+    pub fn validate(&self, scenario: &Scenario) -> Result<()> {
+        self.lookup(&shape(scenario)).map(|_| ())
+    }
+
+    /// Checks the assertion against `results`.
+    ///
+    /// # Errors
+    /// [`Error::Assertion`] when the key names no number in the figures.
+    pub fn check(&self, results: &Results) -> Result<Check> {
+        let figures = serde_json::to_value(results).expect("results serialize");
+        let actual = self.lookup(&figures)?;
+        Ok(Check { actual, holds: self.op.holds(actual, self.value) })
+    }
+
+    fn lookup(&self, figures: &Value) -> Result<f64> {
+        let found = self.key.iter().try_fold(figures, |v, k| match v {
+            Value::Array(items) => k.parse::<usize>().ok().and_then(|i| items.get(i)),
+            other => other.get(k),
+        });
+        match found.and_then(Value::as_f64) {
+            Some(v) => Ok(v),
+            None => {
+                let keys = number_keys(figures);
+                let wanted = self.key.join(".");
+                let closest = keys
+                    .iter()
+                    .max_by(|a, b| strsim::jaro_winkler(&wanted, a).total_cmp(&strsim::jaro_winkler(&wanted, b)));
+                let hint = match closest {
+                    Some(k) => format!("did you mean '{k}'?"),
+                    None => String::new(),
+                };
+                let what = if found.is_some() { "is not a number" } else { "is not a figure" };
+                Err(Error::Assertion {
+                    expression: self.text.clone(),
+                    message: format!("'{wanted}' {what}; {hint} (`availsim run … --format json` lists them all)"),
+                })
+            }
+        }
+    }
+}
+
+/// The figures' JSON shape for `scenario` (values meaningless), for
+/// checking keys before a run.
+fn shape(scenario: &Scenario) -> Value {
+    let mut tally = Tally::new(Cause::all(scenario.dependencies.len()).count());
+    for _ in 0..2 {
+        tally.year_down.record(0.0);
+        tally.year_failed.record(0.0);
+        tally.window_down.record(0.0);
+        tally.window_failed.record(0.0);
+    }
+    serde_json::to_value(Results::new(scenario, &tally)).expect("results serialize")
+}
+
+/// Every dotted path to a number in `v`.
+fn number_keys(v: &Value) -> Vec<String> {
+    fn walk(v: &Value, path: &str, out: &mut Vec<String>) {
+        let join = |k: &str| if path.is_empty() { k.to_string() } else { format!("{path}.{k}") };
+        match v {
+            Value::Object(map) => map.iter().for_each(|(k, v)| walk(v, &join(k), out)),
+            Value::Array(items) => items.iter().enumerate().for_each(|(i, v)| walk(v, &join(&i.to_string()), out)),
+            Value::Number(_) => out.push(path.to_string()),
+            _ => {}
+        }
+    }
+    let mut out = vec![];
+    walk(v, "", &mut out);
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::analysis::fixture;
+
+    fn check(text: &str) -> Result<Check> {
+        text.parse::<Assertion>().unwrap().check(&fixture::run().results)
+    }
+
+    #[test]
+    fn parses_key_operator_and_number() {
+        let a: Assertion = "request_availability.mean>=0.999".parse().unwrap();
+        assert_eq!((a.key.join("."), a.op, a.value), ("request_availability.mean".into(), Op::Ge, 0.999));
+        let a: Assertion = " slo.p_window_meets < 9.5e-1 ".parse().unwrap();
+        assert_eq!((a.op, a.value, a.to_string()), (Op::Lt, 0.95, "slo.p_window_meets < 9.5e-1".into()));
+        for (text, op) in [("a <= 1", Op::Le), ("a > 1", Op::Gt), ("a == 1", Op::Eq), ("a != 1", Op::Ne)] {
+            assert_eq!(text.parse::<Assertion>().unwrap().op, op, "{text}");
+        }
+        for bad in ["request_availability.mean", ">= 0.9", "a. >= 1", "a >= x", "a >= inf", "a >= "] {
+            assert!(bad.parse::<Assertion>().is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn compares_the_figure_the_key_names() {
+        // The fixture's time availability is 1 − 1350 s / 1 year.
+        let mean = 1.0 - 1_350.0 / crate::scenario::YEAR_SECS;
+        assert_eq!(check("time_availability.mean >= 0.9999").unwrap(), Check { actual: mean, holds: true });
+        assert!(!check("time_availability.mean >= 0.99996").unwrap().holds);
+        assert!(check("slo.p_year_meets == 0.5").unwrap().holds);
+        assert!(!check("slo.p_year_meets != 0.5").unwrap().holds);
+        assert!(check("slo.p_year_meets_ci95.0 < 0.5").unwrap().holds);
+        assert!(check("causes.database.downtime_minutes_per_year <= 15").unwrap().holds);
+        assert!(!check("causes.database.downtime_minutes_per_year < 15").unwrap().holds);
+        assert!(check("downtime_minutes_per_year.max > 59.9").unwrap().holds);
+    }
+
+    #[test]
+    fn a_misspelt_key_is_an_error_with_a_suggestion() {
+        let err = check("request_availabilty.mean >= 0.999").unwrap_err().to_string();
+        assert!(err.contains("did you mean 'request_availability.mean'"), "{err}");
+        let err = check("slo.sli >= 1").unwrap_err().to_string();
+        assert!(err.contains("is not a number"), "{err}");
+        let a: Assertion = "slo.p_windows_meets >= 0.9".parse().unwrap();
+        let err = a.validate(&fixture::scenario()).unwrap_err().to_string();
+        assert!(err.contains("did you mean 'slo.p_window_meets'"), "{err}");
+        let a: Assertion = "causes.database.downtime_minutes_per_year <= 60".parse().unwrap();
+        assert!(a.validate(&fixture::scenario()).is_ok());
+    }
+}
