@@ -8,6 +8,7 @@ use availsim::error::Error;
 use availsim::report::{self, Exporter, Json, Table};
 use availsim::scenario::{Override, Scenario};
 use availsim::shard::{SHARD_FILE, ShardFile};
+use availsim::sweep::Vary;
 use availsim::{Length, Run, RunConfig, Shard};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use std::io::{IsTerminal, Write};
@@ -21,7 +22,9 @@ const EXIT_USAGE: u8 = 2;
 /// Runs the command line; returns the process exit code.
 pub fn main(args: Args) -> Result<ExitCode> {
     let threads = match &args.command {
-        Some(Command::Run { options, .. } | Command::Compare { options, .. }) => options.threads,
+        Some(Command::Run { options, .. } | Command::Compare { options, .. } | Command::Sweep { options, .. }) => {
+            options.threads
+        }
         _ => None,
     };
     // One pool for the whole process; the library runs on whatever pool it is called from.
@@ -38,6 +41,7 @@ pub fn main(args: Args) -> Result<ExitCode> {
         }
         Some(Command::Run { scenario, options, shard }) => run(&scenario, &options, shard),
         Some(Command::Compare { scenarios, options }) => compare(&scenarios, &options),
+        Some(Command::Sweep { scenario, varies, options }) => sweep(&scenario, &varies, &options),
         Some(Command::Check { scenario, overrides }) => {
             let sc = load(&scenario, &overrides, &RunOptions::default())?;
             print!("{sc}");
@@ -169,7 +173,7 @@ fn run(spec: &str, options: &RunOptions, shard: Option<Shard>) -> Result<ExitCod
             report::write_atomic(&dir.join(SHARD_FILE), &ShardFile::new(&sc, shard, &run).to_json())?;
         }
     }
-    check_assertions(std::slice::from_ref(&run), &options.assertions)
+    check_assertions(std::slice::from_ref(&run.results.scenario), std::slice::from_ref(&run), &options.assertions)
 }
 
 fn compare(specs: &[String], options: &RunOptions) -> Result<ExitCode> {
@@ -184,7 +188,30 @@ fn compare(specs: &[String], options: &RunOptions) -> Result<ExitCode> {
             report::write_run(&dir.join(&run.results.scenario), run)?;
         }
     }
-    check_assertions(&runs, &options.assertions)
+    let labels: Vec<String> = runs.iter().map(|r| r.results.scenario.clone()).collect();
+    check_assertions(&labels, &runs, &options.assertions)
+}
+
+fn sweep(spec: &str, varies: &[Vary], options: &RunOptions) -> Result<ExitCode> {
+    let base = load(spec, &options.overrides, options)?;
+    // Every point is built and checked before any is simulated.
+    let points = availsim::sweep::scenarios(&base.text, &base.origin, &[], varies)?;
+    let scenarios: Vec<Scenario> = points.iter().map(|(_, sc)| sc.clone()).collect();
+    validate_assertions(&scenarios, &options.assertions)?;
+    let runs = scenarios.iter().map(|sc| simulate(sc, options, None)).collect::<Result<Vec<_>>>()?;
+    let grid: Vec<availsim::sweep::Point> = points.iter().map(|(p, _)| p.clone()).collect();
+    let stdout = match options.format {
+        Format::Table => report::sweep_table(&grid, &runs).into_bytes(),
+        Format::Json => availsim::sweep::json(&points, &runs),
+    };
+    std::io::stdout().write_all(&stdout).context("writing to stdout")?;
+    let dir = options.out.clone().unwrap_or_else(|| Path::new("output").join(format!("{}-sweep", base.name)));
+    report::write_atomic(&dir.join("sweep.csv"), &availsim::sweep::csv(&points, &runs))?;
+    report::write_atomic(&dir.join("sweep.json"), &availsim::sweep::json(&points, &runs))?;
+    eprintln!("wrote {} and sweep.json ({} points)", dir.join("sweep.csv").display(), runs.len());
+    let labels: Vec<String> =
+        grid.iter().map(|p| p.values.iter().map(|(k, v)| format!("{k}={v}")).collect::<Vec<_>>().join(" ")).collect();
+    check_assertions(&labels, &runs, &options.assertions)
 }
 
 /// Checks that every assertion names a figure of every scenario.
@@ -197,15 +224,15 @@ fn validate_assertions(scenarios: &[Scenario], assertions: &[Assertion]) -> Resu
     Ok(())
 }
 
-/// Checks every assertion against every run, says on stderr how each
-/// fared, and gives exit code 1 if any failed.
-fn check_assertions(runs: &[Run], assertions: &[Assertion]) -> Result<ExitCode> {
+/// Checks every assertion against every run (labelled for messages), says
+/// on stderr how each fared, and gives exit code 1 if any failed.
+fn check_assertions(labels: &[String], runs: &[Run], assertions: &[Assertion]) -> Result<ExitCode> {
     let mut failed = 0;
     for a in assertions {
-        for run in runs {
+        for (label, run) in labels.iter().zip(runs) {
             let check = a.check(&run.results)?;
             let verdict = if check.holds { "holds" } else { "FAILED" };
-            eprintln!("assert {a}: {verdict} for {} ({})", run.results.scenario, check.actual);
+            eprintln!("assert {a}: {verdict} for {label} ({})", check.actual);
             failed += usize::from(!check.holds);
         }
     }

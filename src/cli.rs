@@ -3,6 +3,7 @@
 
 use availsim::Shard;
 use availsim::assertion::Assertion;
+use availsim::sweep::Vary;
 use clap::{Args as ClapArgs, Parser, Subcommand, ValueEnum};
 use std::path::PathBuf;
 
@@ -17,6 +18,9 @@ Examples:
   availsim run three-fd --shard 1/4 --out output/s1 then: availsim merge output/s*
   availsim run three-fd --assert 'request_availability.ci95_low >= 0.998'
                                                     exit 1 unless the design meets it
+  availsim sweep three-fd --vary load_balancer.health_check.interval=5s,10s,30s,60s \\
+      --assert 'request_availability.mean >= 0.998'  one run per value, gated
+  availsim sweep three-fd --vary repair.time=1m..30m:5 --vary 'topology.instances_per_fd=[1,1,1],[2,2,2]'
   availsim check scenarios/three-fd.toml            validate and show the resolved scenario
 
 A SCENARIO is a path to a TOML file, or the name of a bundled one:
@@ -52,6 +56,21 @@ pub enum Command {
         /// Scenario files or bundled names.
         #[arg(required = true, num_args = 2..)]
         scenarios: Vec<String>,
+        /// Run options.
+        #[command(flatten)]
+        options: RunOptions,
+    },
+    /// Run a scenario at every point of a grid of values, on common random
+    /// numbers; write sweep.csv and sweep.json into --out (default
+    /// output/<name>-sweep) and, with --assert, gate on every point.
+    Sweep {
+        /// Scenario file, or the name of a bundled scenario.
+        scenario: String,
+        /// A key any --set accepts and its values: a list (V1,V2,...), a
+        /// range (A..B:STEPS) or a log range (log:A..B:STEPS); several
+        /// --vary make a grid.
+        #[arg(long = "vary", value_name = "KEY=VALUES", required = true)]
+        varies: Vec<Vary>,
         /// Run options.
         #[command(flatten)]
         options: RunOptions,

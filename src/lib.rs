@@ -34,6 +34,7 @@ mod runner;
 pub mod scenario;
 pub mod shard;
 pub mod stats;
+pub mod sweep;
 
 pub use run::{Length, PrecisionReached, Run, RunConfig, RunInfo, Source, simulate};
 pub use shard::{Shard, merge};

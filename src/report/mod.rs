@@ -8,7 +8,7 @@ mod table;
 
 pub use self::csv::DowntimeCsv;
 pub use json::Json;
-pub use table::{Table, human_minutes};
+pub use table::{Table, human_minutes, sweep_table};
 
 use crate::error::{Error, Result};
 use crate::run::Run;

@@ -175,6 +175,42 @@ fn comparison_table(runs: &[Run]) -> String {
     out
 }
 
+/// A sweep: one row per point, the varied values first.
+pub fn sweep_table(points: &[crate::sweep::Point], runs: &[Run]) -> String {
+    let mut out = String::new();
+    let Some(first) = points.first() else { return out };
+    let widths: Vec<usize> = first
+        .values
+        .iter()
+        .enumerate()
+        .map(|(i, (k, _))| points.iter().map(|p| p.values[i].1.len()).max().unwrap_or(0).max(k.len()))
+        .collect();
+    for ((k, _), w) in first.values.iter().zip(&widths) {
+        let _ = write!(out, "{k:<w$}  ");
+    }
+    let _ = writeln!(
+        out,
+        "{:>12}  {:>12}  {:<26}{:>12}  {:>12}",
+        "time avail.", "request", "request 95 % CI", "P(window)", "down/year"
+    );
+    for (p, run) in points.iter().zip(runs) {
+        let r = &run.results;
+        for ((_, v), w) in p.values.iter().zip(&widths) {
+            let _ = write!(out, "{v:<w$}  ");
+        }
+        let _ = writeln!(
+            out,
+            "{:>12}  {:>12}  {:<26}{:>10.2} %  {:>12}",
+            percent(r.time_availability.mean),
+            percent(r.request_availability.mean),
+            interval(&r.request_availability),
+            100.0 * r.slo.p_window_meets,
+            human_minutes(r.downtime_minutes_per_year.mean)
+        );
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

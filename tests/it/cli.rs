@@ -244,3 +244,56 @@ fn assertions_set_the_exit_code() {
     assert!(typo.stdout.is_empty(), "nothing simulated for a misspelt key");
     assert_eq!(run(&["--assert", "slo.p_window_meets"]).status.code(), Some(2));
 }
+
+/// `sweep` runs every point of the grid on the same random numbers, writes
+/// sweep.csv (varied keys, then the JSON contract's figures) and
+/// sweep.json, byte-identical for the same seed, and gates on --assert.
+#[test]
+fn sweep_writes_csv_and_json_and_gates() {
+    let dir = tempfile::tempdir().unwrap();
+    let sweep = |out: &Path, extra: &[&str]| {
+        availsim()
+            .args(["sweep", "three-fd", "--years", "2000", "--quiet"])
+            .args(["--vary", "load_balancer.health_check.interval=5s,60s", "--vary", "repair.time=1m..9m:2"])
+            .args(extra)
+            .arg("--out")
+            .arg(out)
+            .output()
+            .unwrap()
+    };
+    let (a, b) = (dir.path().join("a"), dir.path().join("b"));
+    let out = sweep(&a, &["--assert", "time_availability.mean >= 0.99"]);
+    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    let table = String::from_utf8(out.stdout).unwrap();
+    assert_eq!(table.lines().count(), 5, "a header and four points:\n{table}");
+    let csv = std::fs::read_to_string(a.join("sweep.csv")).unwrap();
+    let header: Vec<&str> = csv.lines().next().unwrap().split(',').collect();
+    assert_eq!(header[..4], ["load_balancer.health_check.interval", "repair.time", "years", "seed"]);
+    assert!(header.contains(&"request_availability.ci95_low") && header.contains(&"slo.p_window_meets"));
+    let rows: Vec<Vec<&str>> = csv.lines().skip(1).map(|l| l.split(',').collect()).collect();
+    assert_eq!(
+        rows.iter().map(|r| (r[0], r[1])).collect::<Vec<_>>(),
+        [("5s", "60s"), ("5s", "540s"), ("60s", "60s"), ("60s", "540s")]
+    );
+    // Common random numbers: slower health checks fail more requests,
+    // point for point, whatever the replacement time.
+    let request = header.iter().position(|h| *h == "request_availability.mean").unwrap();
+    let value = |row: usize| rows[row][request].parse::<f64>().unwrap();
+    assert!(value(2) < value(0) && value(3) < value(1), "{csv}");
+    let json: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(a.join("sweep.json")).unwrap()).unwrap();
+    assert_eq!(json[3]["point"]["repair.time"], "540s");
+    // Same seed, byte-identical files; a failing assertion gives exit 1.
+    let out = sweep(&b, &["--assert", "request_availability.mean >= 0.99895"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("FAILED for load_balancer.health_check.interval=60s"));
+    for file in ["sweep.csv", "sweep.json"] {
+        assert_eq!(std::fs::read(a.join(file)).unwrap(), std::fs::read(b.join(file)).unwrap(), "{file}");
+    }
+    // A bad range, and a value the scenario refuses, are usage errors.
+    let bad = availsim().args(["sweep", "three-fd", "--vary", "repair.time=1m..9m:1"]).output().unwrap();
+    assert_eq!(bad.status.code(), Some(2));
+    let bad = availsim().args(["sweep", "three-fd", "--vary", "repair.time=5m,5 parsecs"]).output().unwrap();
+    assert_eq!(bad.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&bad.stderr).contains("--vary repair.time=5 parsecs"));
+}

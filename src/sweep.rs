@@ -1,0 +1,247 @@
+//! Parameter sweeps: the same scenario run at every point of a grid of
+//! `--vary` values, on common random numbers (every point uses the same
+//! seed, and each component its own stream, so differences between points
+//! are the design's, not noise).
+
+use crate::error::Result;
+use crate::run::{Run, RunConfig, simulate};
+use crate::scenario::{Override, Scenario, parse_duration};
+use serde_json::Value;
+use std::str::FromStr;
+
+/// One `--vary key.path=VALUES`: a key any `--set` accepts and the values
+/// it takes, in order.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Vary {
+    /// The dotted key.
+    pub key: String,
+    /// Its values, as `--set` would take them.
+    pub values: Vec<String>,
+}
+
+impl FromStr for Vary {
+    type Err = String;
+
+    /// Parses `key=V1,V2,...` (commas inside brackets or braces belong to
+    /// the value), `key=A..B:STEPS` (evenly spaced, both ends included) or
+    /// `key=log:A..B:STEPS` (evenly spaced in log scale). A and B are
+    /// numbers or durations with the same unit handling as scenario files
+    /// (`5s..60s:4` gives 5s, 23.333333s, 41.666667s, 60s).
+    fn from_str(text: &str) -> std::result::Result<Vary, String> {
+        let (key, spec) = text
+            .split_once('=')
+            .ok_or_else(|| format!("'{text}' is not key.path=VALUES (a list V1,V2 or a range A..B:STEPS)"))?;
+        let key = key.trim();
+        if key.is_empty() || key.split('.').any(|s| s.trim().is_empty()) {
+            return Err(format!("'{text}': the key must be a dotted path, e.g. repair.time"));
+        }
+        let spec = spec.trim();
+        let values = match spec.split_once("..") {
+            Some((from, rest)) if !spec.starts_with('[') && !spec.starts_with('{') => range(text, from, rest)?,
+            _ => list(spec),
+        };
+        if values.iter().any(String::is_empty) {
+            return Err(format!("'{text}': an empty value in the list"));
+        }
+        Ok(Vary { key: key.to_string(), values })
+    }
+}
+
+/// Splits a list at commas outside brackets and braces.
+fn list(spec: &str) -> Vec<String> {
+    let (mut out, mut depth, mut current) = (vec![], 0i32, String::new());
+    for c in spec.chars() {
+        match c {
+            '[' | '{' => depth += 1,
+            ']' | '}' => depth -= 1,
+            ',' if depth == 0 => {
+                out.push(std::mem::take(&mut current).trim().to_string());
+                continue;
+            }
+            _ => {}
+        }
+        current.push(c);
+    }
+    out.push(current.trim().to_string());
+    out
+}
+
+/// The values of `A..B:STEPS` or `log:A..B:STEPS`.
+fn range(text: &str, from: &str, rest: &str) -> std::result::Result<Vec<String>, String> {
+    let bad = |why: &str| format!("'{text}': {why} (write A..B:STEPS or log:A..B:STEPS, e.g. 5s..60s:4)");
+    let (log, from) = match from.strip_prefix("log:") {
+        Some(f) => (true, f.trim()),
+        None => (false, from.trim()),
+    };
+    let (to, steps) = rest.split_once(':').ok_or_else(|| bad("no number of steps"))?;
+    let steps: usize = steps.trim().parse().map_err(|_| bad("the number of steps is not a whole number"))?;
+    if steps < 2 {
+        return Err(bad("a range needs at least 2 steps"));
+    }
+    // A duration if it has a unit, else a plain number.
+    let value = |s: &str| -> std::result::Result<(f64, bool), String> {
+        match s.trim().parse::<f64>() {
+            Ok(v) => Ok((v, false)),
+            Err(_) => parse_duration(s).map(|v| (v, true)).map_err(|e| bad(&e)),
+        }
+    };
+    let ((a, a_dur), (b, b_dur)) = (value(from)?, value(to)?);
+    if a_dur != b_dur {
+        return Err(bad("both ends must be durations, or both plain numbers"));
+    }
+    if !(a.is_finite() && b.is_finite()) || (log && (a <= 0.0 || b <= 0.0)) {
+        return Err(bad(if log { "a log range needs positive, finite ends" } else { "the ends must be finite" }));
+    }
+    Ok((0..steps)
+        .map(|i| {
+            let f = i as f64 / (steps - 1) as f64;
+            let v = if log { a * (b / a).powf(f) } else { a + (b - a) * f };
+            let v = format!("{:.6}", v).trim_end_matches('0').trim_end_matches('.').to_string();
+            if a_dur { format!("{v}s") } else { v }
+        })
+        .collect())
+}
+
+/// One point of the grid: a value for each varied key, in `--vary` order.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Point {
+    /// (key, value) pairs.
+    pub values: Vec<(String, String)>,
+}
+
+/// Every combination of the varied values, the first key varying slowest.
+pub fn grid(varies: &[Vary]) -> Vec<Point> {
+    varies.iter().fold(vec![Point { values: vec![] }], |points, vary| {
+        points
+            .iter()
+            .flat_map(|p| {
+                vary.values.iter().map(move |v| {
+                    let mut values = p.values.clone();
+                    values.push((vary.key.clone(), v.clone()));
+                    Point { values }
+                })
+            })
+            .collect()
+    })
+}
+
+/// Builds the scenario of every point of the grid from `text` (from
+/// `origin`) with `overrides` and then the point's values, so that every
+/// point is checked before any is simulated.
+///
+/// # Errors
+/// The first point whose scenario is invalid: the error names the `--vary`.
+pub fn scenarios(text: &str, origin: &str, overrides: &[Override], varies: &[Vary]) -> Result<Vec<(Point, Scenario)>> {
+    grid(varies)
+        .into_iter()
+        .map(|point| {
+            let mut all = overrides.to_vec();
+            for (key, value) in &point.values {
+                let mut o = Override::option(key, value, "--vary");
+                o.option = format!("--vary {key}={value}");
+                all.push(o);
+            }
+            let sc = Scenario::from_toml(text, origin, &all)?;
+            Ok((point, sc))
+        })
+        .collect()
+}
+
+/// Simulates every point as `config` says; the runs use one seed, so they
+/// share their random numbers.
+///
+/// # Errors
+/// As [`simulate`].
+pub fn run(points: &[(Point, Scenario)], config: &RunConfig) -> Result<Vec<Run>> {
+    points.iter().map(|(_, sc)| simulate(sc, config)).collect()
+}
+
+/// A run's figures flattened to (dotted key, number) pairs, in the JSON
+/// contract's order: the columns of `sweep.csv`.
+pub fn flatten(run: &Run) -> Vec<(String, f64)> {
+    fn walk(v: &Value, path: &str, out: &mut Vec<(String, f64)>) {
+        let join = |k: &str| if path.is_empty() { k.to_string() } else { format!("{path}.{k}") };
+        match v {
+            Value::Object(map) => map.iter().for_each(|(k, v)| walk(v, &join(k), out)),
+            Value::Array(items) => items.iter().enumerate().for_each(|(i, v)| walk(v, &join(&i.to_string()), out)),
+            Value::Number(n) => out.push((path.to_string(), n.as_f64().unwrap_or(f64::NAN))),
+            _ => {}
+        }
+    }
+    let mut out = vec![];
+    walk(&serde_json::to_value(&run.results).expect("results serialize"), "", &mut out);
+    out
+}
+
+/// The sweep as CSV: the varied keys, then every figure of the JSON
+/// contract flattened (intervals included), one row per point.
+pub fn csv(points: &[(Point, Scenario)], runs: &[Run]) -> Vec<u8> {
+    let mut w = ::csv::Writer::from_writer(vec![]);
+    let write = |w: &mut ::csv::Writer<Vec<u8>>, row: Vec<String>| w.write_record(row).expect("writing to memory");
+    if let (Some((point, _)), Some(run)) = (points.first(), runs.first()) {
+        let header = point.values.iter().map(|(k, _)| k.clone()).chain(flatten(run).into_iter().map(|(k, _)| k));
+        write(&mut w, header.collect());
+    }
+    for ((point, _), run) in points.iter().zip(runs) {
+        let values = point.values.iter().map(|(_, v)| v.clone());
+        write(&mut w, values.chain(flatten(run).into_iter().map(|(_, v)| v.to_string())).collect());
+    }
+    w.into_inner().expect("writing to memory")
+}
+
+/// The sweep as JSON: an array of `{"point": {key: value}, ...figures}`.
+pub fn json(points: &[(Point, Scenario)], runs: &[Run]) -> Vec<u8> {
+    let rows: Vec<Value> = points
+        .iter()
+        .zip(runs)
+        .map(|((point, _), run)| {
+            let mut figures = serde_json::to_value(&run.results).expect("results serialize");
+            let values = point.values.iter().map(|(k, v)| (k.clone(), Value::from(v.as_str()))).collect();
+            figures.as_object_mut().expect("an object").insert("point".into(), Value::Object(values));
+            figures
+        })
+        .collect();
+    let mut bytes = serde_json::to_vec_pretty(&rows).expect("values serialize");
+    bytes.push(b'\n');
+    bytes
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_lists_and_ranges() {
+        let v: Vary = "load_balancer.health_check.interval=5s,10s,30s,60s".parse().unwrap();
+        assert_eq!(
+            (v.key.as_str(), v.values.len(), v.values[2].as_str()),
+            ("load_balancer.health_check.interval", 4, "30s")
+        );
+        let v: Vary = "topology.instances_per_fd=[1, 1, 1],[2, 2, 2]".parse().unwrap();
+        assert_eq!(v.values, ["[1, 1, 1]", "[2, 2, 2]"]);
+        let v: Vary = "repair.time=1m..5m:3".parse().unwrap();
+        assert_eq!(v.values, ["60s", "180s", "300s"]);
+        let v: Vary = "slo.target=0.99..0.999:2".parse().unwrap();
+        assert_eq!(v.values, ["0.99", "0.999"]);
+        let v: Vary = "dependency.database.failure=log:1d..100d:3".parse().unwrap();
+        assert_eq!(v.values, ["86400s", "864000s", "8640000s"]);
+        for bad in
+            ["repair.time", "=1,2", "a..b=1", "x=1..2", "x=1..2:1", "x=1..5s:3", "x=log:0..5:3", "x=1,,2", "x=a..b:3"]
+        {
+            assert!(bad.parse::<Vary>().is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn the_grid_varies_the_first_key_slowest() {
+        let a: Vary = "a=1,2".parse().unwrap();
+        let b: Vary = "b=x,y,z".parse().unwrap();
+        let g = grid(&[a, b]);
+        assert_eq!(g.len(), 6);
+        let pair = |p: &Point| (p.values[0].1.clone(), p.values[1].1.clone());
+        assert_eq!(pair(&g[0]), ("1".into(), "x".into()));
+        assert_eq!(pair(&g[2]), ("1".into(), "z".into()));
+        assert_eq!(pair(&g[3]), ("2".into(), "x".into()));
+        assert_eq!(grid(&[]).len(), 1, "no --vary: the scenario itself");
+    }
+}
