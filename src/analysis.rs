@@ -155,6 +155,28 @@ pub struct Results {
     pub histograms: Histograms,
 }
 
+impl Results {
+    /// Every number of the JSON contract as (dotted key, value), in the
+    /// contract's order; array items are keyed by index
+    /// (`slo.p_year_meets_ci95.0`). What `--assert` and sweep CSV address.
+    pub fn figures(&self) -> Vec<(String, f64)> {
+        fn walk(v: &serde_json::Value, path: &str, out: &mut Vec<(String, f64)>) {
+            let join = |k: &str| if path.is_empty() { k.to_string() } else { format!("{path}.{k}") };
+            match v {
+                serde_json::Value::Object(map) => map.iter().for_each(|(k, v)| walk(v, &join(k), out)),
+                serde_json::Value::Array(items) => {
+                    items.iter().enumerate().for_each(|(i, v)| walk(v, &join(&i.to_string()), out))
+                }
+                serde_json::Value::Number(n) => out.push((path.to_string(), n.as_f64().unwrap_or(f64::NAN))),
+                _ => {}
+            }
+        }
+        let mut out = vec![];
+        walk(&serde_json::to_value(self).expect("results serialize"), "", &mut out);
+        out
+    }
+}
+
 /// Downtime histograms kept for export.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct Histograms {

@@ -12,7 +12,6 @@ use crate::cause::Cause;
 use crate::error::{Error, Result};
 use crate::scenario::Scenario;
 use crate::stats::Tally;
-use serde_json::Value;
 use std::fmt;
 use std::str::FromStr;
 
@@ -20,7 +19,7 @@ use std::str::FromStr;
 #[derive(Clone, Debug, PartialEq)]
 pub struct Assertion {
     text: String,
-    key: Vec<String>,
+    key: String,
     op: Op,
     value: f64,
 }
@@ -75,7 +74,7 @@ impl FromStr for Assertion {
             .ok()
             .filter(|v| v.is_finite())
             .ok_or_else(|| format!("'{text}': '{number}' after '{symbol}' is not a finite number"))?;
-        Ok(Assertion { text: text.trim().to_string(), key: key.split('.').map(String::from).collect(), op, value })
+        Ok(Assertion { text: text.trim().to_string(), key: key.to_string(), op, value })
     }
 }
 
@@ -95,55 +94,44 @@ pub struct Check {
 }
 
 impl Assertion {
-    /// Checks that the key names a number in the figures of `scenario`,
-    /// before anything is simulated.
+    /// Checks that the key names a figure of `scenario`'s results, before
+    /// anything is simulated.
     ///
     /// # Errors
     /// [`Error::Assertion`] naming the closest key when it does not.
     pub fn validate(&self, scenario: &Scenario) -> Result<()> {
-        self.lookup(&shape(scenario)).map(|_| ())
+        self.lookup(&shape(scenario).figures()).map(|_| ())
     }
 
     /// Checks the assertion against `results`.
     ///
     /// # Errors
-    /// [`Error::Assertion`] when the key names no number in the figures.
+    /// [`Error::Assertion`] when the key names no figure.
     pub fn check(&self, results: &Results) -> Result<Check> {
-        let figures = serde_json::to_value(results).expect("results serialize");
-        let actual = self.lookup(&figures)?;
+        let actual = self.lookup(&results.figures())?;
         Ok(Check { actual, holds: self.op.holds(actual, self.value) })
     }
 
-    fn lookup(&self, figures: &Value) -> Result<f64> {
-        let found = self.key.iter().try_fold(figures, |v, k| match v {
-            Value::Array(items) => k.parse::<usize>().ok().and_then(|i| items.get(i)),
-            other => other.get(k),
-        });
-        match found.and_then(Value::as_f64) {
-            Some(v) => Ok(v),
-            None => {
-                let keys = number_keys(figures);
-                let wanted = self.key.join(".");
-                let closest = keys
-                    .iter()
-                    .max_by(|a, b| strsim::jaro_winkler(&wanted, a).total_cmp(&strsim::jaro_winkler(&wanted, b)));
-                let hint = match closest {
-                    Some(k) => format!("did you mean '{k}'?"),
-                    None => String::new(),
-                };
-                let what = if found.is_some() { "is not a number" } else { "is not a figure" };
-                Err(Error::Assertion {
-                    expression: self.text.clone(),
-                    message: format!("'{wanted}' {what}; {hint} (`availsim run … --format json` lists them all)"),
-                })
-            }
+    fn lookup(&self, figures: &[(String, f64)]) -> Result<f64> {
+        if let Some((_, v)) = figures.iter().find(|(k, _)| *k == self.key) {
+            return Ok(*v);
         }
+        let similarity = |k: &String| strsim::jaro_winkler(&self.key, k);
+        let closest = figures.iter().map(|(k, _)| k).max_by(|a, b| similarity(a).total_cmp(&similarity(b)));
+        let hint = closest.map(|k| format!(" did you mean '{k}'?")).unwrap_or_default();
+        Err(Error::Assertion {
+            expression: self.text.clone(),
+            message: format!(
+                "'{}' is not a figure of the results;{hint} (`availsim run … --format json` shows them all)",
+                self.key
+            ),
+        })
     }
 }
 
-/// The figures' JSON shape for `scenario` (values meaningless), for
-/// checking keys before a run.
-fn shape(scenario: &Scenario) -> Value {
+/// Results of the right shape for `scenario` (the values mean nothing), to
+/// check keys before a run.
+fn shape(scenario: &Scenario) -> Results {
     let mut tally = Tally::new(Cause::all(scenario.dependencies.len()).count());
     for _ in 0..2 {
         tally.year_down.record(0.0);
@@ -151,23 +139,7 @@ fn shape(scenario: &Scenario) -> Value {
         tally.window_down.record(0.0);
         tally.window_failed.record(0.0);
     }
-    serde_json::to_value(Results::new(scenario, &tally)).expect("results serialize")
-}
-
-/// Every dotted path to a number in `v`.
-fn number_keys(v: &Value) -> Vec<String> {
-    fn walk(v: &Value, path: &str, out: &mut Vec<String>) {
-        let join = |k: &str| if path.is_empty() { k.to_string() } else { format!("{path}.{k}") };
-        match v {
-            Value::Object(map) => map.iter().for_each(|(k, v)| walk(v, &join(k), out)),
-            Value::Array(items) => items.iter().enumerate().for_each(|(i, v)| walk(v, &join(&i.to_string()), out)),
-            Value::Number(_) => out.push(path.to_string()),
-            _ => {}
-        }
-    }
-    let mut out = vec![];
-    walk(v, "", &mut out);
-    out
+    Results::new(scenario, &tally)
 }
 
 #[cfg(test)]
@@ -182,7 +154,7 @@ mod tests {
     #[test]
     fn parses_key_operator_and_number() {
         let a: Assertion = "request_availability.mean>=0.999".parse().unwrap();
-        assert_eq!((a.key.join("."), a.op, a.value), ("request_availability.mean".into(), Op::Ge, 0.999));
+        assert_eq!((a.key.as_str(), a.op, a.value), ("request_availability.mean", Op::Ge, 0.999));
         let a: Assertion = " slo.p_window_meets < 9.5e-1 ".parse().unwrap();
         assert_eq!((a.op, a.value, a.to_string()), (Op::Lt, 0.95, "slo.p_window_meets < 9.5e-1".into()));
         for (text, op) in [("a <= 1", Op::Le), ("a > 1", Op::Gt), ("a == 1", Op::Eq), ("a != 1", Op::Ne)] {
@@ -212,7 +184,7 @@ mod tests {
         let err = check("request_availabilty.mean >= 0.999").unwrap_err().to_string();
         assert!(err.contains("did you mean 'request_availability.mean'"), "{err}");
         let err = check("slo.sli >= 1").unwrap_err().to_string();
-        assert!(err.contains("is not a number"), "{err}");
+        assert!(err.contains("'slo.sli' is not a figure"), "{err}");
         let a: Assertion = "slo.p_windows_meets >= 0.9".parse().unwrap();
         let err = a.validate(&fixture::scenario()).unwrap_err().to_string();
         assert!(err.contains("did you mean 'slo.p_window_meets'"), "{err}");

@@ -156,35 +156,19 @@ pub fn run(points: &[(Point, Scenario)], config: &RunConfig) -> Result<Vec<Run>>
     points.iter().map(|(_, sc)| simulate(sc, config)).collect()
 }
 
-/// A run's figures flattened to (dotted key, number) pairs, in the JSON
-/// contract's order: the columns of `sweep.csv`.
-pub fn flatten(run: &Run) -> Vec<(String, f64)> {
-    fn walk(v: &Value, path: &str, out: &mut Vec<(String, f64)>) {
-        let join = |k: &str| if path.is_empty() { k.to_string() } else { format!("{path}.{k}") };
-        match v {
-            Value::Object(map) => map.iter().for_each(|(k, v)| walk(v, &join(k), out)),
-            Value::Array(items) => items.iter().enumerate().for_each(|(i, v)| walk(v, &join(&i.to_string()), out)),
-            Value::Number(n) => out.push((path.to_string(), n.as_f64().unwrap_or(f64::NAN))),
-            _ => {}
-        }
-    }
-    let mut out = vec![];
-    walk(&serde_json::to_value(&run.results).expect("results serialize"), "", &mut out);
-    out
-}
-
 /// The sweep as CSV: the varied keys, then every figure of the JSON
 /// contract flattened (intervals included), one row per point.
 pub fn csv(points: &[(Point, Scenario)], runs: &[Run]) -> Vec<u8> {
     let mut w = ::csv::Writer::from_writer(vec![]);
     let write = |w: &mut ::csv::Writer<Vec<u8>>, row: Vec<String>| w.write_record(row).expect("writing to memory");
     if let (Some((point, _)), Some(run)) = (points.first(), runs.first()) {
-        let header = point.values.iter().map(|(k, _)| k.clone()).chain(flatten(run).into_iter().map(|(k, _)| k));
+        let header =
+            point.values.iter().map(|(k, _)| k.clone()).chain(run.results.figures().into_iter().map(|(k, _)| k));
         write(&mut w, header.collect());
     }
     for ((point, _), run) in points.iter().zip(runs) {
         let values = point.values.iter().map(|(_, v)| v.clone());
-        write(&mut w, values.chain(flatten(run).into_iter().map(|(_, v)| v.to_string())).collect());
+        write(&mut w, values.chain(run.results.figures().into_iter().map(|(_, v)| v.to_string())).collect());
     }
     w.into_inner().expect("writing to memory")
 }
