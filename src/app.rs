@@ -36,11 +36,15 @@ pub fn main(args: Args) -> Result<ExitCode> {
     }
     match args.command {
         None => {
+            // The headline comparison, with its report.
             let names = ["single-instance", "three-fd"];
-            compare(&names.map(String::from), &RunOptions::default())
+            let options =
+                RunOptions { out: Some(Path::new("output").join("headline")), report: true, ..RunOptions::default() };
+            compare(&names.map(String::from), &options)
         }
         Some(Command::Run { scenario, options, shard }) => run(&scenario, &options, shard),
         Some(Command::Compare { scenarios, options }) => compare(&scenarios, &options),
+        Some(Command::Report { scenarios, options }) => compare(&scenarios, &RunOptions { report: true, ..options }),
         Some(Command::Sweep { scenario, varies, options }) => sweep(&scenario, &varies, &options),
         Some(Command::Check { scenario, overrides }) => {
             let sc = load(&scenario, &overrides, &RunOptions::default())?;
@@ -173,6 +177,7 @@ fn run(spec: &str, options: &RunOptions, shard: Option<Shard>) -> Result<ExitCod
             report::write_atomic(&dir.join(SHARD_FILE), &ShardFile::new(&sc, shard, &run).to_json())?;
         }
     }
+    write_report(std::slice::from_ref(&run), options)?;
     check_assertions(std::slice::from_ref(&run.results.scenario), std::slice::from_ref(&run), &options.assertions)
 }
 
@@ -188,6 +193,7 @@ fn compare(specs: &[String], options: &RunOptions) -> Result<ExitCode> {
             report::write_run(&dir.join(&run.results.scenario), run)?;
         }
     }
+    write_report(&runs, options)?;
     let labels: Vec<String> = runs.iter().map(|r| r.results.scenario.clone()).collect();
     check_assertions(&labels, &runs, &options.assertions)
 }
@@ -212,6 +218,17 @@ fn sweep(spec: &str, varies: &[Vary], options: &RunOptions) -> Result<ExitCode> 
     let labels: Vec<String> =
         grid.iter().map(|p| p.values.iter().map(|(k, v)| format!("{k}={v}")).collect::<Vec<_>>().join(" ")).collect();
     check_assertions(&labels, &runs, &options.assertions)
+}
+
+/// With --report: writes the charts and index.html of `runs` into --out
+/// (default output/<first name>) and says where.
+fn write_report(runs: &[Run], options: &RunOptions) -> Result<()> {
+    if options.report {
+        let dir = options.out.clone().unwrap_or_else(|| Path::new("output").join(&runs[0].results.scenario));
+        let page = report::write_report(&dir, runs)?;
+        println!("\nReport: {}", page.display());
+    }
+    Ok(())
 }
 
 /// Checks that every assertion names a figure of every scenario.

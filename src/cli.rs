@@ -14,6 +14,7 @@ Examples:
   availsim run three-fd --years 1000000 --format json
   availsim run three-fd --set load_balancer.health_check.interval=30s
   availsim compare single-instance three-fd six-in-one-fd --out output/compare
+  availsim report single-instance three-fd          charts and index.html in output/single-instance
   availsim run three-fd --precision 0.01            run until the interval is ±1 %
   availsim run three-fd --shard 1/4 --out output/s1 then: availsim merge output/s*
   availsim run three-fd --assert 'request_availability.ci95_low >= 0.998'
@@ -57,6 +58,16 @@ pub enum Command {
         #[arg(required = true, num_args = 2..)]
         scenarios: Vec<String>,
         /// Run options.
+        #[command(flatten)]
+        options: RunOptions,
+    },
+    /// Simulate scenarios and write their report: one SVG per chart and an
+    /// index.html that shows them with the summary table, readable offline.
+    Report {
+        /// Scenario files or bundled names; the first is the baseline.
+        #[arg(required = true)]
+        scenarios: Vec<String>,
+        /// Run options (--out defaults to output/<first scenario's name>).
         #[command(flatten)]
         options: RunOptions,
     },
@@ -121,6 +132,10 @@ pub struct RunOptions {
     /// No progress bar.
     #[arg(long, short)]
     pub quiet: bool,
+    /// Also write the charts and index.html into --out (default
+    /// output/<name>), as `availsim report` does.
+    #[arg(long)]
+    pub report: bool,
     /// Run in rounds until the 95 % interval's half-width on time
     /// unavailability is at most this fraction of it (e.g. 0.01).
     #[arg(long, value_name = "REL", value_parser = fraction)]

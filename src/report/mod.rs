@@ -3,12 +3,15 @@
 //! binary picks one for stdout and writes files with [`write_atomic`].
 
 mod csv;
+mod html;
 mod json;
+mod svg;
 mod table;
 
 pub use self::csv::DowntimeCsv;
+pub use html::write_report;
 pub use json::Json;
-pub use table::{Table, human_minutes, sweep_table};
+pub use table::{FiguresTable, Table, human_minutes, sweep_table};
 
 use crate::error::{Error, Result};
 use crate::run::Run;

@@ -9,13 +9,27 @@ use std::fmt::Write;
 /// A human-readable table: one run in detail, several side by side.
 pub struct Table;
 
+/// The same table without how the runs went (threads, wall time), so that
+/// it depends only on the scenarios, seed and years: for reports, which
+/// must come out byte-identical.
+pub struct FiguresTable;
+
 impl Exporter for Table {
     fn serialize(&self, runs: &[Run]) -> Vec<u8> {
-        match runs {
-            [one] => summary_table(one),
-            many => comparison_table(many),
-        }
-        .into_bytes()
+        table(runs, true).into_bytes()
+    }
+}
+
+impl Exporter for FiguresTable {
+    fn serialize(&self, runs: &[Run]) -> Vec<u8> {
+        table(runs, false).into_bytes()
+    }
+}
+
+fn table(runs: &[Run], run_info: bool) -> String {
+    match runs {
+        [one] => summary_table(one, run_info),
+        many => comparison_table(many, run_info),
     }
 }
 
@@ -69,18 +83,12 @@ fn provenance(info: &RunInfo) -> String {
 }
 
 /// One scenario in detail.
-fn summary_table(run: &Run) -> String {
+fn summary_table(run: &Run, run_info: bool) -> String {
     let r = &run.results;
     let mut out = String::new();
     let _ = writeln!(out, "availsim · {} — {}", r.scenario, r.description);
-    let _ = writeln!(
-        out,
-        "{} simulated years · seed {} · {} · {} events",
-        r.years,
-        r.seed,
-        provenance(&run.info),
-        r.events
-    );
+    let how = if run_info { format!(" · {}", provenance(&run.info)) } else { String::new() };
+    let _ = writeln!(out, "{} simulated years · seed {}{how} · {} events", r.years, r.seed, r.events);
     let _ = writeln!(out);
     let _ = writeln!(out, "{:<26}{:>13}  {:<28}{:>6}", "", "mean", "95 % confidence interval", "nines");
     for (name, a) in [("Time availability", &r.time_availability), ("Request availability", &r.request_availability)] {
@@ -127,7 +135,7 @@ fn cause_lines(out: &mut String, title: &str, causes: &[(&str, f64)]) {
 }
 
 /// Several scenarios side by side; the first is the baseline.
-fn comparison_table(runs: &[Run]) -> String {
+fn comparison_table(runs: &[Run], run_info: bool) -> String {
     let results: Vec<&Results> = runs.iter().map(|r| &r.results).collect();
     let mut out = String::new();
     let width = results.iter().map(|r| r.scenario.len()).max().unwrap_or(0).max(24) + 2;
@@ -165,13 +173,9 @@ fn comparison_table(runs: &[Run]) -> String {
         });
     }
     let _ = writeln!(out);
-    let _ = writeln!(
-        out,
-        "{} years each, seed {}, {:.2} s wall in all.",
-        base.years,
-        base.seed,
-        runs.iter().map(|r| r.info.wall_seconds).sum::<f64>()
-    );
+    let wall = runs.iter().map(|r| r.info.wall_seconds).sum::<f64>();
+    let how = if run_info { format!(", {wall:.2} s wall in all") } else { String::new() };
+    let _ = writeln!(out, "{} years each, seed {}{how}.", base.years, base.seed);
     out
 }
 

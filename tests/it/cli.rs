@@ -297,3 +297,33 @@ fn sweep_writes_csv_and_json_and_gates() {
     assert_eq!(bad.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&bad.stderr).contains("--vary repair.time=5 parsecs"));
 }
+
+/// `report` writes one SVG per chart and an offline index.html that
+/// references only them; the same scenarios, seed and years give
+/// byte-identical files.
+#[test]
+fn report_writes_charts_and_an_offline_page() {
+    let dir = tempfile::tempdir().unwrap();
+    let report = |out: &Path| {
+        let args = ["report", "single-instance", "three-fd", "--years", "2000", "--quiet", "--out"];
+        stdout(availsim().args(args).arg(out))
+    };
+    let (a, b) = (dir.path().join("a"), dir.path().join("b"));
+    let printed = report(&a);
+    assert!(printed.contains(&format!("Report: {}", a.join("index.html").display())), "{printed}");
+    report(&b);
+    let page = std::fs::read_to_string(a.join("index.html")).unwrap();
+    assert!(!page.contains("http") && !page.contains("<script") && !page.contains("<link"), "nothing fetched");
+    let sources: Vec<&str> = page.split("src=\"").skip(1).map(|s| &s[..s.find('"').unwrap()]).collect();
+    assert_eq!(sources.len(), 3);
+    for file in sources.iter().copied().chain(["index.html"]) {
+        let bytes = std::fs::read(a.join(file)).unwrap_or_else(|_| panic!("{file} referenced but missing"));
+        assert_eq!(bytes, std::fs::read(b.join(file)).unwrap(), "{file} differs between identical runs");
+        if file.ends_with(".svg") {
+            let svg = String::from_utf8(bytes).unwrap();
+            assert!(svg.starts_with("<svg") && svg.trim_end().ends_with("</svg>"), "{file}");
+            assert!(svg.contains("single-instance") && svg.contains("three-fd"), "{file}: both scenarios");
+        }
+    }
+    assert!(a.join("three-fd").join("summary.json").exists(), "the runs' own files are written too");
+}

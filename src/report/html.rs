@@ -1,0 +1,77 @@
+//! The report: every chart as its own SVG and an `index.html` that shows
+//! them with the summary table, readable offline (nothing is fetched).
+
+use super::{Exporter, FiguresTable, svg, write_atomic};
+use crate::error::Result;
+use crate::run::Run;
+use std::path::{Path, PathBuf};
+
+/// The charts of a report: (file name, title, SVG).
+fn charts(runs: &[Run]) -> Vec<(&'static str, &'static str, String)> {
+    vec![
+        ("availability.svg", "Availability", svg::availability(runs)),
+        ("downtime.svg", "Downtime per year and per SLO window", svg::downtime(runs)),
+        ("causes.svg", "What eats the budget", svg::causes(runs)),
+    ]
+}
+
+/// Escapes text for HTML.
+fn escape(text: &str) -> String {
+    text.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;")
+}
+
+/// The page showing the charts and the summary table.
+fn index(runs: &[Run], charts: &[(&str, &str, String)]) -> String {
+    let names: Vec<&str> = runs.iter().map(|r| r.results.scenario.as_str()).collect();
+    let table = String::from_utf8(FiguresTable.serialize(runs)).expect("tables are UTF-8");
+    let figures: String = charts
+        .iter()
+        .map(|(file, title, _)| {
+            format!("<figure><img src=\"{file}\" alt=\"{title}\" width=\"900\" height=\"520\"><figcaption>{title}</figcaption></figure>\n")
+        })
+        .collect();
+    format!(
+        "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n<title>availsim · {title}</title>\n\
+         <style>body{{font-family:sans-serif;margin:2em;max-width:960px}}pre{{font-size:13px;background:#f6f6f6;\
+         padding:1em;overflow-x:auto}}figure{{margin:2em 0}}figcaption{{color:#555}}</style>\n</head>\n<body>\n\
+         <h1>availsim · {title}</h1>\n<pre>{table}</pre>\n{figures}</body>\n</html>\n",
+        title = escape(&names.join(" vs ")),
+        table = escape(&table),
+    )
+}
+
+/// Writes the report of `runs` into `dir`: one SVG per chart and
+/// `index.html`; returns the page's path. Each file is written atomically.
+pub fn write_report(dir: &Path, runs: &[Run]) -> Result<PathBuf> {
+    let charts = charts(runs);
+    for (file, _, svg) in &charts {
+        write_atomic(&dir.join(file), svg.as_bytes())?;
+    }
+    let page = dir.join("index.html");
+    write_atomic(&page, index(runs, &charts).as_bytes())?;
+    Ok(page)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::analysis::fixture;
+
+    #[test]
+    fn the_page_references_only_its_own_charts() {
+        let runs = [fixture::run()];
+        let charts = charts(&runs);
+        let page = index(&runs, &charts);
+        let sources: Vec<&str> = page.split("src=\"").skip(1).map(|s| &s[..s.find('"').unwrap()]).collect();
+        assert_eq!(sources, ["availability.svg", "downtime.svg", "causes.svg"]);
+        assert!(!page.contains("http://") && !page.contains("https://") && !page.contains("<script"));
+        assert!(page.contains("Time availability") && page.contains("fixture"));
+        for (_, _, svg) in &charts {
+            assert!(svg.starts_with("<svg") && svg.trim_end().ends_with("</svg>"));
+            assert!(svg.contains("seed 1 · 4 simulated years"), "footer names the provenance");
+        }
+        assert!(charts[0].2.contains("SLO target 99.900 %"));
+        assert!(charts[1].2.contains("fixture per year") && charts[1].2.contains("fixture per window"));
+        assert!(charts[2].2.contains("database") && charts[2].2.contains("detection_window"));
+    }
+}

@@ -1,0 +1,323 @@
+//! Charts as SVG (plotters), each drawn from finished runs alone: the
+//! availability of each scenario on a nines scale, the distribution of
+//! downtime per year and per SLO window, and what eats the budget. Every
+//! chart has a title, axis labels with units, a legend and a footer naming
+//! the scenarios' seed and years.
+
+use crate::cause::Cause;
+use crate::run::Run;
+use plotters::prelude::*;
+
+const SIZE: (u32, u32) = (900, 520);
+const FONT: &str = "sans-serif";
+
+/// A colour per scenario, in order (Okabe–Ito, distinguishable by most
+/// readers with colour-vision deficiencies).
+const SCENARIO_COLOURS: [RGBColor; 6] = [
+    RGBColor(0, 114, 178),
+    RGBColor(213, 94, 0),
+    RGBColor(0, 158, 115),
+    RGBColor(204, 121, 167),
+    RGBColor(230, 159, 0),
+    RGBColor(86, 180, 233),
+];
+
+fn scenario_colour(i: usize) -> RGBColor {
+    SCENARIO_COLOURS[i % SCENARIO_COLOURS.len()]
+}
+
+/// The same colour for a cause in every chart: fixed causes by their
+/// position, dependencies after them.
+fn cause_colour(cause: Cause) -> RGBColor {
+    const PALETTE: [RGBColor; 12] = [
+        RGBColor(0, 0, 0),
+        RGBColor(136, 34, 85),
+        RGBColor(204, 102, 119),
+        RGBColor(221, 204, 119),
+        RGBColor(17, 119, 51),
+        RGBColor(68, 170, 153),
+        RGBColor(136, 204, 238),
+        RGBColor(170, 68, 153),
+        RGBColor(153, 153, 51),
+        RGBColor(51, 34, 136),
+        RGBColor(213, 94, 0),
+        RGBColor(0, 114, 178),
+    ];
+    PALETTE[cause.id().index() % PALETTE.len()]
+}
+
+/// Number of nines of availability `a`, −log₁₀(1 − a), capped so that a
+/// run with no downtime still plots.
+fn nines(a: f64) -> f64 {
+    -(1.0 - a).max(1e-7).log10()
+}
+
+/// "seed S, N years" of the runs, for chart footers.
+fn provenance(runs: &[Run]) -> String {
+    let names: Vec<&str> = runs.iter().map(|r| r.results.scenario.as_str()).collect();
+    let r = &runs[0].results;
+    format!("availsim · {} · seed {} · {} simulated years each", names.join(", "), r.seed, r.years)
+}
+
+/// Draws with `draw` on an SVG canvas of the standard size, with a footer.
+fn svg(
+    runs: &[Run],
+    draw: impl FnOnce(&DrawingArea<SVGBackend, plotters::coord::Shift>) -> Result<(), String>,
+) -> String {
+    let mut out = String::new();
+    {
+        let root = SVGBackend::with_string(&mut out, SIZE).into_drawing_area();
+        let result = root.fill(&WHITE).map_err(|e| e.to_string()).and_then(|()| {
+            let (body, footer) = root.split_vertically(SIZE.1 - 22);
+            draw(&body)?;
+            footer
+                .draw_text(&provenance(runs), &(FONT, 13).into_font().color(&RGBColor(90, 90, 90)), (10, 4))
+                .map_err(|e| e.to_string())?;
+            root.present().map_err(|e| e.to_string())
+        });
+        // Drawing into a string cannot fail for I/O; a layout error would be a bug.
+        result.expect("chart layout");
+    }
+    out
+}
+
+/// Each scenario's time and request availability with their 95 %
+/// intervals, on a nines scale (−log₁₀ of unavailability), with the SLO
+/// target as a line.
+pub fn availability(runs: &[Run]) -> String {
+    svg(runs, |area| {
+        let top = runs
+            .iter()
+            .flat_map(|r| [r.results.time_availability.ci95_high, r.results.request_availability.ci95_high])
+            .map(nines)
+            .chain(runs.iter().map(|r| nines(r.results.slo.target)))
+            .fold(1.0, f64::max)
+            .ceil()
+            + 0.5;
+        let n = runs.len() as f64;
+        let mut chart = ChartBuilder::on(area)
+            .caption("Availability with 95 % intervals (nines: −log₁₀ of unavailability)", (FONT, 20))
+            .margin(12)
+            .x_label_area_size(40)
+            .y_label_area_size(95)
+            .build_cartesian_2d(-0.5..n - 0.5, 0.0..top)
+            .map_err(|e| e.to_string())?;
+        let names: Vec<String> = runs.iter().map(|r| r.results.scenario.clone()).collect();
+        chart
+            .configure_mesh()
+            .disable_x_mesh()
+            .x_labels(runs.len().max(2))
+            .x_label_formatter(&|x| {
+                let i = x.round();
+                if (x - i).abs() < 1e-6 && i >= 0.0 {
+                    names.get(i as usize).cloned().unwrap_or_default()
+                } else {
+                    String::new()
+                }
+            })
+            .y_labels((2.0 * top) as usize + 1)
+            .y_desc("availability (nines scale)")
+            .y_label_formatter(&|y| {
+                // As many decimals as the nines need: 90 %, 99 %, 99.9 %, 99.68 %…
+                let decimals = (y.ceil() as usize).saturating_sub(1);
+                format!("{:.*} %", decimals, 100.0 * (1.0 - 10f64.powf(-y)))
+            })
+            .label_style((FONT, 14))
+            .draw()
+            .map_err(|e| e.to_string())?;
+        let target = nines(runs[0].results.slo.target);
+        chart
+            .draw_series(LineSeries::new([(-0.5, target), (n - 0.5, target)], RED.stroke_width(2)))
+            .map_err(|e| e.to_string())?
+            .label(format!("SLO target {:.3} %", 100.0 * runs[0].results.slo.target))
+            .legend(|(x, y)| PathElement::new([(x, y), (x + 20, y)], RED.stroke_width(2)));
+        for (k, (label, offset)) in
+            [("time availability", -0.12), ("request availability", 0.12)].into_iter().enumerate()
+        {
+            let colour = scenario_colour(k);
+            let interval = |r: &Run| if k == 0 { r.results.time_availability } else { r.results.request_availability };
+            for (i, run) in runs.iter().enumerate() {
+                let x = i as f64 + offset;
+                let iv = interval(run);
+                let (lo, mid, hi) = (nines(iv.ci95_low), nines(iv.mean), nines(iv.ci95_high));
+                chart
+                    .draw_series([
+                        PathElement::new([(x, lo), (x, hi)], colour.stroke_width(2)),
+                        PathElement::new([(x - 0.05, lo), (x + 0.05, lo)], colour.stroke_width(2)),
+                        PathElement::new([(x - 0.05, hi), (x + 0.05, hi)], colour.stroke_width(2)),
+                    ])
+                    .map_err(|e| e.to_string())?;
+                let point =
+                    chart.draw_series([Circle::new((x, mid), 5, colour.filled())]).map_err(|e| e.to_string())?;
+                if i == 0 {
+                    point.label(label).legend(move |(x, y)| Circle::new((x + 10, y), 5, colour.filled()));
+                }
+                chart
+                    .draw_series([Text::new(
+                        format!("{:.4} %", 100.0 * iv.mean),
+                        (x + 0.03, mid),
+                        (FONT, 13).into_font(),
+                    )])
+                    .map_err(|e| e.to_string())?;
+            }
+        }
+        chart
+            .configure_series_labels()
+            .position(SeriesLabelPosition::UpperLeft)
+            .background_style(WHITE.mix(0.9))
+            .border_style(BLACK)
+            .label_font((FONT, 14))
+            .draw()
+            .map_err(|e| e.to_string())
+    })
+}
+
+/// The share of periods with at most each downtime, per year and per SLO
+/// window, on a log axis of minutes, with each period's error budget as
+/// a vertical line: where a curve crosses it is how often the budget holds.
+pub fn downtime(runs: &[Run]) -> String {
+    svg(runs, |area| {
+        let (lo, hi) = (0.1f64, 525_600.0f64);
+        let mut chart = ChartBuilder::on(area)
+            .caption("Downtime per year and per SLO window: share of periods at or under", (FONT, 20))
+            .margin(12)
+            .x_label_area_size(45)
+            .y_label_area_size(60)
+            .build_cartesian_2d((lo..hi).log_scale(), 0.0..1.0)
+            .map_err(|e| e.to_string())?;
+        chart
+            .configure_mesh()
+            .x_desc("downtime in the period [minutes, log scale]")
+            .y_desc("share of periods")
+            .y_label_formatter(&|y| format!("{:.0} %", 100.0 * y))
+            .x_label_formatter(&|x| crate::report::human_minutes(*x))
+            .label_style((FONT, 14))
+            .draw()
+            .map_err(|e| e.to_string())?;
+        for (i, run) in runs.iter().enumerate() {
+            let r = &run.results;
+            let colour = scenario_colour(i);
+            let budget = 1.0 - r.slo.target;
+            for (period, histogram, len_minutes, dashed) in [
+                ("year", &r.histograms.year, 525_600.0, false),
+                ("window", &r.histograms.window, r.slo.window_days * 1_440.0, true),
+            ] {
+                let n = histogram.count().max(1) as f64;
+                let mut below = 0u64;
+                let mut points = vec![];
+                for (low, high, count) in histogram.bins() {
+                    if below == 0 && high <= 0.0 {
+                        // Periods with no downtime at all: the curve starts at their share.
+                        below += count;
+                        points.push((lo, below as f64 / n));
+                        continue;
+                    }
+                    points.push(((low / 60.0).max(lo), below as f64 / n));
+                    below += count;
+                    points.push(((high / 60.0).clamp(lo, hi), below as f64 / n));
+                }
+                points.push((hi, 1.0));
+                let style = if dashed { colour.stroke_width(1) } else { colour.stroke_width(3) };
+                chart
+                    .draw_series(LineSeries::new(points, style))
+                    .map_err(|e| e.to_string())?
+                    .label(format!("{} per {period}", r.scenario))
+                    .legend(move |(x, y)| PathElement::new([(x, y), (x + 20, y)], style));
+                let b = (budget * len_minutes).clamp(lo, hi);
+                chart
+                    .draw_series(LineSeries::new([(b, 0.0), (b, 1.0)], colour.mix(0.5).stroke_width(1)))
+                    .map_err(|e| e.to_string())?;
+                chart
+                    .draw_series([Text::new(
+                        format!("{period} budget {}", crate::report::human_minutes(budget * len_minutes)),
+                        (b * 1.05, if dashed { 0.06 } else { 0.12 } + 0.12 * i as f64),
+                        (FONT, 12).into_font().color(&colour),
+                    )])
+                    .map_err(|e| e.to_string())?;
+            }
+        }
+        chart
+            .configure_series_labels()
+            .position(SeriesLabelPosition::UpperLeft)
+            .background_style(WHITE.mix(0.9))
+            .border_style(BLACK)
+            .label_font((FONT, 14))
+            .draw()
+            .map_err(|e| e.to_string())
+    })
+}
+
+/// What eats the budget: downtime and failed requests per year by cause,
+/// one bar pair per cause and scenario, causes in the same colours in
+/// every chart.
+pub fn causes(runs: &[Run]) -> String {
+    // Causes that cost anything in any run, in precedence order.
+    let shown: Vec<(Cause, String)> = runs[0]
+        .results
+        .causes
+        .0
+        .iter()
+        .filter(|c| {
+            runs.iter().any(|r| {
+                r.results
+                    .causes
+                    .get(&c.name)
+                    .is_some_and(|f| f.downtime_minutes_per_year + f.failed_request_minutes_per_year > 0.0)
+            })
+        })
+        .map(|c| (c.cause, c.name.clone()))
+        .collect();
+    svg(runs, |area| {
+        let max = runs
+            .iter()
+            .flat_map(|r| {
+                r.results.causes.0.iter().map(|c| c.downtime_minutes_per_year.max(c.failed_request_minutes_per_year))
+            })
+            .fold(1.0, f64::max);
+        let rows = (shown.len() * runs.len()).max(1) as f64;
+        let mut chart = ChartBuilder::on(area)
+            .caption("What eats the budget: minutes a year by cause", (FONT, 20))
+            .margin(12)
+            .x_label_area_size(45)
+            .y_label_area_size(250)
+            .build_cartesian_2d((0.01..max * 2.0).log_scale(), 0.0..rows)
+            .map_err(|e| e.to_string())?;
+        let labels: Vec<String> = shown
+            .iter()
+            .flat_map(|(_, name)| runs.iter().map(move |r| format!("{name} · {}", r.results.scenario)))
+            .collect();
+        chart
+            .configure_mesh()
+            .disable_y_mesh()
+            .y_labels(labels.len().max(1) * 2 + 1)
+            .y_label_formatter(&|y| {
+                let i = (y - 0.5).round();
+                if (y - 0.5 - i).abs() < 1e-6 && i >= 0.0 {
+                    labels.get(i as usize).cloned().unwrap_or_default()
+                } else {
+                    String::new()
+                }
+            })
+            .x_desc("minutes per year (log scale): solid downtime, light failed requests (full-outage minutes)")
+            .label_style((FONT, 13))
+            .draw()
+            .map_err(|e| e.to_string())?;
+        for (c, (cause, name)) in shown.iter().enumerate() {
+            let colour = cause_colour(*cause);
+            for (i, run) in runs.iter().enumerate() {
+                let row = (c * runs.len() + i) as f64;
+                let f = run.results.causes.get(name).expect("same causes in every run");
+                let bar = |v: f64, top: f64, bottom: f64| {
+                    Rectangle::new([(0.01, row + bottom), (v.max(0.01), row + top)], colour.filled())
+                };
+                let light = Rectangle::new(
+                    [(0.01, row + 0.12), (f.failed_request_minutes_per_year.max(0.01), row + 0.45)],
+                    colour.mix(0.4).filled(),
+                );
+                // The axis labels name every bar: they are the legend.
+                chart.draw_series([bar(f.downtime_minutes_per_year, 0.88, 0.55), light]).map_err(|e| e.to_string())?;
+            }
+        }
+        Ok(())
+    })
+}
