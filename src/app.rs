@@ -45,7 +45,7 @@ pub fn main(args: Args) -> Result<ExitCode> {
         Some(Command::Run { scenario, options, shard }) => run(&scenario, &options, shard),
         Some(Command::Compare { scenarios, options }) => compare(&scenarios, &options),
         Some(Command::Report { scenarios, options }) => compare(&scenarios, &RunOptions { report: true, ..options }),
-        Some(Command::Sweep { scenario, varies, options }) => sweep(&scenario, &varies, &options),
+        Some(Command::Sweep { scenario, varies, plot, options }) => sweep(&scenario, &varies, &plot, &options),
         Some(Command::Check { scenario, overrides }) => {
             let sc = load(&scenario, &overrides, &RunOptions::default())?;
             print!("{sc}");
@@ -198,12 +198,15 @@ fn compare(specs: &[String], options: &RunOptions) -> Result<ExitCode> {
     check_assertions(&labels, &runs, &options.assertions)
 }
 
-fn sweep(spec: &str, varies: &[Vary], options: &RunOptions) -> Result<ExitCode> {
+fn sweep(spec: &str, varies: &[Vary], plot: &str, options: &RunOptions) -> Result<ExitCode> {
     let base = load(spec, &options.overrides, options)?;
     // Every point is built and checked before any is simulated.
     let points = availsim::sweep::scenarios(&base.text, &base.origin, &[], varies)?;
     let scenarios: Vec<Scenario> = points.iter().map(|(_, sc)| sc.clone()).collect();
     validate_assertions(&scenarios, &options.assertions)?;
+    // The plotted figure must exist too: an interval (KEY.mean) or a number.
+    availsim::assertion::check_figure(plot, &base)
+        .map_err(|message| Error::Override { option: format!("--plot {plot}"), message })?;
     let runs = scenarios.iter().map(|sc| simulate(sc, options, None)).collect::<Result<Vec<_>>>()?;
     let grid: Vec<availsim::sweep::Point> = points.iter().map(|(p, _)| p.clone()).collect();
     let stdout = match options.format {
@@ -214,7 +217,8 @@ fn sweep(spec: &str, varies: &[Vary], options: &RunOptions) -> Result<ExitCode> 
     let dir = options.out.clone().unwrap_or_else(|| Path::new("output").join(format!("{}-sweep", base.name)));
     report::write_atomic(&dir.join("sweep.csv"), &availsim::sweep::csv(&points, &runs))?;
     report::write_atomic(&dir.join("sweep.json"), &availsim::sweep::json(&points, &runs))?;
-    eprintln!("wrote {} and sweep.json ({} points)", dir.join("sweep.csv").display(), runs.len());
+    report::write_atomic(&dir.join("sweep.svg"), report::svg::sweep(&grid, &runs, plot).as_bytes())?;
+    eprintln!("wrote sweep.csv, sweep.json and sweep.svg ({} points) into {}", runs.len(), dir.display());
     let labels: Vec<String> =
         grid.iter().map(|p| p.values.iter().map(|(k, v)| format!("{k}={v}")).collect::<Vec<_>>().join(" ")).collect();
     check_assertions(&labels, &runs, &options.assertions)

@@ -113,20 +113,29 @@ impl Assertion {
     }
 
     fn lookup(&self, figures: &[(String, f64)]) -> Result<f64> {
-        if let Some((_, v)) = figures.iter().find(|(k, _)| *k == self.key) {
-            return Ok(*v);
-        }
-        let similarity = |k: &String| strsim::jaro_winkler(&self.key, k);
-        let closest = figures.iter().map(|(k, _)| k).max_by(|a, b| similarity(a).total_cmp(&similarity(b)));
-        let hint = closest.map(|k| format!(" did you mean '{k}'?")).unwrap_or_default();
-        Err(Error::Assertion {
-            expression: self.text.clone(),
-            message: format!(
-                "'{}' is not a figure of the results;{hint} (`availsim run … --format json` shows them all)",
-                self.key
-            ),
-        })
+        find(&self.key, figures).map_err(|message| Error::Assertion { expression: self.text.clone(), message })
     }
+}
+
+/// The value of figure `key`, or why there is none, naming the closest key.
+fn find(key: &str, figures: &[(String, f64)]) -> std::result::Result<f64, String> {
+    if let Some((_, v)) = figures.iter().find(|(k, _)| k == key) {
+        return Ok(*v);
+    }
+    let similarity = |k: &String| strsim::jaro_winkler(key, k);
+    let closest = figures.iter().map(|(k, _)| k).max_by(|a, b| similarity(a).total_cmp(&similarity(b)));
+    let hint = closest.map(|k| format!(" did you mean '{k}'?")).unwrap_or_default();
+    Err(format!("'{key}' is not a figure of the results;{hint} (`availsim run … --format json` shows them all)"))
+}
+
+/// Checks that `key` names a figure of `scenario`'s results (an interval's
+/// `KEY.mean` counts for `KEY`), before anything is simulated.
+///
+/// # Errors
+/// Why not, naming the closest key.
+pub fn check_figure(key: &str, scenario: &Scenario) -> std::result::Result<(), String> {
+    let figures = shape(scenario).figures();
+    find(&format!("{key}.mean"), &figures).or_else(|_| find(key, &figures)).map(|_| ())
 }
 
 /// Results of the right shape for `scenario` (the values mean nothing), to

@@ -82,6 +82,10 @@ pub enum Command {
         /// --vary make a grid.
         #[arg(long = "vary", value_name = "KEY=VALUES", required = true)]
         varies: Vec<Vary>,
+        /// The figure sweep.svg plots against the first varied key: a key of
+        /// the JSON contract, with its 95 % interval as a band if it has one.
+        #[arg(long, value_name = "KEY", default_value = "request_availability")]
+        plot: String,
         /// Run options.
         #[command(flatten)]
         options: RunOptions,

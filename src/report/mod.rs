@@ -5,7 +5,7 @@
 mod csv;
 mod html;
 mod json;
-mod svg;
+pub mod svg;
 mod table;
 
 pub use self::csv::DowntimeCsv;

@@ -54,7 +54,12 @@ fn nines(a: f64) -> f64 {
 
 /// "seed S, N years" of the runs, for chart footers.
 fn provenance(runs: &[Run]) -> String {
-    let names: Vec<&str> = runs.iter().map(|r| r.results.scenario.as_str()).collect();
+    let mut names: Vec<&str> = vec![];
+    for r in runs {
+        if !names.contains(&r.results.scenario.as_str()) {
+            names.push(&r.results.scenario);
+        }
+    }
     let r = &runs[0].results;
     format!("availsim · {} · seed {} · {} simulated years each", names.join(", "), r.seed, r.years)
 }
@@ -319,5 +324,134 @@ pub fn causes(runs: &[Run]) -> String {
             }
         }
         Ok(())
+    })
+}
+
+/// A point of a sweep curve: (x, mean, 95 % low, 95 % high).
+type SweepPoint = (f64, f64, f64, f64);
+
+/// How a sweep's x values plot: durations and numbers on a value axis
+/// (durations in seconds), anything else (arrays, words) by position.
+fn sweep_x(values: &[String]) -> (Vec<f64>, bool) {
+    let numeric: Option<Vec<f64>> =
+        values.iter().map(|v| v.parse::<f64>().ok().or_else(|| crate::scenario::parse_duration(v).ok())).collect();
+    match numeric {
+        Some(xs) => (xs, true),
+        None => ((0..values.len()).map(|i| i as f64).collect(), false),
+    }
+}
+
+/// A sweep: `figure` (a key of the JSON contract, e.g.
+/// `request_availability`; its 95 % interval drawn as a band when it has
+/// one) against the first varied key, one line per value of the second,
+/// with the SLO target when the figure is an availability.
+pub fn sweep(points: &[crate::sweep::Point], runs: &[Run], figure: &str) -> String {
+    let first_key = points[0].values.first().map(|(k, _)| k.clone()).unwrap_or_default();
+    let firsts: Vec<String> = {
+        let mut seen: Vec<String> = vec![];
+        for p in points {
+            if let Some((_, v)) = p.values.first()
+                && !seen.contains(v)
+            {
+                seen.push(v.clone());
+            }
+        }
+        seen
+    };
+    let (xs, numeric) = sweep_x(&firsts);
+    let value = |run: &Run, suffix: &str| {
+        let key = if suffix.is_empty() { figure.to_string() } else { format!("{figure}.{suffix}") };
+        run.results.figures().into_iter().find(|(k, _)| *k == key).map(|(_, v)| v)
+    };
+    // One series per value of the second key (or one series).
+    let mut series: Vec<(String, Vec<SweepPoint>)> = vec![];
+    for (p, run) in points.iter().zip(runs) {
+        let label = p.values.get(1).map(|(k, v)| format!("{k} = {v}")).unwrap_or_else(|| figure.to_string());
+        let x = xs[firsts.iter().position(|v| Some(v) == p.values.first().map(|(_, v)| v)).unwrap_or(0)];
+        let mean = value(run, "mean").or_else(|| value(run, "")).unwrap_or(f64::NAN);
+        // Intervals come as {mean, ci95_low, ci95_high} or as a KEY_ci95 pair.
+        let pair = |i: usize| {
+            let key = format!("{figure}_ci95.{i}");
+            run.results.figures().into_iter().find(|(k, _)| *k == key).map(|(_, v)| v)
+        };
+        let lo = value(run, "ci95_low").or_else(|| pair(0)).unwrap_or(mean);
+        let hi = value(run, "ci95_high").or_else(|| pair(1)).unwrap_or(mean);
+        match series.iter_mut().find(|(l, _)| *l == label) {
+            Some((_, pts)) => pts.push((x, mean, lo, hi)),
+            None => series.push((label, vec![(x, mean, lo, hi)])),
+        }
+    }
+    let availability = figure.ends_with("availability");
+    let target = runs[0].results.slo.target;
+    let ys = series.iter().flat_map(|(_, pts)| pts.iter().flat_map(|p| [p.2, p.3]));
+    let ys: Vec<f64> = ys.chain(availability.then_some(target)).filter(|y| y.is_finite()).collect();
+    let (ymin, ymax) = ys.iter().fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), &y| (a.min(y), b.max(y)));
+    let pad = ((ymax - ymin) * 0.1).max(1e-6);
+    let (xmin, xmax) = xs.iter().fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), &x| (a.min(x), b.max(x)));
+    let xpad = ((xmax - xmin) * 0.05).max(0.5);
+    svg(runs, |area| {
+        let mut chart = ChartBuilder::on(area)
+            .caption(format!("{figure} against {first_key} (bands: 95 % intervals)"), (FONT, 20))
+            .margin(12)
+            .x_label_area_size(45)
+            .y_label_area_size(95)
+            .build_cartesian_2d(xmin - xpad..xmax + xpad, ymin - pad..ymax + pad)
+            .map_err(|e| e.to_string())?;
+        let unit = if firsts.iter().any(|v| v.ends_with('s') && v.parse::<f64>().is_err()) { " [s]" } else { "" };
+        chart
+            .configure_mesh()
+            .x_desc(format!("{first_key}{unit}"))
+            .x_label_formatter(&|x| {
+                if numeric {
+                    format!("{x}")
+                } else {
+                    let i = x.round();
+                    if (x - i).abs() < 1e-6 && i >= 0.0 {
+                        firsts.get(i as usize).cloned().unwrap_or_default()
+                    } else {
+                        String::new()
+                    }
+                }
+            })
+            .y_desc(if availability { format!("{figure} [%]") } else { figure.to_string() })
+            .y_label_formatter(&|y| {
+                // Enough decimals to tell the ticks apart.
+                let scale = if availability { 100.0 } else { 1.0 };
+                let span = (ymax - ymin + 2.0 * pad) * scale;
+                let decimals = (2 - span.log10().floor() as i32).clamp(0, 8) as usize;
+                format!("{:.*}", decimals, y * scale)
+            })
+            .label_style((FONT, 14))
+            .draw()
+            .map_err(|e| e.to_string())?;
+        if availability {
+            chart
+                .draw_series(LineSeries::new([(xmin - xpad, target), (xmax + xpad, target)], RED.stroke_width(2)))
+                .map_err(|e| e.to_string())?
+                .label(format!("SLO target {:.3} %", 100.0 * target))
+                .legend(|(x, y)| PathElement::new([(x, y), (x + 20, y)], RED.stroke_width(2)));
+        }
+        for (i, (label, pts)) in series.iter().enumerate() {
+            let colour = scenario_colour(i);
+            let band: Vec<(f64, f64)> =
+                pts.iter().map(|p| (p.0, p.3)).chain(pts.iter().rev().map(|p| (p.0, p.2))).collect();
+            chart.draw_series([Polygon::new(band, colour.mix(0.2).filled())]).map_err(|e| e.to_string())?;
+            chart
+                .draw_series(LineSeries::new(pts.iter().map(|p| (p.0, p.1)), colour.stroke_width(2)))
+                .map_err(|e| e.to_string())?
+                .label(label.clone())
+                .legend(move |(x, y)| PathElement::new([(x, y), (x + 20, y)], colour.stroke_width(2)));
+            chart
+                .draw_series(pts.iter().map(|p| Circle::new((p.0, p.1), 4, colour.filled())))
+                .map_err(|e| e.to_string())?;
+        }
+        chart
+            .configure_series_labels()
+            .position(SeriesLabelPosition::UpperRight)
+            .background_style(WHITE.mix(0.9))
+            .border_style(BLACK)
+            .label_font((FONT, 14))
+            .draw()
+            .map_err(|e| e.to_string())
     })
 }

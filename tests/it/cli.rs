@@ -246,8 +246,8 @@ fn assertions_set_the_exit_code() {
 }
 
 /// `sweep` runs every point of the grid on the same random numbers, writes
-/// sweep.csv (varied keys, then the JSON contract's figures) and
-/// sweep.json, byte-identical for the same seed, and gates on --assert.
+/// sweep.csv (varied keys, then the JSON contract's figures), sweep.json
+/// and sweep.svg, byte-identical for the same seed, and gates on --assert.
 #[test]
 fn sweep_writes_csv_and_json_and_gates() {
     let dir = tempfile::tempdir().unwrap();
@@ -287,9 +287,20 @@ fn sweep_writes_csv_and_json_and_gates() {
     let out = sweep(&b, &["--assert", "request_availability.mean >= 0.99895"]);
     assert_eq!(out.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&out.stderr).contains("FAILED for load_balancer.health_check.interval=60s"));
-    for file in ["sweep.csv", "sweep.json"] {
+    for file in ["sweep.csv", "sweep.json", "sweep.svg"] {
         assert_eq!(std::fs::read(a.join(file)).unwrap(), std::fs::read(b.join(file)).unwrap(), "{file}");
     }
+    let svg = std::fs::read_to_string(a.join("sweep.svg")).unwrap();
+    assert!(
+        svg.starts_with("<svg") && svg.contains("repair.time = 540s") && svg.contains("SLO target"),
+        "one line per repair time"
+    );
+    let bad = availsim()
+        .args(["sweep", "three-fd", "--vary", "repair.time=5m", "--plot", "request_availabilty"])
+        .output()
+        .unwrap();
+    assert_eq!(bad.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&bad.stderr).contains("did you mean 'request_availability.mean'"));
     // A bad range, and a value the scenario refuses, are usage errors.
     let bad = availsim().args(["sweep", "three-fd", "--vary", "repair.time=1m..9m:1"]).output().unwrap();
     assert_eq!(bad.status.code(), Some(2));
