@@ -22,6 +22,7 @@ Examples:
   availsim sweep three-fd --vary load_balancer.health_check.interval=5s,10s,30s,60s \\
       --assert 'request_availability.mean >= 0.998'  one run per value, gated
   availsim sweep three-fd --vary repair.time=1m..30m:5 --vary 'topology.instances_per_fd=[1,1,1],[2,2,2]'
+  availsim sweep scenarios/sweeps/health-check-interval.toml   a standing sweep, gated
   availsim check scenarios/three-fd.toml            validate and show the resolved scenario
 
 A SCENARIO is a path to a TOML file, or the name of a bundled one:
@@ -75,17 +76,19 @@ pub enum Command {
     /// numbers; write sweep.csv and sweep.json into --out (default
     /// output/<name>-sweep) and, with --assert, gate on every point.
     Sweep {
-        /// Scenario file, or the name of a bundled scenario.
+        /// Scenario file or bundled name, or a sweep file (scenarios/sweeps/*.toml)
+        /// that names the scenario, its --vary values, years, plot and assertions.
         scenario: String,
         /// A key any --set accepts and its values: a list (V1,V2,...), a
         /// range (A..B:STEPS) or a log range (log:A..B:STEPS); several
-        /// --vary make a grid.
-        #[arg(long = "vary", value_name = "KEY=VALUES", required = true)]
+        /// --vary make a grid (added to a sweep file's).
+        #[arg(long = "vary", value_name = "KEY=VALUES")]
         varies: Vec<Vary>,
         /// The figure sweep.svg plots against the first varied key: a key of
-        /// the JSON contract, with its 95 % interval as a band if it has one.
-        #[arg(long, value_name = "KEY", default_value = "request_availability")]
-        plot: String,
+        /// the JSON contract, with its 95 % interval as a band if it has one
+        /// [default: the sweep file's, else request_availability].
+        #[arg(long, value_name = "KEY")]
+        plot: Option<String>,
         /// Run options.
         #[command(flatten)]
         options: RunOptions,

@@ -229,3 +229,56 @@ mod tests {
         assert_eq!(grid(&[]).len(), 1, "no --vary: the scenario itself");
     }
 }
+
+/// A sweep file (`scenarios/sweeps/*.toml`): a scenario, its `--vary`s and,
+/// optionally, the years, the plotted figure and assertions, so that a
+/// team's standing sweeps live beside its scenarios:
+///
+/// ```toml
+/// scenario = "three-fd"            # a bundled name, or a path relative to this file
+/// vary = ["load_balancer.health_check.interval=5s,10s,30s,60s"]
+/// years = 20000
+/// plot = "request_availability"
+/// assert = ["request_availability.mean >= 0.998"]
+/// ```
+#[derive(Clone, Debug, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SweepFile {
+    /// The scenario: a bundled name or a path relative to the sweep file.
+    pub scenario: String,
+    /// The `--vary` values, as on the command line.
+    pub vary: Vec<String>,
+    /// Simulated years per point (default: the scenario's).
+    pub years: Option<u64>,
+    /// The figure `sweep.svg` plots.
+    pub plot: Option<String>,
+    /// `--assert` expressions checked at every point.
+    #[serde(default)]
+    pub assert: Vec<String>,
+}
+
+impl SweepFile {
+    /// Reads `path` if it is a sweep file (TOML with a top-level `vary`);
+    /// `None` if it is something else, such as a scenario.
+    ///
+    /// # Errors
+    /// [`crate::error::Error::Scenario`] with the line and column of a
+    /// malformed sweep file.
+    pub fn read(path: &std::path::Path) -> Result<Option<SweepFile>> {
+        let Ok(text) = std::fs::read_to_string(path) else { return Ok(None) };
+        let is_sweep = text.parse::<toml::Table>().is_ok_and(|t| t.contains_key("vary"));
+        if !is_sweep {
+            return Ok(None);
+        }
+        toml::from_str(&text).map(Some).map_err(|e| {
+            let (line, column) = crate::scenario::line_column(&text, e.span().map_or(0, |s| s.start));
+            crate::error::Error::Scenario {
+                origin: path.display().to_string(),
+                line,
+                column,
+                key: String::new(),
+                message: e.message().to_string(),
+            }
+        })
+    }
+}

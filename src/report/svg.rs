@@ -398,6 +398,9 @@ pub fn sweep(points: &[crate::sweep::Point], runs: &[Run], figure: &str) -> Stri
             .build_cartesian_2d(xmin - xpad..xmax + xpad, ymin - pad..ymax + pad)
             .map_err(|e| e.to_string())?;
         let unit = if firsts.iter().any(|v| v.ends_with('s') && v.parse::<f64>().is_err()) { " [s]" } else { "" };
+        // Long values (inline tables) would overlap: number them instead.
+        let numbered = !numeric && firsts.iter().any(|v| v.len() > 24);
+        let unit = if numbered { " (value number, in the order given; see sweep.csv)" } else { unit };
         chart
             .configure_mesh()
             .x_desc(format!("{first_key}{unit}"))
@@ -406,10 +409,10 @@ pub fn sweep(points: &[crate::sweep::Point], runs: &[Run], figure: &str) -> Stri
                     format!("{x}")
                 } else {
                     let i = x.round();
-                    if (x - i).abs() < 1e-6 && i >= 0.0 {
-                        firsts.get(i as usize).cloned().unwrap_or_default()
-                    } else {
-                        String::new()
+                    match firsts.get(i as usize) {
+                        Some(_) if numbered && (x - i).abs() < 1e-6 => format!("{}", i + 1.0),
+                        Some(v) if (x - i).abs() < 1e-6 && i >= 0.0 => v.clone(),
+                        _ => String::new(),
                     }
                 }
             })
@@ -447,7 +450,7 @@ pub fn sweep(points: &[crate::sweep::Point], runs: &[Run], figure: &str) -> Stri
         }
         chart
             .configure_series_labels()
-            .position(SeriesLabelPosition::UpperRight)
+            .position(SeriesLabelPosition::LowerRight)
             .background_style(WHITE.mix(0.9))
             .border_style(BLACK)
             .label_font((FONT, 14))

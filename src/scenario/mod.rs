@@ -14,7 +14,7 @@ mod validate;
 
 pub use dist::Dist;
 pub use duration::{DAY_SECS, Duration, YEAR_SECS, format_duration, parse_duration};
-pub use source::Override;
+pub use source::{Override, line_column};
 
 use crate::error::{Error, Result};
 use raw::*;

@@ -338,3 +338,38 @@ fn report_writes_charts_and_an_offline_page() {
     }
     assert!(a.join("three-fd").join("summary.json").exists(), "the runs' own files are written too");
 }
+
+/// Every bundled sweep file names a scenario, varies keys it accepts and
+/// asserts on figures it has; a sweep file's settings come first and the
+/// command line adds to them.
+#[test]
+fn bundled_sweep_files_are_valid() {
+    let files: Vec<_> = std::fs::read_dir("scenarios/sweeps").unwrap().map(|e| e.unwrap().path()).collect();
+    assert_eq!(files.len(), 5, "{files:?}");
+    for path in files {
+        let file = availsim::sweep::SweepFile::read(&path).unwrap().unwrap_or_else(|| panic!("{path:?} is a sweep"));
+        let varies: Vec<availsim::sweep::Vary> = file.vary.iter().map(|v| v.parse().unwrap()).collect();
+        let text = availsim::embedded::scenario(&file.scenario).unwrap();
+        let points = availsim::sweep::scenarios(text, &file.scenario, &[], &varies).unwrap();
+        assert!(points.len() >= 3, "{path:?}");
+        let base = &points[0].1;
+        for a in &file.assert {
+            a.parse::<availsim::assertion::Assertion>().unwrap().validate(base).unwrap();
+        }
+        availsim::assertion::check_figure(file.plot.as_deref().unwrap(), base).unwrap();
+    }
+    // --years and --vary on the command line override and add to the file's.
+    let dir = tempfile::tempdir().unwrap();
+    let out = availsim()
+        .args(["sweep", "scenarios/sweeps/health-check-interval.toml", "--years", "2000", "--quiet"])
+        .args(["--vary", "repair.time=5m,10m", "--out"])
+        .arg(dir.path())
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    let csv = std::fs::read_to_string(dir.path().join("sweep.csv")).unwrap();
+    assert_eq!(csv.lines().count(), 11, "5 intervals x 2 repair times and a header");
+    assert!(csv.lines().nth(1).unwrap().contains(",2000,"), "2,000 years per point");
+    let err = availsim().args(["sweep", "three-fd"]).output().unwrap();
+    assert_eq!(err.status.code(), Some(2), "nothing varies");
+}
