@@ -86,6 +86,21 @@ fn svg(
     out
 }
 
+/// Draws the legend of the labelled series at `position`.
+fn legend<'a, CT: plotters::coord::CoordTranslate>(
+    chart: &mut ChartContext<'a, SVGBackend<'a>, CT>,
+    position: SeriesLabelPosition,
+) -> Result<(), String> {
+    chart
+        .configure_series_labels()
+        .position(position)
+        .background_style(WHITE.mix(0.9))
+        .border_style(BLACK)
+        .label_font((FONT, 14))
+        .draw()
+        .map_err(|e| e.to_string())
+}
+
 /// Each scenario's time and request availability with their 95 %
 /// intervals, on a nines scale (−log₁₀ of unavailability), with the SLO
 /// target as a line.
@@ -166,14 +181,7 @@ pub fn availability(runs: &[Run]) -> String {
                     .map_err(|e| e.to_string())?;
             }
         }
-        chart
-            .configure_series_labels()
-            .position(SeriesLabelPosition::UpperLeft)
-            .background_style(WHITE.mix(0.9))
-            .border_style(BLACK)
-            .label_font((FONT, 14))
-            .draw()
-            .map_err(|e| e.to_string())
+        legend(&mut chart, SeriesLabelPosition::UpperLeft)
     })
 }
 
@@ -241,14 +249,7 @@ pub fn downtime(runs: &[Run]) -> String {
                     .map_err(|e| e.to_string())?;
             }
         }
-        chart
-            .configure_series_labels()
-            .position(SeriesLabelPosition::UpperLeft)
-            .background_style(WHITE.mix(0.9))
-            .border_style(BLACK)
-            .label_font((FONT, 14))
-            .draw()
-            .map_err(|e| e.to_string())
+        legend(&mut chart, SeriesLabelPosition::UpperLeft)
     })
 }
 
@@ -448,13 +449,6 @@ pub fn sweep(points: &[crate::sweep::Point], runs: &[Run], figure: &str) -> Stri
                 .draw_series(pts.iter().map(|p| Circle::new((p.0, p.1), 4, colour.filled())))
                 .map_err(|e| e.to_string())?;
         }
-        chart
-            .configure_series_labels()
-            .position(SeriesLabelPosition::LowerRight)
-            .background_style(WHITE.mix(0.9))
-            .border_style(BLACK)
-            .label_font((FONT, 14))
-            .draw()
-            .map_err(|e| e.to_string())
+        legend(&mut chart, SeriesLabelPosition::LowerRight)
     })
 }
