@@ -45,7 +45,9 @@ pub fn main(args: Args) -> Result<ExitCode> {
         Some(Command::Run { scenario, options, shard }) => run(&scenario, &options, shard),
         Some(Command::Compare { scenarios, options }) => compare(&scenarios, &options),
         Some(Command::Report { scenarios, options }) => compare(&scenarios, &RunOptions { report: true, ..options }),
-        Some(Command::Sweep { scenario, varies, plot, options }) => sweep(&scenario, varies, plot, options),
+        Some(Command::Sweep { scenario, varies, plot, options }) => {
+            sweep(SweepSpec::new(&scenario, varies, plot, options)?)
+        }
         Some(Command::Check { scenario, overrides }) => {
             let sc = load(&scenario, &overrides, &RunOptions::default())?;
             print!("{sc}");
@@ -198,40 +200,49 @@ fn compare(specs: &[String], options: &RunOptions) -> Result<ExitCode> {
     check_assertions(&labels, &runs, &options.assertions)
 }
 
-fn sweep(spec: &str, mut varies: Vec<Vary>, plot: Option<String>, mut options: RunOptions) -> Result<ExitCode> {
-    let mut spec = spec.to_string();
-    let mut plot = plot;
-    let path = Path::new(&spec);
-    if let Some(file) = availsim::sweep::SweepFile::read(path)? {
-        // The file's settings come first; the command line adds to them
-        // (--vary, --assert) or overrides them (--years, --plot).
-        let option = |what: &str, value: &str| format!("{what} = \"{value}\" in {}", path.display());
-        let parsed =
-            |v: &String| v.parse::<Vary>().map_err(|m| Error::Override { option: option("vary", v), message: m });
-        varies = file.vary.iter().map(parsed).chain(varies.into_iter().map(Ok)).collect::<Result<_, _>>()?;
-        let asserted = |a: &String| {
-            a.parse::<Assertion>().map_err(|m| Error::Override { option: option("assert", a), message: m })
-        };
-        let mut assertions = file.assert.iter().map(asserted).collect::<Result<Vec<_>, _>>()?;
-        assertions.append(&mut options.assertions);
-        options.assertions = assertions;
-        options.years = options.years.or(file.years);
-        plot = plot.or(file.plot);
-        let beside = path.parent().unwrap_or(Path::new(".")).join(&file.scenario);
-        spec = if beside.exists() { beside.display().to_string() } else { file.scenario };
-    }
-    if varies.is_empty() {
-        return Err(Error::Override {
-            option: "sweep".into(),
-            message: "nothing varies: give --vary KEY=VALUES (or a sweep file)".into(),
+/// What a sweep runs: the command line's settings, merged with a sweep
+/// file's when the scenario given is one.
+struct SweepSpec {
+    scenario: String,
+    varies: Vec<Vary>,
+    plot: String,
+    options: RunOptions,
+}
+
+impl SweepSpec {
+    /// The file's settings come first; the command line adds to them
+    /// (--vary, --assert) or overrides them (--years, --plot).
+    fn new(scenario: &str, mut varies: Vec<Vary>, mut plot: Option<String>, mut options: RunOptions) -> Result<Self> {
+        let mut scenario = scenario.to_string();
+        let path = Path::new(&scenario);
+        if let Some(file) = availsim::sweep::SweepFile::read(path)? {
+            let bad = |what: &str, value: &str, message| Error::Override {
+                option: format!("{what} = \"{value}\" in {}", path.display()),
+                message,
+            };
+            let parsed = |v: &String| v.parse::<Vary>().map_err(|m| bad("vary", v, m));
+            varies = file.vary.iter().map(parsed).chain(varies.into_iter().map(Ok)).collect::<Result<_, _>>()?;
+            let asserted = |a: &String| a.parse::<Assertion>().map_err(|m| bad("assert", a, m));
+            let mut assertions = file.assert.iter().map(asserted).collect::<Result<Vec<_>, _>>()?;
+            assertions.append(&mut options.assertions);
+            options.assertions = assertions;
+            options.years = options.years.or(file.years);
+            plot = plot.or(file.plot);
+            let beside = path.parent().unwrap_or(Path::new(".")).join(&file.scenario);
+            scenario = if beside.exists() { beside.display().to_string() } else { file.scenario };
         }
-        .into());
+        if varies.is_empty() {
+            let message = "nothing varies: give --vary KEY=VALUES (or a sweep file)".to_string();
+            return Err(Error::Override { option: "sweep".into(), message }.into());
+        }
+        let plot = plot.unwrap_or_else(|| "request_availability".into());
+        Ok(SweepSpec { scenario, varies, plot, options })
     }
-    let plot = plot.as_deref().unwrap_or("request_availability");
-    let varies = varies.as_slice();
-    let options = &options;
-    let spec = spec.as_str();
-    let base = load(spec, &options.overrides, options)?;
+}
+
+fn sweep(spec: SweepSpec) -> Result<ExitCode> {
+    let SweepSpec { scenario, varies, plot, options } = &spec;
+    let base = load(scenario, &options.overrides, options)?;
     // Every point is built and checked before any is simulated.
     let points = availsim::sweep::scenarios(&base.text, &base.origin, &[], varies)?;
     let scenarios: Vec<Scenario> = points.iter().map(|(_, sc)| sc.clone()).collect();
