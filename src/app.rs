@@ -179,7 +179,7 @@ fn run(spec: &str, options: &RunOptions, shard: Option<Shard>) -> Result<ExitCod
             report::write_atomic(&dir.join(SHARD_FILE), &ShardFile::new(&sc, shard, &run).to_json())?;
         }
     }
-    write_report(std::slice::from_ref(&run), options)?;
+    write_report(std::slice::from_ref(&run), std::slice::from_ref(&sc), options)?;
     check_assertions(std::slice::from_ref(&run.results.scenario), std::slice::from_ref(&run), &options.assertions)
 }
 
@@ -195,7 +195,7 @@ fn compare(specs: &[String], options: &RunOptions) -> Result<ExitCode> {
             report::write_run(&dir.join(&run.results.scenario), run)?;
         }
     }
-    write_report(&runs, options)?;
+    write_report(&runs, &scenarios, options)?;
     let labels: Vec<String> = runs.iter().map(|r| r.results.scenario.clone()).collect();
     check_assertions(&labels, &runs, &options.assertions)
 }
@@ -269,10 +269,10 @@ fn sweep(spec: SweepSpec) -> Result<ExitCode> {
 
 /// With --report: writes the charts and index.html of `runs` into --out
 /// (default output/<first name>) and says where.
-fn write_report(runs: &[Run], options: &RunOptions) -> Result<()> {
+fn write_report(runs: &[Run], scenarios: &[Scenario], options: &RunOptions) -> Result<()> {
     if options.report {
         let dir = options.out.clone().unwrap_or_else(|| Path::new("output").join(&runs[0].results.scenario));
-        let page = report::write_report(&dir, runs)?;
+        let page = report::write_report(&dir, runs, scenarios)?;
         println!("\nReport: {}", page.display());
     }
     Ok(())

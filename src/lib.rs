@@ -36,5 +36,6 @@ pub mod shard;
 pub mod stats;
 pub mod sweep;
 
+pub use model::timeline;
 pub use run::{Length, PrecisionReached, Run, RunConfig, RunInfo, Source, simulate};
 pub use shard::{Shard, merge};

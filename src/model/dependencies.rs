@@ -32,6 +32,11 @@ impl Dependencies {
         *down = if up { *down - 1 } else { *down + 1 };
     }
 
+    /// Each dependency: up or not, in file order.
+    pub fn up(&self) -> &[bool] {
+        &self.up
+    }
+
     /// Whether every dependency is up.
     #[inline]
     pub fn all_up(&self) -> bool {

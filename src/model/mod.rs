@@ -19,6 +19,7 @@ mod planned;
 mod recovery;
 mod service;
 mod slot;
+pub mod timeline;
 
 pub use fleet::SlotId;
 pub use planned::PlannedKind;
@@ -155,6 +156,10 @@ pub struct Deployment<'s> {
     holding_at_event: usize,
     state: ServiceState,
     ledger: Ledger,
+    /// Samples of the year being recorded for a timeline, if any, and
+    /// when that year starts [s].
+    recording: Option<Vec<timeline::Sample>>,
+    recording_from: f64,
 }
 
 impl<'s> Deployment<'s> {
@@ -185,6 +190,8 @@ impl<'s> Deployment<'s> {
             dirty: false,
             state: ServiceState { up: true, ..ServiceState::default() },
             ledger: Ledger::new(sc.simulation.warmup, sc.slo.window, sc.slo.target, sc.slo.sli, causes),
+            recording: None,
+            recording_from: 0.0,
         };
         model.start(queue);
         model
@@ -291,6 +298,10 @@ impl engine::Model for Deployment<'_> {
         // skip it.
         if self.apply(now, event, q) && (self.fleet.take_changed() || self.dirty) {
             self.evaluate(now, q);
+        }
+        if let Some(mut samples) = self.recording.take() {
+            samples.push(self.sample(now.secs() - self.recording_from));
+            self.recording = Some(samples);
         }
     }
 }

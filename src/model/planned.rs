@@ -80,6 +80,11 @@ impl<'s> Deployment<'s> {
         kind.spec(self.sc).expect("scheduled only when configured")
     }
 
+    /// Whether a run of `kind` is under way.
+    pub(super) fn planned_active(&self, kind: PlannedKind) -> bool {
+        self.planned[kind.index()].active
+    }
+
     /// Planned work of `kind` is due: the next one is scheduled and this
     /// one starts, unless the previous run overran the cadence.
     pub(super) fn planned_start(&mut self, kind: PlannedKind, now: SimTime, q: &mut EventQueue<Event>) {

@@ -4,15 +4,29 @@
 use super::{Exporter, FiguresTable, svg, write_atomic};
 use crate::error::Result;
 use crate::run::Run;
+use crate::scenario::Scenario;
+use crate::timeline::{Pick, record_year};
 use std::path::{Path, PathBuf};
 
-/// The charts of a report: (file name, title, SVG).
-fn charts(runs: &[Run]) -> Vec<(&'static str, &'static str, String)> {
-    vec![
-        ("availability.svg", "Availability", svg::availability(runs)),
-        ("downtime.svg", "Downtime per year and per SLO window", svg::downtime(runs)),
-        ("causes.svg", "What eats the budget", svg::causes(runs)),
-    ]
+/// The charts of a report: (file name, title, SVG). With the scenarios,
+/// a timeline of a median and of the worst year of each, from a second
+/// run of its first trajectory.
+fn charts(runs: &[Run], scenarios: &[Scenario]) -> Vec<(String, String, String)> {
+    let mut charts = vec![
+        ("availability.svg".to_string(), "Availability".to_string(), svg::availability(runs)),
+        ("downtime.svg".into(), "Downtime per year and per SLO window".into(), svg::downtime(runs)),
+        ("causes.svg".into(), "What eats the budget".into(), svg::causes(runs)),
+    ];
+    for sc in scenarios {
+        let deps: Vec<String> = sc.dependencies.iter().map(|d| d.name.clone()).collect();
+        for (pick, which) in [(Pick::Median, "median"), (Pick::Worst, "worst")] {
+            let tl = record_year(sc, pick);
+            let title = format!("One simulated year of {}: the {which} year of downtime", sc.name);
+            let chart = svg::timeline(&sc.name, sc.simulation.seed, &deps, &tl, &title);
+            charts.push((format!("timeline-{}-{which}.svg", sc.name), title, chart));
+        }
+    }
+    charts
 }
 
 /// Escapes text for HTML.
@@ -21,7 +35,7 @@ fn escape(text: &str) -> String {
 }
 
 /// The page showing the charts and the summary table.
-fn index(runs: &[Run], charts: &[(&str, &str, String)]) -> String {
+fn index(runs: &[Run], charts: &[(String, String, String)]) -> String {
     let names: Vec<&str> = runs.iter().map(|r| r.results.scenario.as_str()).collect();
     let table = String::from_utf8(FiguresTable.serialize(runs)).expect("tables are UTF-8");
     let figures: String = charts
@@ -40,10 +54,11 @@ fn index(runs: &[Run], charts: &[(&str, &str, String)]) -> String {
     )
 }
 
-/// Writes the report of `runs` into `dir`: one SVG per chart and
-/// `index.html`; returns the page's path. Each file is written atomically.
-pub fn write_report(dir: &Path, runs: &[Run]) -> Result<PathBuf> {
-    let charts = charts(runs);
+/// Writes the report of `runs` (of `scenarios`, in order) into `dir`: one
+/// SVG per chart and `index.html`; returns the page's path. Each file is
+/// written atomically.
+pub fn write_report(dir: &Path, runs: &[Run], scenarios: &[Scenario]) -> Result<PathBuf> {
+    let charts = charts(runs, scenarios);
     for (file, _, svg) in &charts {
         write_atomic(&dir.join(file), svg.as_bytes())?;
     }
@@ -60,7 +75,7 @@ mod tests {
     #[test]
     fn the_page_references_only_its_own_charts() {
         let runs = [fixture::run()];
-        let charts = charts(&runs);
+        let charts = charts(&runs, &[]);
         let page = index(&runs, &charts);
         let sources: Vec<&str> = page.split("src=\"").skip(1).map(|s| &s[..s.find('"').unwrap()]).collect();
         assert_eq!(sources, ["availability.svg", "downtime.svg", "causes.svg"]);

@@ -64,19 +64,28 @@ fn provenance(runs: &[Run]) -> String {
     format!("availsim · {} · seed {} · {} simulated years each", names.join(", "), r.seed, r.years)
 }
 
-/// Draws with `draw` on an SVG canvas of the standard size, with a footer.
+/// Draws with `draw` on an SVG canvas of the standard size, with `footer`.
 fn svg(
-    runs: &[Run],
+    footer_text: &str,
+    draw: impl FnOnce(&DrawingArea<SVGBackend, plotters::coord::Shift>) -> Result<(), String>,
+) -> String {
+    svg_sized(SIZE, footer_text, draw)
+}
+
+/// [`svg`] on a canvas of `size` pixels.
+fn svg_sized(
+    size: (u32, u32),
+    footer_text: &str,
     draw: impl FnOnce(&DrawingArea<SVGBackend, plotters::coord::Shift>) -> Result<(), String>,
 ) -> String {
     let mut out = String::new();
     {
-        let root = SVGBackend::with_string(&mut out, SIZE).into_drawing_area();
+        let root = SVGBackend::with_string(&mut out, size).into_drawing_area();
         let result = root.fill(&WHITE).map_err(|e| e.to_string()).and_then(|()| {
-            let (body, footer) = root.split_vertically(SIZE.1 - 22);
+            let (body, footer) = root.split_vertically(size.1 - 22);
             draw(&body)?;
             footer
-                .draw_text(&provenance(runs), &(FONT, 13).into_font().color(&RGBColor(90, 90, 90)), (10, 4))
+                .draw_text(footer_text, &(FONT, 13).into_font().color(&RGBColor(90, 90, 90)), (10, 4))
                 .map_err(|e| e.to_string())?;
             root.present().map_err(|e| e.to_string())
         });
@@ -105,7 +114,7 @@ fn legend<'a, CT: plotters::coord::CoordTranslate>(
 /// intervals, on a nines scale (−log₁₀ of unavailability), with the SLO
 /// target as a line.
 pub fn availability(runs: &[Run]) -> String {
-    svg(runs, |area| {
+    svg(&provenance(runs), |area| {
         let top = runs
             .iter()
             .flat_map(|r| [r.results.time_availability.ci95_high, r.results.request_availability.ci95_high])
@@ -189,7 +198,7 @@ pub fn availability(runs: &[Run]) -> String {
 /// window, on a log axis of minutes, with each period's error budget as
 /// a vertical line: where a curve crosses it is how often the budget holds.
 pub fn downtime(runs: &[Run]) -> String {
-    svg(runs, |area| {
+    svg(&provenance(runs), |area| {
         let (lo, hi) = (0.1f64, 525_600.0f64);
         let mut chart = ChartBuilder::on(area)
             .caption("Downtime per year and per SLO window: share of periods at or under", (FONT, 20))
@@ -273,7 +282,7 @@ pub fn causes(runs: &[Run]) -> String {
         })
         .map(|c| (c.cause, c.name.clone()))
         .collect();
-    svg(runs, |area| {
+    svg(&provenance(runs), |area| {
         let max = runs
             .iter()
             .flat_map(|r| {
@@ -390,7 +399,7 @@ pub fn sweep(points: &[crate::sweep::Point], runs: &[Run], figure: &str) -> Stri
     let pad = ((ymax - ymin) * 0.1).max(1e-6);
     let (xmin, xmax) = xs.iter().fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), &x| (a.min(x), b.max(x)));
     let xpad = ((xmax - xmin) * 0.05).max(0.5);
-    svg(runs, |area| {
+    svg(&provenance(runs), |area| {
         let mut chart = ChartBuilder::on(area)
             .caption(format!("{figure} against {first_key} (bands: 95 % intervals)"), (FONT, 20))
             .margin(12)
@@ -449,6 +458,145 @@ pub fn sweep(points: &[crate::sweep::Point], runs: &[Run], figure: &str) -> Stri
                 .draw_series(pts.iter().map(|p| Circle::new((p.0, p.1), 4, colour.filled())))
                 .map_err(|e| e.to_string())?;
         }
-        legend(&mut chart, SeriesLabelPosition::LowerRight)
+        legend(&mut chart, SeriesLabelPosition::UpperRight)
+    })
+}
+
+/// One simulated year of `scenario` as a timeline: the service (serving,
+/// failing some requests, down), the load balancer, each dependency and
+/// fault domain, each instance slot by fault domain (serving, dead but in
+/// rotation, out of rotation, drained), and planned work. Normal states
+/// are left blank, so what happened stands out.
+pub fn timeline(
+    scenario: &str,
+    seed: u64,
+    dependencies: &[String],
+    tl: &crate::timeline::Timeline,
+    title: &str,
+) -> String {
+    use crate::timeline::SlotState;
+    let first = &tl.samples[0];
+    let n_slots = first.slots.len();
+    // Rows, top to bottom: (label, state of a sample → colour if not normal).
+    type Row<'a> = (String, Box<dyn Fn(&crate::timeline::Sample) -> Option<RGBColor> + 'a>);
+    let (red, orange, grey, blue) =
+        (RGBColor(200, 30, 30), RGBColor(240, 170, 0), RGBColor(150, 150, 150), RGBColor(0, 114, 178));
+    let mut rows: Vec<Row> = vec![(
+        "service".into(),
+        Box::new(move |s| {
+            if !s.up {
+                Some(red)
+            } else if s.failing > 0.0 {
+                Some(orange)
+            } else {
+                None
+            }
+        }),
+    )];
+    rows.push(("load balancer".into(), Box::new(move |s| (!s.lb_up).then_some(red))));
+    for (i, name) in dependencies.iter().enumerate() {
+        rows.push((format!("dependency {name}"), Box::new(move |s| (!s.dependencies_up[i]).then_some(red))));
+    }
+    for fd in 0..first.fd_live.len() {
+        rows.push((format!("fault domain {}", fd + 1), Box::new(move |s| (!s.fd_live[fd]).then_some(red))));
+    }
+    for slot in 0..n_slots {
+        rows.push((
+            format!("instance {} (FD {})", slot + 1, first.slot_fd[slot] + 1),
+            Box::new(move |s| match s.slots[slot] {
+                SlotState::Serving => None,
+                SlotState::FailingInRotation => Some(red),
+                SlotState::OutOfRotation => Some(grey),
+                SlotState::Draining => Some(blue),
+            }),
+        ));
+    }
+    rows.push(("deploy".into(), Box::new(move |s| s.planned[0].then_some(blue))));
+    rows.push(("maintenance".into(), Box::new(move |s| s.planned[1].then_some(blue))));
+    let footer = format!(
+        "availsim · {scenario} · seed {seed} · year {} of the first trajectory · {} of downtime",
+        tl.year + 1,
+        crate::report::human_minutes(tl.downtime / 60.0)
+    );
+    let day = 86_400.0;
+    let end = crate::scenario::YEAR_SECS / day;
+    // Taller than the other charts: a row per component, and room above
+    // them for the legend.
+    let height = 200 + 24 * rows.len() as u32;
+    svg_sized((SIZE.0, height), &footer, |area| {
+        let labels: Vec<String> = rows.iter().map(|(l, _)| l.clone()).collect();
+        let n = rows.len() as f64;
+        let mut chart = ChartBuilder::on(area)
+            .caption(title, (FONT, 20))
+            .margin(12)
+            .x_label_area_size(45)
+            .y_label_area_size(150)
+            .build_cartesian_2d(0.0..end, 0.0..n + 4.0)
+            .map_err(|e| e.to_string())?;
+        chart
+            .configure_mesh()
+            .disable_y_mesh()
+            .y_labels((rows.len() + 4) * 2 + 1)
+            .y_label_formatter(&|y| {
+                let i = (y - 0.5).round();
+                let row = n - 1.0 - i;
+                if (y - 0.5 - i).abs() < 1e-6 && row >= 0.0 {
+                    labels.get(row as usize).cloned().unwrap_or_default()
+                } else {
+                    String::new()
+                }
+            })
+            .x_desc("day of the year")
+            .label_style((FONT, 13))
+            .draw()
+            .map_err(|e| e.to_string())?;
+        for (r, (_, colour_of)) in rows.iter().enumerate() {
+            let top = n - r as f64 - 0.15;
+            let bottom = n - r as f64 - 0.85;
+            // Runs of one colour become one bar; at least a pixel wide, so
+            // a 28-second detection window still shows on a year's scale.
+            let mut bars = vec![];
+            let mut open: Option<(f64, RGBColor)> = None;
+            for (k, s) in tl.samples.iter().enumerate() {
+                let t = s.t / day;
+                let next = tl.samples.get(k + 1).map_or(end, |n| n.t / day);
+                let c = colour_of(s);
+                match (open, c) {
+                    (Some((_, oc)), Some(nc)) if oc == nc => {}
+                    (Some((start, oc)), _) => {
+                        bars.push((start, t, oc));
+                        open = c.map(|nc| (t, nc));
+                    }
+                    (None, Some(nc)) => open = Some((t, nc)),
+                    (None, None) => {}
+                }
+                if k + 1 == tl.samples.len()
+                    && let Some((start, oc)) = open
+                {
+                    bars.push((start, next, oc));
+                }
+            }
+            let min_width = end / 800.0;
+            chart
+                .draw_series(
+                    bars.into_iter()
+                        .map(|(a, b, c)| Rectangle::new([(a, bottom), ((b).max(a + min_width), top)], c.filled())),
+                )
+                .map_err(|e| e.to_string())?;
+        }
+        // A legend of the colours.
+        for (label, colour) in [
+            ("down / dead in rotation", red),
+            ("failing some requests", orange),
+            ("out of rotation", grey),
+            ("planned work, drained", blue),
+        ] {
+            chart
+                .draw_series([Rectangle::new([(0.0, -1.0), (0.0, -1.0)], colour.filled())])
+                .map_err(|e| e.to_string())?
+                .label(label)
+                .legend(move |(x, y)| Rectangle::new([(x, y - 5), (x + 15, y + 5)], colour.filled()));
+        }
+        legend(&mut chart, SeriesLabelPosition::UpperRight)
     })
 }

@@ -43,6 +43,9 @@ pub struct Ledger {
     cause_failed: Vec<f64>,
     sessions_lost: f64,
     outage_start: Option<f64>,
+    /// Each closed year's downtime [s], when asked for (to pick a year to
+    /// show); `None` in ordinary runs.
+    year_log: Option<Vec<f64>>,
     tally: Tally,
 }
 
@@ -64,6 +67,7 @@ impl Ledger {
             cause_failed: vec![0.0; causes],
             sessions_lost: 0.0,
             outage_start: None,
+            year_log: None,
             tally: Tally::new(causes),
         }
     }
@@ -139,6 +143,9 @@ impl Ledger {
         self.tally.years_met += u64::from(self.meets(&y, YEAR_SECS));
         self.tally.year_down.record(y.down);
         self.tally.year_failed.record(y.failed);
+        if let Some(log) = &mut self.year_log {
+            log.push(y.down);
+        }
         self.next_year += YEAR_SECS;
     }
 
@@ -161,6 +168,21 @@ impl Ledger {
             _ => {}
         }
         std::mem::swap(&mut self.state, state);
+    }
+
+    /// Keeps each year's downtime from now on, for [`Ledger::year_log`].
+    pub fn log_years(&mut self) {
+        self.year_log = Some(vec![]);
+    }
+
+    /// Each closed year's downtime [s], if [`Ledger::log_years`] was called.
+    pub fn year_log(&self) -> Option<&[f64]> {
+        self.year_log.as_deref()
+    }
+
+    /// What the service is doing now.
+    pub fn state(&self) -> &ServiceState {
+        &self.state
     }
 
     /// Whether the service is up with nothing failing.

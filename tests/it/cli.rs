@@ -326,14 +326,17 @@ fn report_writes_charts_and_an_offline_page() {
     let page = std::fs::read_to_string(a.join("index.html")).unwrap();
     assert!(!page.contains("http") && !page.contains("<script") && !page.contains("<link"), "nothing fetched");
     let sources: Vec<&str> = page.split("src=\"").skip(1).map(|s| &s[..s.find('"').unwrap()]).collect();
-    assert_eq!(sources.len(), 3);
+    assert_eq!(sources.len(), 7, "3 charts and a median and a worst year of each scenario: {sources:?}");
+    assert!(sources.contains(&"timeline-three-fd-worst.svg"));
     for file in sources.iter().copied().chain(["index.html"]) {
         let bytes = std::fs::read(a.join(file)).unwrap_or_else(|_| panic!("{file} referenced but missing"));
         assert_eq!(bytes, std::fs::read(b.join(file)).unwrap(), "{file} differs between identical runs");
         if file.ends_with(".svg") {
             let svg = String::from_utf8(bytes).unwrap();
             assert!(svg.starts_with("<svg") && svg.trim_end().ends_with("</svg>"), "{file}");
-            assert!(svg.contains("single-instance") && svg.contains("three-fd"), "{file}: both scenarios");
+            let scenarios = if file.starts_with("timeline-") { 1 } else { 2 };
+            let named = ["single-instance", "three-fd"].iter().filter(|n| svg.contains(*n)).count();
+            assert_eq!(named, scenarios, "{file} names its scenarios");
         }
     }
     assert!(a.join("three-fd").join("summary.json").exists(), "the runs' own files are written too");

@@ -1,0 +1,158 @@
+//! Recording one simulated year, for the timeline chart: after every event
+//! inside the recorded span, the state of each instance slot, domain,
+//! dependency, the load balancer, planned work and the service. Ordinary
+//! runs record nothing and pay one branch per event.
+
+use super::planned::PlannedKind;
+use super::{Deployment, SlotId};
+use crate::engine::{self, EventQueue, SimTime};
+use crate::scenario::{Scenario, YEAR_SECS};
+
+/// What one instance slot is doing, as the timeline shows it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SlotState {
+    /// In rotation and serving.
+    Serving,
+    /// In rotation but failing its share of requests (dead, gray, bad
+    /// release, its domain out, not yet noticed).
+    FailingInRotation,
+    /// Out of rotation: being replaced or repaired, or waiting to be re-admitted.
+    OutOfRotation,
+    /// Drained for a deploy or maintenance.
+    Draining,
+}
+
+/// The state of everything after one event.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Sample {
+    /// When [s since the start of the recorded year].
+    pub t: f64,
+    /// Each slot's state, by slot id.
+    pub slots: Vec<SlotState>,
+    /// Each slot's fault domain, by slot id.
+    pub slot_fd: Vec<u16>,
+    /// Each fault domain: can it run instances.
+    pub fd_live: Vec<bool>,
+    /// The load balancer is up (or there is none).
+    pub lb_up: bool,
+    /// Each dependency is up.
+    pub dependencies_up: Vec<bool>,
+    /// A deploy, a maintenance window is under way.
+    pub planned: [bool; 2],
+    /// The service can serve.
+    pub up: bool,
+    /// Fraction of requests failing.
+    pub failing: f64,
+}
+
+/// One recorded year of a trajectory.
+#[derive(Clone, Debug)]
+pub struct Timeline {
+    /// Which year of the trajectory (0-based, after the warm-up).
+    pub year: u64,
+    /// Its downtime [s].
+    pub downtime: f64,
+    /// The state at the start of the year and after every event in it.
+    pub samples: Vec<Sample>,
+}
+
+/// Which year to show.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Pick {
+    /// The year of median downtime.
+    Median,
+    /// The year of most downtime.
+    Worst,
+}
+
+impl Deployment<'_> {
+    /// The state now, for the timeline.
+    pub(super) fn sample(&self, t: f64) -> Sample {
+        let ids: Vec<SlotId> = self.fleet.ids().collect();
+        let slots = ids
+            .iter()
+            .map(|&id| {
+                let s = self.fleet.slot(id);
+                match (s.drained != 0, s.counted.in_rotation, s.counted.good) {
+                    (true, _, _) => SlotState::Draining,
+                    (false, true, true) => SlotState::Serving,
+                    (false, true, false) => SlotState::FailingInRotation,
+                    (false, false, _) => SlotState::OutOfRotation,
+                }
+            })
+            .collect();
+        Sample {
+            t,
+            slots,
+            slot_fd: ids.iter().map(|&id| self.fleet.slot(id).fd).collect(),
+            fd_live: (0..self.domains.fault_domains() as u16).map(|fd| self.domains.live(fd)).collect(),
+            lb_up: self.lb_up || self.sc.load_balancer.is_none(),
+            dependencies_up: self.dependencies.up().to_vec(),
+            planned: PlannedKind::ALL.map(|k| self.planned_active(k)),
+            // The ledger holds the current state (the model's copy is the
+            // previous one, kept for its allocation).
+            up: self.ledger.state().up,
+            failing: self.ledger.state().failing,
+        }
+    }
+}
+
+/// Simulates the first trajectory (chunk 0) of `sc` and records the year
+/// `pick` chooses among its years: a second run of the same trajectory, so
+/// recording costs nothing in the runs that measure.
+pub fn record_year(sc: &Scenario, pick: Pick) -> Timeline {
+    let years = sc.simulation.years.clamp(1, crate::runner::CHUNK_YEARS);
+    let start = sc.simulation.warmup;
+    let mut queue = EventQueue::new();
+    let mut first = Deployment::new(sc, 0, &mut queue);
+    first.ledger.log_years();
+    engine::run_until(&mut first, &mut queue, SimTime::from_secs(start + years as f64 * YEAR_SECS));
+    first.ledger.advance(start + years as f64 * YEAR_SECS);
+    let log = first.ledger.year_log().expect("logging").to_vec();
+    let mut order: Vec<usize> = (0..log.len()).collect();
+    order.sort_by(|&a, &b| log[a].total_cmp(&log[b]).then(a.cmp(&b)));
+    let year = match pick {
+        Pick::Median => order[order.len() / 2],
+        Pick::Worst => *order.last().expect("at least one year"),
+    };
+    let (from, to) = (start + year as f64 * YEAR_SECS, start + (year + 1) as f64 * YEAR_SECS);
+    queue.clear();
+    let mut second = Deployment::new(sc, 0, &mut queue);
+    engine::run_until(&mut second, &mut queue, SimTime::from_secs(from));
+    second.recording = Some(vec![second.sample(0.0)]);
+    second.recording_from = from;
+    engine::run_until(&mut second, &mut queue, SimTime::from_secs(to));
+    let samples = second.recording.take().expect("recorded");
+    Timeline { year: year as u64, downtime: log[year], samples }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The recorded year is the one picked, its samples are in time order
+    /// within the year, and the recorded service state integrates to the
+    /// year's downtime as the ledger measured it.
+    #[test]
+    fn the_recorded_year_integrates_to_its_downtime() {
+        let text = crate::embedded::scenario("three-fd").expect("bundled");
+        let overrides = [crate::scenario::Override::parse("simulation.years=50").unwrap()];
+        let sc = Scenario::from_toml(text, "three-fd", &overrides).expect("valid");
+        let median = record_year(&sc, Pick::Median);
+        let worst = record_year(&sc, Pick::Worst);
+        assert!(worst.downtime > median.downtime && median.downtime > 0.0);
+        for tl in [&median, &worst] {
+            assert!(tl.year < 50);
+            let s = &tl.samples;
+            assert!(s.windows(2).all(|w| w[0].t <= w[1].t) && s[0].t == 0.0 && s.last().unwrap().t <= YEAR_SECS);
+            let down: f64 = s
+                .iter()
+                .zip(s.iter().skip(1).map(|n| n.t).chain([YEAR_SECS]))
+                .filter(|(a, _)| !a.up)
+                .map(|(a, next)| next - a.t)
+                .sum();
+            assert!((down - tl.downtime).abs() < 1e-3, "{down} vs {}", tl.downtime);
+            assert_eq!(s[0].slots.len(), 6);
+        }
+    }
+}
