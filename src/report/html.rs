@@ -41,7 +41,9 @@ fn index(runs: &[Run], charts: &[(String, String, String)]) -> String {
     let figures: String = charts
         .iter()
         .map(|(file, title, _)| {
-            format!("<figure><img src=\"{file}\" alt=\"{title}\" width=\"900\" height=\"520\"><figcaption>{title}</figcaption></figure>\n")
+            format!(
+                "<figure><img src=\"{file}\" alt=\"{title}\" width=\"900\"><figcaption>{title}</figcaption></figure>\n"
+            )
         })
         .collect();
     format!(
