@@ -333,7 +333,18 @@ fn report_writes_charts_and_an_offline_page() {
         assert_eq!(bytes, std::fs::read(b.join(file)).unwrap(), "{file} differs between identical runs");
         if file.ends_with(".svg") {
             let svg = String::from_utf8(bytes).unwrap();
-            assert!(svg.starts_with("<svg") && svg.trim_end().ends_with("</svg>"), "{file}");
+            let doc = roxmltree::Document::parse(&svg).unwrap_or_else(|e| panic!("{file} is not well-formed: {e}"));
+            assert_eq!(doc.root_element().tag_name().name(), "svg", "{file}");
+            let texts: Vec<&str> = doc.descendants().filter_map(|n| n.text()).map(str::trim).collect();
+            let series = match file {
+                "availability.svg" => vec!["time availability", "request availability", "SLO target 99.900 %"],
+                "downtime.svg" => vec!["three-fd per year", "three-fd per window", "single-instance per year"],
+                "causes.svg" => vec!["database · three-fd", "detection_window · single-instance"],
+                _ => vec!["service", "instance 1 (FD 1)", "deploy", "down / dead in rotation"],
+            };
+            for s in series {
+                assert!(texts.contains(&s), "{file}: '{s}' missing from {texts:?}");
+            }
             let scenarios = if file.starts_with("timeline-") { 1 } else { 2 };
             let named = ["single-instance", "three-fd"].iter().filter(|n| svg.contains(*n)).count();
             assert_eq!(named, scenarios, "{file} names its scenarios");
