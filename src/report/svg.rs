@@ -46,6 +46,17 @@ fn cause_colour(cause: Cause) -> RGBColor {
     PALETTE[cause.id().index() % PALETTE.len()]
 }
 
+/// The label at `position` when it falls on an index of `labels` (axis
+/// ticks of categorical charts), else nothing.
+fn label_at(labels: &[String], position: f64) -> String {
+    let i = position.round();
+    if (position - i).abs() < 1e-6 && i >= 0.0 {
+        labels.get(i as usize).cloned().unwrap_or_default()
+    } else {
+        String::new()
+    }
+}
+
 /// Number of nines of availability `a`, −log₁₀(1 − a), capped so that a
 /// run with no downtime still plots.
 fn nines(a: f64) -> f64 {
@@ -136,14 +147,7 @@ pub fn availability(runs: &[Run]) -> String {
             .configure_mesh()
             .disable_x_mesh()
             .x_labels(runs.len().max(2))
-            .x_label_formatter(&|x| {
-                let i = x.round();
-                if (x - i).abs() < 1e-6 && i >= 0.0 {
-                    names.get(i as usize).cloned().unwrap_or_default()
-                } else {
-                    String::new()
-                }
-            })
+            .x_label_formatter(&|x| label_at(&names, *x))
             .y_labels((2.0 * top) as usize + 1)
             .y_desc("availability (nines scale)")
             .y_label_formatter(&|y| {
@@ -305,14 +309,7 @@ pub fn causes(runs: &[Run]) -> String {
             .configure_mesh()
             .disable_y_mesh()
             .y_labels(labels.len().max(1) * 2 + 1)
-            .y_label_formatter(&|y| {
-                let i = (y - 0.5).round();
-                if (y - 0.5 - i).abs() < 1e-6 && i >= 0.0 {
-                    labels.get(i as usize).cloned().unwrap_or_default()
-                } else {
-                    String::new()
-                }
-            })
+            .y_label_formatter(&|y| label_at(&labels, y - 0.5))
             .x_desc("minutes per year (log scale): solid downtime, light failed requests (full-outage minutes)")
             .label_style((FONT, 13))
             .draw()
@@ -410,21 +407,15 @@ pub fn sweep(points: &[crate::sweep::Point], runs: &[Run], figure: &str) -> Stri
         let unit = if firsts.iter().any(|v| v.ends_with('s') && v.parse::<f64>().is_err()) { " [s]" } else { "" };
         // Long values (inline tables) would overlap: number them instead.
         let numbered = !numeric && firsts.iter().any(|v| v.len() > 24);
+        let ordinals: Vec<String> = (1..=firsts.len()).map(|i| i.to_string()).collect();
         let unit = if numbered { " (value number, in the order given; see sweep.csv)" } else { unit };
         chart
             .configure_mesh()
             .x_desc(format!("{first_key}{unit}"))
-            .x_label_formatter(&|x| {
-                if numeric {
-                    format!("{x}")
-                } else {
-                    let i = x.round();
-                    match firsts.get(i as usize) {
-                        Some(_) if numbered && (x - i).abs() < 1e-6 => format!("{}", i + 1.0),
-                        Some(v) if (x - i).abs() < 1e-6 && i >= 0.0 => v.clone(),
-                        _ => String::new(),
-                    }
-                }
+            .x_label_formatter(&|x| match (numeric, numbered) {
+                (true, _) => format!("{x}"),
+                (false, false) => label_at(&firsts, *x),
+                (false, true) => label_at(&ordinals, *x),
             })
             .y_desc(if availability { format!("{figure} [%]") } else { figure.to_string() })
             .y_label_formatter(&|y| {
@@ -458,7 +449,12 @@ pub fn sweep(points: &[crate::sweep::Point], runs: &[Run], figure: &str) -> Stri
                 .draw_series(pts.iter().map(|p| Circle::new((p.0, p.1), 4, colour.filled())))
                 .map_err(|e| e.to_string())?;
         }
-        legend(&mut chart, SeriesLabelPosition::UpperRight)
+        // Keep the legend clear of the curves' right ends.
+        let right_end_high = series.iter().filter_map(|(_, pts)| pts.last()).any(|p| p.1 > (ymin + ymax) / 2.0);
+        legend(
+            &mut chart,
+            if right_end_high { SeriesLabelPosition::LowerRight } else { SeriesLabelPosition::UpperRight },
+        )
     })
 }
 
@@ -537,15 +533,7 @@ pub fn timeline(
             .configure_mesh()
             .disable_y_mesh()
             .y_labels((rows.len() + 4) * 2 + 1)
-            .y_label_formatter(&|y| {
-                let i = (y - 0.5).round();
-                let row = n - 1.0 - i;
-                if (y - 0.5 - i).abs() < 1e-6 && row >= 0.0 {
-                    labels.get(row as usize).cloned().unwrap_or_default()
-                } else {
-                    String::new()
-                }
-            })
+            .y_label_formatter(&|y| label_at(&labels, n - 0.5 - y))
             .x_desc("day of the year")
             .label_style((FONT, 13))
             .draw()
