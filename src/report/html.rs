@@ -18,11 +18,10 @@ fn charts(runs: &[Run], scenarios: &[Scenario]) -> Vec<(String, String, String)>
         ("causes.svg".into(), "What eats the budget".into(), svg::causes(runs)),
     ];
     for sc in scenarios {
-        let deps: Vec<String> = sc.dependencies.iter().map(|d| d.name.clone()).collect();
         for (pick, which) in [(Pick::Median, "median"), (Pick::Worst, "worst")] {
             let tl = record_year(sc, pick);
             let title = format!("One simulated year of {}: the {which} year of downtime", sc.name);
-            let chart = svg::timeline(&sc.name, sc.simulation.seed, &deps, &tl, &title);
+            let chart = svg::timeline(sc, &tl, &title);
             charts.push((format!("timeline-{}-{which}.svg", sc.name), title, chart));
         }
     }

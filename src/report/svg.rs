@@ -463,14 +463,9 @@ pub fn sweep(points: &[crate::sweep::Point], runs: &[Run], figure: &str) -> Stri
 /// fault domain, each instance slot by fault domain (serving, dead but in
 /// rotation, out of rotation, drained), and planned work. Normal states
 /// are left blank, so what happened stands out.
-pub fn timeline(
-    scenario: &str,
-    seed: u64,
-    dependencies: &[String],
-    tl: &crate::timeline::Timeline,
-    title: &str,
-) -> String {
+pub fn timeline(sc: &crate::scenario::Scenario, tl: &crate::timeline::Timeline, title: &str) -> String {
     use crate::timeline::SlotState;
+    let (scenario, seed) = (&sc.name, sc.simulation.seed);
     let first = &tl.samples[0];
     let n_slots = first.slots.len();
     // Rows, top to bottom: (label, state of a sample → colour if not normal).
@@ -489,8 +484,10 @@ pub fn timeline(
             }
         }),
     )];
-    rows.push(("load balancer".into(), Box::new(move |s| (!s.lb_up).then_some(red))));
-    for (i, name) in dependencies.iter().enumerate() {
+    if sc.load_balancer.is_some() {
+        rows.push(("load balancer".into(), Box::new(move |s| (!s.lb_up).then_some(red))));
+    }
+    for (i, name) in sc.dependencies.iter().map(|d| &d.name).enumerate() {
         rows.push((format!("dependency {name}"), Box::new(move |s| (!s.dependencies_up[i]).then_some(red))));
     }
     for fd in 0..first.fd_live.len() {
