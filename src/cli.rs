@@ -118,8 +118,9 @@ pub enum Command {
 /// Options shared by `run` and `compare`.
 #[derive(ClapArgs, Debug, Clone, Default)]
 pub struct RunOptions {
-    /// Simulated years (default: the scenario's simulation.years).
-    #[arg(long)]
+    /// Simulated years (default: the scenario's simulation.years). With
+    /// --precision the rounds decide, up to --max-years.
+    #[arg(long, conflicts_with = "precision")]
     pub years: Option<u64>,
     /// Master seed (default: the scenario's simulation.seed).
     #[arg(long)]

@@ -24,18 +24,27 @@ pub trait Exporter {
     fn serialize(&self, runs: &[Run]) -> Vec<u8>;
 }
 
-/// Writes `bytes` to `path` atomically: to a temporary file beside it, then
-/// renamed, so a reader never sees half a report.
+/// Writes `bytes` to `path` atomically: to a uniquely named temporary file
+/// beside it, then renamed, so a reader never sees half a report, two
+/// runs writing into one directory cannot collide, and a failed write
+/// leaves no temporary file behind.
 pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
     let io = |source| Error::Write { path: path.to_path_buf(), source };
-    if let Some(dir) = path.parent()
-        && !dir.as_os_str().is_empty()
+    let dir = match path.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d,
+        _ => Path::new("."),
+    };
+    std::fs::create_dir_all(dir).map_err(io)?;
+    let mut file = tempfile::NamedTempFile::new_in(dir).map_err(io)?;
+    std::io::Write::write_all(&mut file, bytes).map_err(io)?;
+    // Temporary files are private (0600); a report is for sharing.
+    #[cfg(unix)]
     {
-        std::fs::create_dir_all(dir).map_err(io)?;
+        use std::os::unix::fs::PermissionsExt;
+        file.as_file().set_permissions(std::fs::Permissions::from_mode(0o644)).map_err(io)?;
     }
-    let tmp = path.with_extension("tmp");
-    std::fs::write(&tmp, bytes).map_err(io)?;
-    std::fs::rename(&tmp, path).map_err(io)
+    file.persist(path).map_err(|e| io(e.error))?;
+    Ok(())
 }
 
 /// Writes `summary.json` and `downtime.csv` for `run` into `dir`.

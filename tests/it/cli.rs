@@ -387,3 +387,30 @@ fn bundled_sweep_files_are_valid() {
     let err = availsim().args(["sweep", "three-fd"]).output().unwrap();
     assert_eq!(err.status.code(), Some(2), "nothing varies");
 }
+
+/// Writes go through uniquely named temporary files: two runs into one
+/// directory leave complete files and no temporary ones; --years and
+/// --precision cannot be combined (the rounds decide the years).
+#[test]
+fn writes_are_atomic_and_leave_nothing_behind() {
+    let dir = tempfile::tempdir().unwrap();
+    let run = || {
+        std::process::Command::new(assert_cmd::cargo::cargo_bin("availsim"))
+            .args(["run", "bench-bare", "--years", "2000", "--quiet", "--out"])
+            .arg(dir.path())
+            .stdout(std::process::Stdio::null())
+            .spawn()
+            .unwrap()
+    };
+    let (mut a, mut b) = (run(), run());
+    assert!(a.wait().unwrap().success() && b.wait().unwrap().success());
+    let mut names: Vec<String> =
+        std::fs::read_dir(dir.path()).unwrap().map(|e| e.unwrap().file_name().into_string().unwrap()).collect();
+    names.sort();
+    assert_eq!(names, ["downtime.csv", "summary.json"]);
+    let json: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.path().join("summary.json")).unwrap()).unwrap();
+    assert_eq!(json["years"], 2000);
+    let both = availsim().args(["run", "bench-bare", "--years", "2000", "--precision", "0.1"]).output().unwrap();
+    assert_eq!(both.status.code(), Some(2));
+}
