@@ -8,7 +8,9 @@ use std::path::PathBuf;
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
     /// The scenario file could not be read. The run cannot start.
-    #[error("cannot read scenario '{path}': {source}")]
+    // The cause is the error's source, which `{:#}` prints after the
+    // message: repeating it here would print it twice.
+    #[error("cannot read scenario '{path}'")]
     Read {
         /// The file.
         path: PathBuf,
@@ -65,7 +67,7 @@ pub enum Error {
     },
     /// An output file could not be written. Results computed so far are
     /// still printed; only the file is missing.
-    #[error("cannot write '{path}': {source}")]
+    #[error("cannot write '{path}'")]
     Write {
         /// The file.
         path: PathBuf,

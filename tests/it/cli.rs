@@ -414,3 +414,13 @@ fn writes_are_atomic_and_leave_nothing_behind() {
     let both = availsim().args(["run", "bench-bare", "--years", "2000", "--precision", "0.1"]).output().unwrap();
     assert_eq!(both.status.code(), Some(2));
 }
+
+/// An OS error is printed once, after the file it concerns (issue 9).
+#[test]
+fn os_errors_are_printed_once() {
+    let out = availsim().args(["run", "/"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8(out.stderr).unwrap();
+    assert!(err.starts_with("error: cannot read scenario '/': "), "{err}");
+    assert_eq!(err.matches("os error").count(), 1, "{err}");
+}
