@@ -188,6 +188,17 @@ fn compare(specs: &[String], options: &RunOptions) -> Result<ExitCode> {
     // simulating any: a typo in the last one must not cost the whole run.
     let scenarios = specs.iter().map(|s| load(s, &options.overrides, options)).collect::<Result<Vec<_>>>()?;
     validate_assertions(&scenarios, &options.assertions)?;
+    // Each scenario writes into DIR/<name>/: two of one name would overwrite each other.
+    if options.out.is_some()
+        && let Some((i, sc)) =
+            scenarios.iter().enumerate().find(|(i, sc)| scenarios[..*i].iter().any(|o| o.name == sc.name))
+    {
+        let message = format!(
+            "'{}' and an earlier scenario are both named '{}': each writes into --out/<name>, so one would overwrite the other; rename one",
+            specs[i], sc.name
+        );
+        return Err(Error::Override { option: "--out".into(), message }.into());
+    }
     let runs = scenarios.iter().map(|sc| simulate(sc, options, None)).collect::<Result<Vec<_>>>()?;
     print(&runs, options.format)?;
     if let Some(dir) = &options.out {

@@ -424,3 +424,19 @@ fn os_errors_are_printed_once() {
     assert!(err.starts_with("error: cannot read scenario '/': "), "{err}");
     assert_eq!(err.matches("os error").count(), 1, "{err}");
 }
+
+/// `compare` refuses two scenarios of one name in one --out, which would
+/// overwrite each other, before simulating anything (issue 9).
+#[test]
+fn compare_refuses_two_scenarios_of_one_name_in_one_out() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("dup");
+    let args = ["compare", "three-fd", "scenarios/three-fd.toml", "--years", "2000", "--out"];
+    let result = availsim().args(args).arg(&out).output().unwrap();
+    assert_eq!(result.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&result.stderr).contains("both named 'three-fd'"));
+    assert!(!out.exists(), "nothing written");
+    // Without --out nothing is overwritten: the comparison runs.
+    let fine = availsim().args(["compare", "three-fd", "scenarios/three-fd.toml", "--years", "2000"]).output().unwrap();
+    assert!(fine.status.success());
+}
