@@ -9,33 +9,50 @@ use crate::scenario::{DAY_SECS, Scenario, Sli, YEAR_SECS};
 use crate::stats::{Interval, LogHistogram, MICROS, Summary, Tally, mean_interval, proportion_interval, rate_interval};
 use serde::Serialize;
 
-/// Distribution of a per-period downtime [min].
+/// Distribution of a per-period figure, in the unit its field names
+/// (minutes of downtime, instance-hours, percent).
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Spread {
-    /// Mean [min].
+    /// Mean.
     pub mean: f64,
-    /// Median [min].
+    /// Median.
     pub p50: f64,
-    /// 90th percentile [min].
+    /// 90th percentile.
     pub p90: f64,
-    /// 99th percentile [min].
+    /// 99th percentile.
     pub p99: f64,
-    /// Largest seen [min].
+    /// Largest seen.
     pub max: f64,
 }
 
 impl Spread {
-    fn of(s: &Summary) -> Spread {
+    /// Of durations recorded in seconds, in minutes.
+    fn minutes(s: &Summary) -> Spread {
+        Spread::of(s, 60.0)
+    }
+
+    /// Of a summary whose recorded values, divided by `unit`, are the figure.
+    fn of(s: &Summary, unit: f64) -> Spread {
         let max = s.max_secs();
-        let q = |p| s.histogram.quantile(p, max) / 60.0;
+        let q = |p| s.histogram.quantile(p, max) / unit;
         Spread {
-            mean: s.sum_secs() / s.n.max(1) as f64 / 60.0,
+            mean: s.sum_secs() / s.n.max(1) as f64 / unit,
             p50: q(0.5),
             p90: q(0.9),
             p99: q(0.99),
-            max: max / 60.0,
+            max: max / unit,
         }
     }
+}
+
+/// Autoscaling actions per year.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct ScaleActions {
+    /// Scale-out actions.
+    pub out: f64,
+    /// Scale-in actions.
+    #[serde(rename = "in")]
+    pub inward: f64,
 }
 
 /// How the design fares against its SLO.
@@ -150,6 +167,16 @@ pub struct Results {
     pub outage_minutes: Spread,
     /// Sessions lost per year.
     pub sessions_lost_per_year: f64,
+    /// Instance-hours per year: every instance that exists (serving,
+    /// launching, draining), the cost side of the design.
+    pub instance_hours_per_year: Spread,
+    /// Autoscaling actions per year.
+    pub scale_actions_per_year: ScaleActions,
+    /// Hours per year the pool spends at its autoscaling maximum.
+    pub hours_at_max_per_year: f64,
+    /// Each year's highest utilisation [%], when instances have a capacity.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub peak_utilisation_percent: Option<Spread>,
     /// Per-year and per-window downtime histograms, for CSV export.
     #[serde(skip)]
     pub histograms: Histograms,
@@ -211,12 +238,17 @@ impl Results {
         let p_window = proportion_interval(tally.windows_met, windows);
         let p_year = proportion_interval(tally.years_met, years);
         let per_year = |v: u128| v as f64 / MICROS / years as f64 / 60.0;
+        // Failed requests by cause, as a share of all requests times a
+        // year: with a constant demand, the requests are the years' length
+        // and the scale is exactly 1.
+        let measured = years as f64 * YEAR_SECS * MICROS;
+        let request_scale = if tally.requests == 0 { 1.0 } else { measured / tally.requests as f64 };
         let causes = Cause::all(scenario.dependencies.len())
             .map(|cause| CauseFigures {
                 cause,
                 name: cause.name(&scenario.dependencies).to_string(),
                 downtime_minutes_per_year: per_year(tally.cause_down[cause.id().index()]),
-                failed_request_minutes_per_year: per_year(tally.cause_failed[cause.id().index()]),
+                failed_request_minutes_per_year: per_year(tally.cause_failed[cause.id().index()]) * request_scale,
             })
             .collect();
         let outages = tally.outages;
@@ -229,8 +261,8 @@ impl Results {
             events: tally.events,
             time_availability: unavailability(&tally.year_down, YEAR_SECS).complement(),
             request_availability: unavailability(&tally.year_failed, YEAR_SECS).complement(),
-            downtime_minutes_per_year: Spread::of(&tally.year_down),
-            downtime_minutes_per_window: Spread::of(&tally.window_down),
+            downtime_minutes_per_year: Spread::minutes(&tally.year_down),
+            downtime_minutes_per_window: Spread::minutes(&tally.window_down),
             slo: SloResults {
                 target: slo.target,
                 window_days: slo.window / DAY_SECS,
@@ -249,8 +281,15 @@ impl Results {
             } else {
                 0.0
             },
-            outage_minutes: Spread::of(&tally.outage_durations),
+            outage_minutes: Spread::minutes(&tally.outage_durations),
             sessions_lost_per_year: tally.sessions_lost as f64 / years as f64,
+            instance_hours_per_year: Spread::of(&tally.instance_hours, 1.0),
+            scale_actions_per_year: ScaleActions {
+                out: tally.scale_outs as f64 / years as f64,
+                inward: tally.scale_ins as f64 / years as f64,
+            },
+            hours_at_max_per_year: tally.at_max as f64 / MICROS / years as f64 / 3_600.0,
+            peak_utilisation_percent: scenario.capacity.map(|_| Spread::of(&tally.peak_utilisation, 1.0)),
             histograms: Histograms {
                 year: tally.year_down.histogram.clone(),
                 window: tally.window_down.histogram.clone(),
@@ -278,6 +317,12 @@ fault_domains_per_ad = 1
 instances_per_fd = [2]
 [instance]
 failure = "30d"
+capacity = 80
+[traffic]
+rps = 100
+[autoscaling]
+min = 2
+max = 4
 [load_balancer.health_check]
 interval = "10s"
 timeout = "3s"
@@ -297,7 +342,9 @@ repair = "1h"
 
     /// Years down 0, 10, 20 and 60 min (failing 0, 5, 20, 120 min of
     /// requests); 48 windows, 8 of them failing 10 min of requests; 6
-    /// outages of 15 min; 12 sessions lost.
+    /// outages of 15 min; 12 sessions lost; requests 1.25 times the years'
+    /// length; 81,320 instance-hours; 10 scale-outs, 8 scale-ins, 100 h at
+    /// the maximum; yearly peaks of 50, 80, 95 and 120 % utilisation.
     pub fn tally() -> Tally {
         let mut t = Tally::new(Cause::FIXED + 1);
         for (down, failed) in [(0.0, 0.0), (600.0, 300.0), (1_200.0, 1_200.0), (3_600.0, 7_200.0)] {
@@ -321,6 +368,14 @@ repair = "1h"
         t.outages = 6;
         t.sessions_lost = 12;
         t.events = 1_234;
+        // Flash sales added a quarter to the years' requests.
+        t.requests = (5.0 * YEAR_SECS * MICROS) as u128;
+        for (hours, peak) in [(17_520.0, 50.0), (17_520.0, 80.0), (20_000.0, 95.0), (26_280.0, 120.0)] {
+            t.instance_hours.record(hours);
+            t.peak_utilisation.record(peak);
+        }
+        (t.scale_outs, t.scale_ins) = (10, 8);
+        t.at_max = (100.0 * 3_600.0 * MICROS) as u128;
         t
     }
 
@@ -368,19 +423,38 @@ mod tests {
         assert!(r.slo.p_window_meets_ci95[0] < 44.0 / 48.0 && 44.0 / 48.0 < r.slo.p_window_meets_ci95[1]);
         assert_eq!((r.slo.sli, r.slo.target), (Sli::Requests, 0.999));
         close(r.slo.window_days, 30.0);
-        // Causes per year: 60 min / 4 years = 15 min, 30 min / 4 = 7.5 min.
+        // Causes per year: 60 min / 4 years = 15 min, 30 min / 4 = 7.5 min;
+        // failed requests as a share of all requests (1.25 years' worth a
+        // year): 60 min / 4 / 1.25 = 12 min, 85 min / 4 / 1.25 = 17 min.
         let db = r.causes.get("database").unwrap();
         close(db.downtime_minutes_per_year, 15.0);
-        close(db.failed_request_minutes_per_year, 15.0);
+        close(db.failed_request_minutes_per_year, 12.0);
         let detection = r.causes.get("detection_window").unwrap();
         close(detection.downtime_minutes_per_year, 7.5);
-        close(detection.failed_request_minutes_per_year, 21.25);
+        close(detection.failed_request_minutes_per_year, 17.0);
         assert_eq!(r.causes.0.len(), Cause::FIXED + 1);
         assert_eq!(r.causes.top_downtime(), vec![("database", 15.0), ("detection_window", 7.5)]);
-        assert_eq!(r.causes.top_failed_requests(), vec![("detection_window", 21.25), ("database", 15.0)]);
+        assert_eq!(r.causes.top_failed_requests(), vec![("detection_window", 17.0), ("database", 12.0)]);
         close(r.outages_per_year, 1.5);
         close(r.mean_outage_minutes, 15.0);
         close(r.sessions_lost_per_year, 3.0);
+        // Cost: 81,320 instance-hours over 4 years.
+        close(r.instance_hours_per_year.mean, 20_330.0);
+        close(r.instance_hours_per_year.max, 26_280.0);
+        assert!((r.instance_hours_per_year.p50 / 17_520.0 - 1.0).abs() < 0.023);
+        close(r.scale_actions_per_year.out, 2.5);
+        close(r.scale_actions_per_year.inward, 2.0);
+        close(r.hours_at_max_per_year, 25.0);
+        let peak = r.peak_utilisation_percent.as_ref().expect("instances have a capacity");
+        close(peak.mean, 86.25);
+        close(peak.max, 120.0);
+    }
+
+    #[test]
+    fn without_capacity_there_is_no_utilisation() {
+        let mut sc = fixture::scenario();
+        sc.capacity = None;
+        assert_eq!(Results::new(&sc, &fixture::tally()).peak_utilisation_percent, None);
     }
 
     #[test]

@@ -10,7 +10,9 @@
 //! when only some fail, each failing share goes to its own reason: each
 //! failing in-rotation instance's 1/n share to why it fails, and each
 //! degraded dependency's fraction of the requests that got past the
-//! instances to that dependency.
+//! instances to that dependency. Demand above the serving instances'
+//! capacity fails as `capacity`; the degraded dependencies' fractions apply
+//! to what the instances served.
 
 use crate::scenario::Dependency;
 
@@ -41,6 +43,9 @@ pub enum Cause {
     DetectionWindow,
     /// Instances crashed, were noticed, and are being replaced or repaired.
     InstanceFailure,
+    /// Demand above what the serving instances can take: the excess fails.
+    /// Never downtime, only failed requests.
+    Capacity,
     /// Shared dependency number `i` (in file order) is down.
     Dependency(u16),
 }
@@ -59,7 +64,7 @@ impl CauseId {
 
 impl Cause {
     /// Number of fixed (non-dependency) causes.
-    pub const FIXED: usize = 10;
+    pub const FIXED: usize = 11;
 
     /// Every fixed cause, in precedence order.
     pub const ALL_FIXED: [Cause; Cause::FIXED] = [
@@ -73,6 +78,7 @@ impl Cause {
         Cause::GrayFailure,
         Cause::DetectionWindow,
         Cause::InstanceFailure,
+        Cause::Capacity,
     ];
 
     /// Every cause of a scenario with `dependencies` dependencies, in
@@ -114,6 +120,7 @@ impl Cause {
             Cause::GrayFailure => 7,
             Cause::DetectionWindow => 8,
             Cause::InstanceFailure => 9,
+            Cause::Capacity => 10,
             Cause::Dependency(_) => panic!("a dependency is not a fixed cause"),
         }
     }
@@ -132,6 +139,7 @@ impl Cause {
             Cause::DetectionWindow => "detection_window",
             Cause::InstanceFailure => "instance_failure",
             Cause::Unregistered => "unregistered",
+            Cause::Capacity => "capacity",
             Cause::Dependency(_) => return None,
         })
     }
@@ -163,7 +171,7 @@ mod tests {
             assert_eq!(c.id().index(), i);
             assert_eq!(Cause::from_id(c.id()), *c);
         }
-        assert_eq!(Cause::Dependency(1).id(), CauseId(11));
+        assert_eq!(Cause::Dependency(1).id(), CauseId(12));
         assert!(Cause::FdOutage < Cause::InstanceFailure, "domain outages outrank instance failures");
         assert!(Cause::is_fixed_name("deploy") && !Cause::is_fixed_name("database"));
     }

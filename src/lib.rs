@@ -23,6 +23,7 @@
 pub mod analysis;
 pub mod assertion;
 pub mod cause;
+pub mod demand;
 pub mod embedded;
 pub mod engine;
 pub mod error;

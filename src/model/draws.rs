@@ -28,6 +28,8 @@ pub enum Stream {
     Maintenance,
     /// The on-call's actions not tied to one slot.
     Operator,
+    /// Flash sales and crashes under overload.
+    Traffic,
 }
 
 impl Stream {
@@ -43,6 +45,7 @@ impl Stream {
             Stream::Deploy => 5 << 32,
             Stream::Maintenance => (5 << 32) + 1,
             Stream::Operator => 6 << 32,
+            Stream::Traffic => 7 << 32,
         }
     }
 }
@@ -65,11 +68,12 @@ impl Draws {
     /// `dependencies` dependencies, `ads` availability domains and `fds`
     /// fault domains.
     pub fn new(seed: u64, chunk: u64, dependencies: usize, ads: usize, fds: usize) -> Draws {
-        let fixed_streams = [Stream::LoadBalancer, Stream::Deploy, Stream::Maintenance, Stream::Operator]
-            .into_iter()
-            .chain((0..dependencies).map(|i| Stream::Dependency(i as u16)))
-            .chain((0..ads).map(|i| Stream::Ad(i as u16)))
-            .chain((0..fds).map(|i| Stream::Fd(i as u16)));
+        let fixed_streams =
+            [Stream::LoadBalancer, Stream::Deploy, Stream::Maintenance, Stream::Operator, Stream::Traffic]
+                .into_iter()
+                .chain((0..dependencies).map(|i| Stream::Dependency(i as u16)))
+                .chain((0..ads).map(|i| Stream::Ad(i as u16)))
+                .chain((0..fds).map(|i| Stream::Fd(i as u16)));
         let fixed = fixed_streams.map(|s| rng::stream(seed, chunk, s.key())).collect();
         Draws { seed, chunk, fixed, slots: vec![], dependencies, ads }
     }
@@ -86,9 +90,10 @@ impl Draws {
             Stream::Deploy => 1,
             Stream::Maintenance => 2,
             Stream::Operator => 3,
-            Stream::Dependency(i) => 4 + usize::from(i),
-            Stream::Ad(i) => 4 + self.dependencies + usize::from(i),
-            Stream::Fd(i) => 4 + self.dependencies + self.ads + usize::from(i),
+            Stream::Traffic => 4,
+            Stream::Dependency(i) => 5 + usize::from(i),
+            Stream::Ad(i) => 5 + self.dependencies + usize::from(i),
+            Stream::Fd(i) => 5 + self.dependencies + self.ads + usize::from(i),
             Stream::Slot(_) => unreachable!("slot streams are kept apart"),
         }
     }
@@ -108,6 +113,12 @@ impl Draws {
     #[inline]
     pub fn sample(&mut self, stream: Stream, dist: &Dist) -> f64 {
         dist.sample(self.rng(stream))
+    }
+
+    /// An exponential duration of mean `mean` on `stream` [s].
+    #[inline]
+    pub fn exponential(&mut self, stream: Stream, mean: f64) -> f64 {
+        mean * <rand_distr::Exp1 as rand_distr::Distribution<f64>>::sample(&rand_distr::Exp1, self.rng(stream))
     }
 
     /// A number uniform in [0, 1) on `stream`.

@@ -5,7 +5,7 @@
 //! what a six-instance one does.
 
 use super::domains::Domains;
-use super::slot::{Counted, Slot};
+use super::slot::{Counted, Proc, Slot};
 use crate::cause::Cause;
 
 /// Identifies a slot of the fleet; ids are stable for the slot's lifetime.
@@ -24,8 +24,10 @@ impl SlotId {
 #[derive(Clone, Debug)]
 pub struct Fleet {
     slots: Vec<Slot>,
-    /// The slots of each fault domain.
+    /// The slots of each fault domain (retired ones leave).
     members: Vec<Vec<SlotId>>,
+    /// Slots terminated after a scale-in, free for a scale-out.
+    free: Vec<SlotId>,
     has_lb: bool,
     in_rotation: usize,
     good: usize,
@@ -45,6 +47,7 @@ impl Fleet {
         Fleet {
             slots: vec![],
             members: vec![vec![]; fault_domains],
+            free: vec![],
             has_lb,
             in_rotation: 0,
             good: 0,
@@ -55,19 +58,68 @@ impl Fleet {
         }
     }
 
-    /// Adds a healthy instance in rotation in fault domain `fd`.
-    pub fn add(&mut self, fd: u16) -> SlotId {
-        let id = SlotId(u32::try_from(self.slots.len()).expect("instance count is validated"));
-        let slot = Slot::new(fd);
+    /// Adds an instance in fault domain `fd`, in a freed slot if there is
+    /// one: healthy and in rotation if `running`, else not counted until
+    /// its launch is set up and the slot synced. Returns its id and whether
+    /// the slot is new (rather than reused).
+    pub fn add(&mut self, fd: u16, running: bool) -> (SlotId, bool) {
+        let (id, mut slot, new) = match self.free.pop() {
+            Some(id) => (id, Slot::reused(fd, &self.slots[id.index()]), false),
+            None => {
+                let id = SlotId(u32::try_from(self.slots.len()).expect("instance count is validated"));
+                (id, Slot::new(fd), true)
+            }
+        };
+        if !running {
+            slot.proc = Proc::Repairing;
+            slot.visible = false;
+            slot.counted = Counted::NONE;
+        }
         self.count(&slot.counted, 1);
-        self.slots.push(slot);
+        if new {
+            self.slots.push(slot);
+        } else {
+            self.slots[id.index()] = slot;
+        }
         self.members[usize::from(fd)].push(id);
-        id
+        (id, new)
     }
 
-    /// Every slot id, in order.
-    pub fn ids(&self) -> impl Iterator<Item = SlotId> + use<> {
+    /// Takes slot `id`, already [`Proc::Retired`] and synced, out of its
+    /// fault domain: it drains until [`Fleet::free`].
+    pub fn retire(&mut self, id: SlotId) {
+        let fd = self.slots[id.index()].fd;
+        self.members[usize::from(fd)].retain(|&s| s != id);
+    }
+
+    /// Slot `id`'s instance is terminated: the slot is free for reuse.
+    pub fn free(&mut self, id: SlotId) {
+        self.free.push(id);
+    }
+
+    /// Every slot id, in order, whether in use or free.
+    pub fn all_ids(&self) -> impl Iterator<Item = SlotId> + use<> {
         (0..self.slots.len() as u32).map(SlotId)
+    }
+
+    /// The ids of the slots in service (not retired), in order.
+    pub fn ids(&self) -> impl Iterator<Item = SlotId> + '_ {
+        self.all_ids().filter(|&id| self.slots[id.index()].proc != Proc::Retired)
+    }
+
+    /// Instances in service (not retired): the pool's size.
+    pub fn size(&self) -> usize {
+        self.members.iter().map(Vec::len).sum()
+    }
+
+    /// Instances that exist and are paid for: in service or draining.
+    pub fn billed(&self) -> usize {
+        self.slots.len() - self.free.len()
+    }
+
+    /// The fault domain with the most slots in service (the last of equals).
+    pub fn most_loaded_fd(&self) -> u16 {
+        (0..self.members.len() as u16).max_by_key(|&f| self.members[usize::from(f)].len()).unwrap_or(0)
     }
 
     /// The slots in fault domain `fd`.
@@ -105,6 +157,11 @@ impl Fleet {
     /// The live fault domain holding the fewest slots, if any is live.
     pub fn least_loaded_live_fd(&self, domains: &Domains) -> Option<u16> {
         (0..self.members.len() as u16).filter(|&f| domains.live(f)).min_by_key(|&f| self.members[usize::from(f)].len())
+    }
+
+    /// The fault domain holding the fewest slots, live or not.
+    pub fn least_loaded_fd(&self) -> u16 {
+        (0..self.members.len() as u16).min_by_key(|&f| self.members[usize::from(f)].len()).unwrap_or(0)
     }
 
     /// Slots in rotation.
@@ -161,10 +218,14 @@ impl Fleet {
 
     /// What slot `s` contributes to the counters in its present state.
     fn counted(&self, s: &Slot, domains: &Domains) -> Counted {
+        if s.proc == Proc::Retired {
+            return Counted::NONE;
+        }
         let outage = domains.outage(s.fd);
         let in_rotation = s.rotating(self.has_lb);
         let good = in_rotation && s.serving(outage.is_none());
         Counted {
+            exists: true,
             in_rotation,
             good,
             holds_sessions: in_rotation && s.visible,
@@ -174,6 +235,9 @@ impl Fleet {
 
     /// Adds (`sign` 1) or removes (−1) one slot's contribution.
     fn count(&mut self, c: &Counted, sign: i32) {
+        if !c.exists {
+            return;
+        }
         let add = |counter: &mut usize, on: bool| {
             if on {
                 *counter = counter.wrapping_add_signed(sign as isize);

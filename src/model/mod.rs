@@ -10,11 +10,13 @@
 //! [`Ledger`], which integrates it over time. The whole state is `Clone`, so
 //! a trajectory can be snapshotted and continued several ways.
 
+mod autoscaler;
 mod dependencies;
 mod domains;
 pub mod draws;
 mod fleet;
 pub mod health;
+mod load;
 mod planned;
 mod recovery;
 mod service;
@@ -25,13 +27,16 @@ pub use fleet::SlotId;
 pub use planned::PlannedKind;
 
 use crate::cause::Cause;
+use crate::demand::Profile;
 use crate::engine::{self, EventQueue, SimTime};
 use crate::scenario::{FailureRepair, Scenario, Storage, YEAR_SECS};
-use crate::stats::{Ledger, ServiceState, Tally};
+use crate::stats::{Ledger, Meter, ServiceState, Tally};
+use autoscaler::Scaler;
 use dependencies::Dependencies;
 use domains::Domains;
 use draws::{Draws, Stream};
 use fleet::Fleet;
+use load::Load;
 use planned::PlannedRun;
 use slot::Proc;
 
@@ -109,6 +114,32 @@ pub enum Event {
     },
     /// An operator registers every running instance with the load balancer.
     RegisterAll,
+    /// A flash sale begins (and the next one is scheduled).
+    FlashSale,
+    /// A flash sale changes phase (ramp, plateau, ramp down, end).
+    FlashPhase,
+    /// Demand crosses a watched utilisation threshold.
+    Crossing {
+        /// The watch setting it was scheduled under.
+        epoch: u32,
+    },
+    /// A serving instance crashes from overload.
+    OverloadCrash {
+        /// The draw it was scheduled under.
+        epoch: u32,
+    },
+    /// The autoscaler checks its alarms.
+    ScaleCheck {
+        /// The check it was scheduled as.
+        epoch: u32,
+    },
+    /// A scaled-in instance has drained and is terminated.
+    Terminate {
+        /// The slot.
+        slot: SlotId,
+        /// The incarnation it was scheduled for.
+        life: u32,
+    },
 }
 
 /// A component with its own alternating failure/repair process.
@@ -147,6 +178,10 @@ pub struct Deployment<'s> {
     /// Slots whose replacement waits for a fault domain to come back.
     waiting: Vec<SlotId>,
     planned: [PlannedRun; 2],
+    /// Demand, flash sales and the thresholds watched, if traffic is modelled.
+    load: Option<Load>,
+    /// The autoscaler, if one acts.
+    scaler: Option<Scaler>,
     register_alert_pending: bool,
     /// Something other than the fleet's counters that the service
     /// evaluation reads changed during the current event.
@@ -172,10 +207,20 @@ impl<'s> Deployment<'s> {
         let mut fleet = Fleet::new(n_fd, sc.load_balancer.is_some());
         for (fd, &count) in topo.instances_per_fd.iter().enumerate() {
             for _ in 0..count {
-                draws.add_slot(fleet.add(fd as u16));
+                draws.add_slot(fleet.add(fd as u16, true).0);
             }
         }
-        let causes = Cause::all(sc.dependencies.len()).count();
+        let meter = Meter {
+            start: sc.simulation.warmup,
+            window: sc.slo.window,
+            target: sc.slo.target,
+            sli: sc.slo.sli,
+            causes: Cause::all(sc.dependencies.len()).count(),
+            demand: sc.traffic.as_ref().map_or_else(|| std::sync::Arc::new(Profile::flat(1.0)), |t| t.profile.clone()),
+            instances: fleet.billed() as u32,
+            at_max: sc.autoscaling.as_ref().is_some_and(|a| a.enabled && fleet.size() as u32 >= a.max),
+            utilisation: sc.capacity.is_some(),
+        };
         let mut model = Deployment {
             sc,
             draws,
@@ -186,10 +231,12 @@ impl<'s> Deployment<'s> {
             fleet,
             waiting: vec![],
             planned: Default::default(),
+            load: Load::new(sc),
+            scaler: sc.autoscaling.as_ref().filter(|a| a.enabled).map(|_| Scaler::new()),
             register_alert_pending: false,
             dirty: false,
-            state: ServiceState { up: true, ..ServiceState::default() },
-            ledger: Ledger::new(sc.simulation.warmup, sc.slo.window, sc.slo.target, sc.slo.sli, causes),
+            state: ServiceState::default(),
+            ledger: Ledger::new(meter),
             recording: None,
             recording_from: 0.0,
         };
@@ -215,7 +262,7 @@ impl<'s> Deployment<'s> {
             let at = now + self.draws.sample(component.stream(), &self.process(component).failure);
             q.schedule(at, Event::Flip { component, up: false });
         }
-        for id in self.fleet.ids() {
+        for id in self.fleet.ids().collect::<Vec<_>>() {
             if let Some(hc) = self.health_check() {
                 self.fleet.slot_mut(id).phase = self.draws.uniform(Stream::Slot(id)) * hc.interval;
             }
@@ -229,6 +276,8 @@ impl<'s> Deployment<'s> {
                 q.schedule(now + first, Event::PlannedStart { kind });
             }
         }
+        self.start_load(q);
+        self.update_load(now, q);
         self.evaluate(now, q);
     }
 
@@ -296,8 +345,11 @@ impl engine::Model for Deployment<'_> {
         // Events that change nothing the service evaluation reads (stale
         // ones, a replacement starting before the health checker admits it)
         // skip it.
-        if self.apply(now, event, q) && (self.fleet.take_changed() || self.dirty) {
-            self.evaluate(now, q);
+        if self.apply(now, event, q) {
+            let changed = self.fleet.take_changed() | self.update_load(now, q);
+            if changed || self.dirty {
+                self.evaluate(now, q);
+            }
         }
         if let Some(mut samples) = self.recording.take() {
             samples.push(self.sample(now.secs() - self.recording_from));
@@ -352,6 +404,12 @@ impl Deployment<'_> {
             Event::PlannedStep { kind, run } => return self.planned_step(kind, run, now, q),
             Event::Rollback { run } => self.rollback(run, now, q),
             Event::RegisterAll => self.register_all(now, q),
+            Event::FlashSale => self.flash_sale(now, q),
+            Event::FlashPhase => self.flash_phase(now),
+            Event::Crossing { epoch } => return self.crossing(epoch, now, q),
+            Event::OverloadCrash { epoch } => return self.overload_crash(epoch, now, q),
+            Event::ScaleCheck { epoch } => return self.scale_check(epoch, now, q),
+            Event::Terminate { slot, life } => return self.terminate(slot, life, now),
         }
         true
     }
@@ -416,8 +474,14 @@ impl Deployment<'_> {
     /// [`Deployment::refresh`], where `new_reason` says the instance itself
     /// just failed.
     fn refresh_with(&mut self, id: SlotId, now: SimTime, q: &mut EventQueue<Event>, new_reason: bool) {
-        self.catch_up(id, now, q);
-        self.refresh_health(id, now, q, new_reason);
+        if self.fleet.slot(id).proc == Proc::Retired {
+            // Scaled in: out of rotation, failing nothing, alerting no one.
+            let slot = self.fleet.slot_mut(id);
+            (slot.failing, slot.visible) = (false, false);
+        } else {
+            self.catch_up(id, now, q);
+            self.refresh_health(id, now, q, new_reason);
+        }
         if self.fleet.sync(id, &self.domains) && self.sc.sessions.storage == Storage::Memory {
             let share = self.sc.sessions.active / self.holding_at_event.max(1) as f64;
             self.ledger.lose_sessions(now.secs(), share);

@@ -195,7 +195,7 @@ impl<'s> Deployment<'s> {
             r.remaining.clear();
             self.undrain(deploy, false, now, q);
         }
-        for id in self.fleet.ids() {
+        for id in self.fleet.ids().collect::<Vec<_>>() {
             self.settle(id, now, q);
             if self.fleet.slot(id).bad {
                 self.fleet.slot_mut(id).bad = false;

@@ -11,7 +11,7 @@ use super::draws::Stream;
 use super::slot::Proc;
 use super::{Deployment, Event, SlotId, health};
 use crate::engine::{EventQueue, SimTime};
-use crate::scenario::Repair;
+use crate::scenario::{Dist, Repair};
 
 impl Deployment<'_> {
     /// Whether an instance pool replaces failed instances.
@@ -82,25 +82,32 @@ impl Deployment<'_> {
 
     /// The pool terminates slot `id`'s instance and launches a replacement.
     pub(super) fn replace(&mut self, id: SlotId, now: SimTime, q: &mut EventQueue<Event>) {
-        let Repair::Pool { register, .. } = self.sc.repair else { unreachable!("pool only") };
-        let slot = self.fleet.slot_mut(id);
-        if matches!(slot.proc, Proc::Repairing | Proc::WaitingFd) {
+        let Repair::Pool { replacement, .. } = &self.sc.repair else { unreachable!("pool only") };
+        if matches!(self.fleet.slot(id).proc, Proc::Repairing | Proc::WaitingFd) {
             return;
         }
+        self.renew(id, now, q, replacement);
+    }
+
+    /// Launches a new instance in slot `id`, running after a delay drawn
+    /// from `launch_time`.
+    pub(super) fn renew(&mut self, id: SlotId, now: SimTime, q: &mut EventQueue<Event>, launch_time: &Dist) {
+        let Repair::Pool { register, .. } = self.sc.repair else { unreachable!("pool only") };
+        let slot = self.fleet.slot_mut(id);
         // A new backend, unknown to the health checker until it runs.
         slot.lb = health::Tracker::new(false, false, now.secs());
         slot.hc_epoch += 1;
         slot.registered = register;
         slot.detected = true;
         slot.held_alert = f64::INFINITY;
-        self.launch(id, now, q);
+        self.launch(id, now, q, launch_time);
     }
 
     /// Starts the launch of slot `id`'s replacement: in its own fault domain
     /// if that is up, else in the least-loaded one that is up if the pool may
     /// place it elsewhere, else it waits for a domain to come back.
-    fn launch(&mut self, id: SlotId, now: SimTime, q: &mut EventQueue<Event>) {
-        let Repair::Pool { replacement, cross_fd, .. } = &self.sc.repair else { unreachable!("pool only") };
+    fn launch(&mut self, id: SlotId, now: SimTime, q: &mut EventQueue<Event>, launch_time: &Dist) {
+        let Repair::Pool { cross_fd, .. } = &self.sc.repair else { unreachable!("pool only") };
         let home = self.fleet.slot(id).fd;
         let target = if self.domains.live(home) {
             Some(home)
@@ -116,7 +123,7 @@ impl Deployment<'_> {
         };
         self.fleet.move_to(id, fd);
         self.fleet.slot_mut(id).set_proc(Proc::Repairing);
-        let at = now + self.draws.sample(Stream::Slot(id), replacement);
+        let at = now + self.draws.sample(Stream::Slot(id), launch_time);
         let life = self.fleet.slot(id).life;
         let Some(hc) = self.health_check() else {
             q.schedule(at, Event::Ready { slot: id, life });
@@ -186,8 +193,9 @@ impl Deployment<'_> {
         if !up || self.waiting.is_empty() {
             return;
         }
+        let Repair::Pool { replacement, .. } = &self.sc.repair else { unreachable!("only the pool waits") };
         for id in std::mem::take(&mut self.waiting) {
-            self.launch(id, now, q);
+            self.launch(id, now, q, replacement);
             self.refresh(id, now, q);
         }
     }
@@ -222,7 +230,7 @@ impl Deployment<'_> {
     /// run unregistered, registers every instance with the load balancer.
     pub(super) fn register_all(&mut self, now: SimTime, q: &mut EventQueue<Event>) {
         self.register_alert_pending = false;
-        for id in self.fleet.ids() {
+        for id in self.fleet.ids().collect::<Vec<_>>() {
             self.settle(id, now, q);
             let slot = self.fleet.slot_mut(id);
             if !slot.registered {

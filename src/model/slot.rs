@@ -18,6 +18,9 @@ pub enum Proc {
     Repairing,
     /// The pool waits for the slot's fault domain to come back to launch.
     WaitingFd,
+    /// Scaled in: out of rotation, draining, then terminated; the slot is
+    /// free for a later scale-out.
+    Retired,
 }
 
 impl Proc {
@@ -78,6 +81,8 @@ pub struct Slot {
 /// A slot's contribution to the fleet's counters, as of its last sync.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Counted {
+    /// Counts at all (not retired).
+    pub exists: bool,
     /// Receives requests.
     pub in_rotation: bool,
     /// Receives requests and serves them.
@@ -86,6 +91,12 @@ pub struct Counted {
     pub holds_sessions: bool,
     /// Why it does not serve (meaningful only when it does not).
     pub reason: Cause,
+}
+
+impl Counted {
+    /// No contribution: a slot retired, or not set up yet.
+    pub const NONE: Counted =
+        Counted { exists: false, in_rotation: false, good: false, holds_sessions: false, reason: Cause::Capacity };
 }
 
 impl Slot {
@@ -110,7 +121,25 @@ impl Slot {
             life: 0,
             hc_epoch: 0,
             alert_epoch: 0,
-            counted: Counted { in_rotation: true, good: true, holds_sessions: true, reason: Cause::InstanceFailure },
+            counted: Counted {
+                exists: true,
+                in_rotation: true,
+                good: true,
+                holds_sessions: true,
+                reason: Cause::InstanceFailure,
+            },
+        }
+    }
+
+    /// A new instance in a freed slot in fault domain `fd`: its event tags
+    /// carry on from the previous one's, so that events left over from
+    /// that one stay stale.
+    pub fn reused(fd: u16, previous: &Slot) -> Slot {
+        Slot {
+            life: previous.life + 1,
+            hc_epoch: previous.hc_epoch + 1,
+            alert_epoch: previous.alert_epoch + 1,
+            ..Slot::new(fd)
         }
     }
 

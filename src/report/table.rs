@@ -71,6 +71,11 @@ fn spread(s: &Spread) -> String {
     )
 }
 
+/// Instance-hours: the mean and the spread of years.
+fn hours(s: &Spread) -> String {
+    format!("{:.0} h (p50 {:.0}, p90 {:.0}, max {:.0})", s.mean, s.p50, s.p90, s.max)
+}
+
 /// How the figures were obtained: threads and speed, or the shards merged.
 fn provenance(info: &RunInfo) -> String {
     match &info.source {
@@ -106,6 +111,23 @@ fn summary_table(run: &Run, run_info: bool) -> String {
         human_minutes(r.mean_outage_minutes)
     );
     let _ = writeln!(out, "{:<30}{:.1} per year", "Sessions lost", r.sessions_lost_per_year);
+    let _ = writeln!(out);
+    let _ = writeln!(out, "{:<30}{}", "Instance-hours per year", hours(&r.instance_hours_per_year));
+    let a = &r.scale_actions_per_year;
+    if a.out + a.inward > 0.0 || r.hours_at_max_per_year > 0.0 {
+        let _ = writeln!(
+            out,
+            "{:<30}{:.1} out, {:.1} in per year; {:.1} h a year at the maximum",
+            "Autoscaling", a.out, a.inward, r.hours_at_max_per_year
+        );
+    }
+    if let Some(p) = &r.peak_utilisation_percent {
+        let _ = writeln!(
+            out,
+            "{:<30}{:.0} % (p50 {:.0} %, p90 {:.0} %, max {:.0} %)",
+            "Peak utilisation of a year", p.mean, p.p50, p.p90, p.max
+        );
+    }
     let s = &r.slo;
     let _ = writeln!(out);
     let _ = writeln!(out, "SLO {} on {} over {:.0}-day windows:", percent(s.target), s.sli.name(), s.window_days);
@@ -166,6 +188,16 @@ fn comparison_table(runs: &[Run], run_info: bool) -> String {
     row("Outages per year", &|r| format!("{:.2}", r.outages_per_year));
     row("Mean outage", &|r| human_minutes(r.mean_outage_minutes));
     row("Sessions lost per year", &|r| format!("{:.0}", r.sessions_lost_per_year));
+    row("Instance-hours per year", &|r| format!("{:.0} h", r.instance_hours_per_year.mean));
+    row("  p90 year", &|r| format!("{:.0} h", r.instance_hours_per_year.p90));
+    if results.iter().any(|r| r.scale_actions_per_year.out > 0.0) {
+        row("Scale-outs per year", &|r| format!("{:.1}", r.scale_actions_per_year.out));
+    }
+    if results.iter().any(|r| r.peak_utilisation_percent.is_some()) {
+        row("Peak utilisation (mean year)", &|r| {
+            r.peak_utilisation_percent.as_ref().map_or("-".into(), |p| format!("{:.0} %", p.mean))
+        });
+    }
     let ranks = results.iter().map(|r| r.causes.top_downtime().len()).max().unwrap_or(0).min(3);
     for k in 0..ranks {
         row(if k == 0 { "Top causes of downtime" } else { "" }, &|r| {

@@ -113,6 +113,61 @@ impl Display for Scenario {
         if let Some(p) = &self.maintenance {
             planned(f, "maintenance", p)?;
         }
-        Ok(())
+        load(f, self)
     }
+}
+
+fn load(f: &mut Formatter, sc: &Scenario) -> fmt::Result {
+    match &sc.traffic {
+        None => writeln!(f, "  {:<22}constant: every minute weighs the same", "traffic")?,
+        Some(t) => {
+            let points: Vec<String> = t.daily.iter().map(|(h, m)| format!("{h}h {m}")).collect();
+            writeln!(
+                f,
+                "  {:<22}{} req/s at multiplier 1 (year mean {:.1} req/s); daily {}",
+                "traffic",
+                t.rps,
+                t.profile.mean_rps(),
+                points.join(", ")
+            )?;
+            if !t.weekly.is_empty() {
+                writeln!(f, "  {:<22}weekly factors (Mon..Sun) {:?}", "", t.weekly)?;
+            }
+            if t.growth != 0.0 {
+                writeln!(f, "  {:<22}growth {:+}% a year, compounded daily", "", t.growth * 100.0)?;
+            }
+            if let Some(s) = &t.flash_sale {
+                let (low, high) = s.multiplier;
+                writeln!(
+                    f,
+                    "  {:<22}{} a year, multiplier {low}..{high}, ramp {}, plateau {}",
+                    "flash sales", s.per_year, s.ramp, s.duration
+                )?;
+            }
+        }
+    }
+    if let Some(c) = sc.capacity {
+        writeln!(f, "  {:<22}{c} req/s per instance at 100 % CPU", "capacity")?;
+    }
+    if let Some(o) = &sc.overload {
+        writeln!(f, "  {:<22}above {} utilisation, crash hazard x{}", "overload", o.above, o.hazard)?;
+    }
+    if let Some(a) = &sc.autoscaling {
+        writeln!(
+            f,
+            "  {:<22}{}; {}..{} instances, step {}; out above {} for {}, in below {} for {}; cooldown {}",
+            "autoscaling",
+            if a.enabled { "on" } else { "off (fixed pool)" },
+            a.min,
+            a.max,
+            a.step,
+            a.out_above,
+            format_duration(a.out_for),
+            a.in_below,
+            format_duration(a.in_for),
+            format_duration(a.cooldown)
+        )?;
+        writeln!(f, "  {:<22}provisioning {}; drain {}", "", a.provisioning, format_duration(a.drain))?;
+    }
+    Ok(())
 }

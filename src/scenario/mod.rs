@@ -10,11 +10,13 @@ mod dist;
 mod duration;
 mod raw;
 mod source;
+mod traffic;
 mod validate;
 
 pub use dist::Dist;
 pub use duration::{DAY_SECS, Duration, YEAR_SECS, format_duration, parse_duration};
 pub use source::{Override, line_column};
+pub use traffic::{Autoscaling, FlashSale, Overload, Traffic};
 
 use crate::error::{Error, Result};
 use raw::*;
@@ -67,6 +69,14 @@ pub struct Scenario {
     pub deploy: Option<Planned>,
     /// Planned maintenance windows, if modelled.
     pub maintenance: Option<Planned>,
+    /// Demand over time; `None`: a constant demand (requests weigh alike).
+    pub traffic: Option<Traffic>,
+    /// Requests per second one instance serves at 100 % CPU; `None`: unlimited.
+    pub capacity: Option<f64>,
+    /// Crash hazard raised by overload, if modelled.
+    pub overload: Option<Overload>,
+    /// The pool's autoscaling policy, if any.
+    pub autoscaling: Option<Autoscaling>,
 }
 
 /// Run length and randomness.

@@ -30,6 +30,8 @@ pub struct RawScenario {
     pub sessions: RawSessions,
     pub deploy: Option<RawPlanned>,
     pub maintenance: Option<RawPlanned>,
+    pub traffic: Option<RawTraffic>,
+    pub autoscaling: Option<RawAutoscaling>,
 }
 
 #[derive(Deserialize, Default)]
@@ -76,6 +78,15 @@ fn one() -> Spanned<u32> {
 pub struct RawInstance {
     pub failure: Dist,
     pub gray_failure: Option<Spanned<Dist>>,
+    pub capacity: Option<Spanned<f64>>,
+    pub overload: Option<Spanned<RawOverload>>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawOverload {
+    pub above: Spanned<f64>,
+    pub hazard: Spanned<f64>,
 }
 
 /// A failure/repair process: time to failure, then how long the outage lasts.
@@ -185,4 +196,61 @@ pub struct RawPlanned {
     pub strategy: RawStrategy,
     pub bad_release_probability: Option<Spanned<f64>>,
     pub rollback: Option<Spanned<Dist>>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawTraffic {
+    pub rps: Spanned<f64>,
+    pub daily: Option<Spanned<Vec<(f64, f64)>>>,
+    pub weekly: Option<Spanned<Vec<f64>>>,
+    pub growth: Option<Spanned<f64>>,
+    pub flash_sale: Option<RawFlashSale>,
+}
+
+/// A multiplier: a number, or `[low, high]` drawn uniformly.
+#[derive(Deserialize, Clone, Copy)]
+#[serde(untagged)]
+pub enum RawMultiplier {
+    Fixed(f64),
+    Range([f64; 2]),
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawFlashSale {
+    pub per_year: Spanned<f64>,
+    pub multiplier: Spanned<RawMultiplier>,
+    pub ramp: Dist,
+    pub duration: Dist,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawAutoscaling {
+    pub enabled: Option<bool>,
+    pub min: Spanned<u32>,
+    pub max: Spanned<u32>,
+    pub scale_out: Option<RawScaleOut>,
+    pub scale_in: Option<RawScaleIn>,
+    pub step: Option<Spanned<u32>>,
+    pub cooldown: Option<Duration>,
+    pub provisioning: Option<Dist>,
+    pub drain: Option<Duration>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawScaleOut {
+    pub above: Spanned<f64>,
+    #[serde(rename = "for")]
+    pub sustain: Duration,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawScaleIn {
+    pub below: Spanned<f64>,
+    #[serde(rename = "for")]
+    pub sustain: Duration,
 }

@@ -11,7 +11,7 @@ pub(super) struct Checker {
 }
 
 impl Checker {
-    fn problem(&mut self, span: Range<usize>, message: impl Into<String>) {
+    pub(super) fn problem(&mut self, span: Range<usize>, message: impl Into<String>) {
         self.problems.push((span, message.into()));
     }
 
@@ -259,6 +259,8 @@ pub(super) fn build(raw: RawScenario, origin: &str, c: &mut Checker) -> Scenario
     };
     let deploy = planned(raw.deploy, true);
     let maintenance = planned(raw.maintenance, false);
+    let load =
+        super::traffic::check(raw.traffic, &raw.instance, raw.autoscaling, &topology, &repair, simulation.warmup, c);
 
     Scenario {
         name: raw.name.into_inner(),
@@ -279,5 +281,9 @@ pub(super) fn build(raw: RawScenario, origin: &str, c: &mut Checker) -> Scenario
         sessions,
         deploy,
         maintenance,
+        traffic: load.traffic,
+        capacity: load.capacity,
+        overload: load.overload,
+        autoscaling: load.autoscaling,
     }
 }

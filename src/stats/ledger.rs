@@ -1,28 +1,106 @@
 //! Measurement: integrates the service's state over time into per-year and
 //! per-window figures, and folds finished periods into a [`Tally`].
+//!
+//! Requests are weighted by demand: failed requests are ∫ failing
+//! fraction × demand dt, and a period's request SLI is its failed requests
+//! over its requests. Figures keep the unit of time: a period's failed
+//! requests are reported as the fraction failed times its length, so with
+//! a constant demand they are exactly the failing time of before.
 
 use super::Tally;
 use crate::cause::CauseId;
+use crate::demand::{Linear, Profile};
 use crate::scenario::{Sli, YEAR_SECS};
+use std::sync::Arc;
+
+/// A share of the requests failing for one cause.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Share {
+    /// The cause.
+    pub cause: CauseId,
+    /// Fraction of all demand it fails.
+    pub of_demand: f64,
+    /// Fraction of the demand above capacity it fails.
+    pub of_excess: f64,
+}
 
 /// What the service is doing between two events.
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Debug)]
 pub struct ServiceState {
     /// Whether it can serve (time availability).
     pub up: bool,
     /// The cause of downtime, when down.
     pub down_cause: CauseId,
-    /// Fraction of requests failing, in [0, 1].
+    /// Fraction of demand failing, in [0, 1].
     pub failing: f64,
-    /// That fraction split by cause: (cause, fraction), summing to `failing`.
-    pub failing_by_cause: Vec<(CauseId, f64)>,
+    /// Fraction of the demand above `capacity` failing, besides: nonzero
+    /// only while demand exceeds capacity (crossings are events, so that
+    /// holds between two events).
+    pub excess_failing: f64,
+    /// What the instances in rotation can serve (normalised demand);
+    /// infinite when unlimited.
+    pub capacity: f64,
+    /// The failing shares by cause, summing to `failing` and `excess_failing`.
+    pub failing_by_cause: Vec<Share>,
+}
+
+impl Default for ServiceState {
+    fn default() -> Self {
+        ServiceState {
+            up: true,
+            down_cause: CauseId::default(),
+            failing: 0.0,
+            excess_failing: 0.0,
+            capacity: f64::INFINITY,
+            failing_by_cause: vec![],
+        }
+    }
+}
+
+impl ServiceState {
+    /// Up, with nothing failing.
+    pub fn all_good(&self) -> bool {
+        self.up && self.failing == 0.0 && self.excess_failing == 0.0
+    }
 }
 
 /// Sums over the period (year or window) in progress.
 #[derive(Clone, Debug, Default)]
 struct Period {
     down: f64,
+    /// Failed requests (normalised demand × s).
     failed: f64,
+    /// Requests added by flash sales (normalised demand × s).
+    flash: f64,
+    /// Instance-seconds.
+    instance_secs: f64,
+    /// Seconds at the autoscaling maximum.
+    at_max_secs: f64,
+    /// Highest utilisation.
+    peak: f64,
+}
+
+/// What the ledger needs to know of the scenario.
+#[derive(Clone, Debug)]
+pub struct Meter {
+    /// When measurement starts (the end of warm-up) [s].
+    pub start: f64,
+    /// SLO window [s].
+    pub window: f64,
+    /// SLO target.
+    pub target: f64,
+    /// The SLI judged.
+    pub sli: Sli,
+    /// Number of causes.
+    pub causes: usize,
+    /// The demand profile.
+    pub demand: Arc<Profile>,
+    /// Instances at the start.
+    pub instances: u32,
+    /// Whether the pool starts at its autoscaling maximum.
+    pub at_max: bool,
+    /// Whether instances have a capacity, so utilisation is measured.
+    pub utilisation: bool,
 }
 
 /// Integrates [`ServiceState`] over simulated time, from `start` (the end of
@@ -33,6 +111,9 @@ pub struct Ledger {
     window_len: f64,
     target: f64,
     sli: Sli,
+    demand: Arc<Profile>,
+    /// What flash sales add, since the last event that changed it.
+    flash: Linear,
     last: f64,
     next_year: f64,
     next_window: f64,
@@ -43,6 +124,12 @@ pub struct Ledger {
     cause_failed: Vec<f64>,
     sessions_lost: f64,
     outage_start: Option<f64>,
+    instances: u32,
+    at_max: bool,
+    utilisation: bool,
+    /// Instance-seconds and peak utilisation are counted up to here.
+    billed_to: f64,
+    peak_to: f64,
     /// Each closed year's downtime [s], when asked for (to pick a year to
     /// show); `None` in ordinary runs.
     year_log: Option<Vec<f64>>,
@@ -50,25 +137,33 @@ pub struct Ledger {
 }
 
 impl Ledger {
-    /// A ledger that starts counting at `start` [s].
-    pub fn new(start: f64, window_len: f64, target: f64, sli: Sli, causes: usize) -> Ledger {
+    /// A ledger that starts counting at `meter.start` [s].
+    pub fn new(meter: Meter) -> Ledger {
+        let start = meter.start;
         Ledger {
             start,
-            window_len,
-            target,
-            sli,
+            window_len: meter.window,
+            target: meter.target,
+            sli: meter.sli,
+            demand: meter.demand,
+            flash: Linear::default(),
             last: start,
             next_year: start + YEAR_SECS,
-            next_window: start + window_len,
-            state: ServiceState { up: true, ..ServiceState::default() },
+            next_window: start + meter.window,
+            state: ServiceState::default(),
             year: Period::default(),
             window: Period::default(),
-            cause_down: vec![0.0; causes],
-            cause_failed: vec![0.0; causes],
+            cause_down: vec![0.0; meter.causes],
+            cause_failed: vec![0.0; meter.causes],
             sessions_lost: 0.0,
             outage_start: None,
+            instances: meter.instances,
+            at_max: meter.at_max,
+            utilisation: meter.utilisation,
+            billed_to: start,
+            peak_to: start,
             year_log: None,
-            tally: Tally::new(causes),
+            tally: Tally::new(meter.causes),
         }
     }
 
@@ -78,8 +173,9 @@ impl Ledger {
         if now <= self.last {
             return;
         }
-        if self.state.up && self.state.failing == 0.0 && now < self.next_window && now < self.next_year {
-            // Fast path: nothing fails and no period ends.
+        if self.state.all_good() && self.flash.is_zero() && now < self.next_window && now < self.next_year {
+            // Fast path: nothing fails, no flash sale adds requests and no
+            // period ends.
             self.last = now;
             return;
         }
@@ -89,7 +185,7 @@ impl Ledger {
     fn advance_slow(&mut self, now: f64) {
         loop {
             let until = now.min(self.next_year).min(self.next_window);
-            self.accrue(until - self.last);
+            self.accrue(self.last, until);
             self.last = until;
             if until == self.next_window {
                 self.close_window();
@@ -103,50 +199,103 @@ impl Ledger {
         }
     }
 
-    fn accrue(&mut self, dt: f64) {
+    fn accrue(&mut self, t0: f64, t1: f64) {
+        let dt = t1 - t0;
         if dt <= 0.0 {
             return;
         }
+        let flash = if self.flash.is_zero() { 0.0 } else { (self.flash.at(t0) + self.flash.at(t1)) / 2.0 * dt };
+        self.year.flash += flash;
+        self.window.flash += flash;
         let s = &self.state;
         if !s.up {
             self.year.down += dt;
             self.window.down += dt;
             self.cause_down[s.down_cause.index()] += dt;
         }
-        if s.failing > 0.0 {
-            self.year.failed += s.failing * dt;
-            self.window.failed += s.failing * dt;
-            for &(cause, share) in &s.failing_by_cause {
-                self.cause_failed[cause.index()] += share * dt;
+        if s.failing > 0.0 || s.excess_failing > 0.0 {
+            let demand = self.demand.integral(t0, t1) + flash;
+            let excess = if s.excess_failing > 0.0 { (demand - s.capacity * dt).max(0.0) } else { 0.0 };
+            let failed = s.failing * demand + s.excess_failing * excess;
+            self.year.failed += failed;
+            self.window.failed += failed;
+            for share in &s.failing_by_cause {
+                self.cause_failed[share.cause.index()] += share.of_demand * demand + share.of_excess * excess;
             }
         }
     }
 
-    fn meets(&self, period: &Period, len: f64) -> bool {
+    /// The period's failed requests as the fraction failed times its
+    /// length `len` [s], which started at `start`.
+    fn failed_time(&self, period: &Period, start: f64, len: f64) -> (f64, f64) {
+        let requests = self.demand.period_integral(start, len) + period.flash;
+        (period.failed * (len / requests), requests)
+    }
+
+    fn meets(&self, down: f64, failed: f64, len: f64) -> bool {
         let bad = match self.sli {
-            Sli::Requests => period.failed,
-            Sli::Time => period.down,
+            Sli::Requests => failed,
+            Sli::Time => down,
         };
         1.0 - bad / len >= self.target
     }
 
     fn close_window(&mut self) {
         let w = std::mem::take(&mut self.window);
-        self.tally.windows_met += u64::from(self.meets(&w, self.window_len));
+        let (failed, _) = self.failed_time(&w, self.next_window - self.window_len, self.window_len);
+        self.tally.windows_met += u64::from(self.meets(w.down, failed, self.window_len));
         self.tally.window_down.record(w.down);
-        self.tally.window_failed.record(w.failed);
+        self.tally.window_failed.record(failed);
         self.next_window += self.window_len;
     }
 
     fn close_year(&mut self) {
+        let end = self.next_year;
+        self.bill(end);
+        self.track_peak(end);
         let y = std::mem::take(&mut self.year);
-        self.tally.years_met += u64::from(self.meets(&y, YEAR_SECS));
+        let (failed, requests) = self.failed_time(&y, end - YEAR_SECS, YEAR_SECS);
+        self.tally.years_met += u64::from(self.meets(y.down, failed, YEAR_SECS));
         self.tally.year_down.record(y.down);
-        self.tally.year_failed.record(y.failed);
+        self.tally.year_failed.record(failed);
+        self.tally.requests += (requests * super::MICROS).round() as u128;
+        self.tally.instance_hours.record(y.instance_secs / 3_600.0);
+        self.tally.at_max += (y.at_max_secs * super::MICROS).round() as u128;
+        if self.utilisation {
+            self.tally.peak_utilisation.record(y.peak * 100.0);
+        }
         if let Some(log) = &mut self.year_log {
             log.push(y.down);
         }
         self.next_year += YEAR_SECS;
+    }
+
+    /// Counts instance-seconds (and time at the maximum) up to `now`.
+    fn bill(&mut self, now: f64) {
+        let from = self.billed_to;
+        if now > from {
+            let dt = now - from;
+            self.year.instance_secs += f64::from(self.instances) * dt;
+            if self.at_max {
+                self.year.at_max_secs += dt;
+            }
+            self.billed_to = now;
+        }
+    }
+
+    /// Raises the year's peak utilisation to what demand reached up to `now`.
+    fn track_peak(&mut self, now: f64) {
+        let from = self.peak_to;
+        if now > from {
+            let capacity = self.state.capacity;
+            // Skipped at once when even the year's highest demand could
+            // not raise the peak.
+            let bound = self.demand.highest() + self.flash.at(from).max(self.flash.at(now));
+            if capacity.is_finite() && capacity > 0.0 && bound / capacity > self.year.peak {
+                self.year.peak = self.year.peak.max(self.demand.max(from, now, self.flash) / capacity);
+            }
+            self.peak_to = now;
+        }
     }
 
     /// Sets the state from `now` on; call after [`Ledger::advance`]`(now)`.
@@ -154,6 +303,9 @@ impl Ledger {
     /// state, whose allocation the caller reuses.
     pub fn set_state(&mut self, now: f64, state: &mut ServiceState) {
         let from = now.max(self.last);
+        if state.capacity != self.state.capacity {
+            self.track_peak(from);
+        }
         match (self.state.up, state.up) {
             (true, false) => self.outage_start = Some(from),
             (false, true) => {
@@ -170,6 +322,27 @@ impl Ledger {
         std::mem::swap(&mut self.state, state);
     }
 
+    /// Flash sales add `flash` from `now` on; call after [`Ledger::advance`]`(now)`.
+    pub fn set_flash(&mut self, now: f64, flash: Linear) {
+        self.track_peak(now.max(self.last));
+        self.flash = flash;
+    }
+
+    /// The pool holds `instances` instances from `now` on (billed while
+    /// they exist, running, launching or draining), at its autoscaling
+    /// maximum or not; call after [`Ledger::advance`]`(now)`.
+    pub fn set_instances(&mut self, now: f64, instances: u32, at_max: bool) {
+        self.bill(now.max(self.last));
+        (self.instances, self.at_max) = (instances, at_max);
+    }
+
+    /// Counts a scale-out (`out`) or scale-in action at `now`.
+    pub fn count_scaling(&mut self, now: f64, out: bool) {
+        if now >= self.start {
+            *(if out { &mut self.tally.scale_outs } else { &mut self.tally.scale_ins }) += 1;
+        }
+    }
+
     /// Keeps each year's downtime from now on, for [`Ledger::year_log`].
     pub fn log_years(&mut self) {
         self.year_log = Some(vec![]);
@@ -183,11 +356,6 @@ impl Ledger {
     /// What the service is doing now.
     pub fn state(&self) -> &ServiceState {
         &self.state
-    }
-
-    /// Whether the service is up with nothing failing.
-    pub fn all_good(&self) -> bool {
-        self.state.up && self.state.failing == 0.0
     }
 
     /// Records sessions lost at `now` (ignored during warm-up).
@@ -218,15 +386,38 @@ mod tests {
     const WARMUP: f64 = 1_000.0;
     const WINDOW: f64 = 30.0 * DAY_SECS;
 
-    /// A ledger measuring from `WARMUP` with 30-day windows and 3 causes.
+    /// A ledger measuring from `WARMUP` with 30-day windows and 3 causes,
+    /// under a constant demand.
     fn ledger(target: f64, sli: Sli) -> Ledger {
-        Ledger::new(WARMUP, WINDOW, target, sli, 3)
+        with_demand(target, sli, Profile::flat(1.0))
+    }
+
+    fn with_demand(target: f64, sli: Sli, demand: Profile) -> Ledger {
+        Ledger::new(Meter {
+            start: WARMUP,
+            window: WINDOW,
+            target,
+            sli,
+            causes: 3,
+            demand: Arc::new(demand),
+            instances: 4,
+            at_max: false,
+            utilisation: true,
+        })
     }
 
     fn set(l: &mut Ledger, at: f64, up: bool, failing: f64, by_cause: Vec<(CauseId, f64)>) {
         l.advance(at);
-        let mut s =
-            ServiceState { up, down_cause: CauseId(if up { 0 } else { 1 }), failing, failing_by_cause: by_cause };
+        let mut s = ServiceState {
+            up,
+            down_cause: CauseId(if up { 0 } else { 1 }),
+            failing,
+            failing_by_cause: by_cause
+                .into_iter()
+                .map(|(cause, f)| Share { cause, of_demand: f, of_excess: 0.0 })
+                .collect(),
+            ..ServiceState::default()
+        };
         l.set_state(at, &mut s);
     }
 
@@ -304,13 +495,13 @@ mod tests {
     #[test]
     fn all_good_means_up_with_nothing_failing() {
         let mut l = ledger(0.999, Sli::Requests);
-        assert!(l.all_good());
+        assert!(l.state().all_good());
         set(&mut l, WARMUP + 1.0, true, 0.25, vec![(CauseId(2), 0.25)]);
-        assert!(!l.all_good(), "up, but failing a quarter of the requests");
+        assert!(!l.state().all_good(), "up, but failing a quarter of the requests");
         set(&mut l, WARMUP + 2.0, false, 1.0, vec![(CauseId(1), 1.0)]);
-        assert!(!l.all_good());
+        assert!(!l.state().all_good());
         set(&mut l, WARMUP + 3.0, true, 0.0, vec![]);
-        assert!(l.all_good());
+        assert!(l.state().all_good());
     }
 
     #[test]

@@ -8,5 +8,5 @@ mod tally;
 
 pub use estimate::{Interval, mean_interval, proportion_interval, rate_interval, z_975};
 pub use histogram::LogHistogram;
-pub use ledger::{Ledger, ServiceState};
+pub use ledger::{Ledger, Meter, ServiceState, Share};
 pub use tally::{MICROS, Summary, Tally};

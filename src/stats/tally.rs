@@ -89,6 +89,26 @@ pub struct Tally {
     pub sessions_lost: u128,
     /// Events handled, including warm-up.
     pub events: u64,
+    /// Requests [µs × normalised demand]: with a constant demand, the
+    /// years' length.
+    #[serde(default)]
+    pub requests: u128,
+    /// Instance-hours per year (recorded in hours, not seconds).
+    #[serde(default)]
+    pub instance_hours: Summary,
+    /// Time the pool spent at its autoscaling maximum [µs].
+    #[serde(default)]
+    pub at_max: u128,
+    /// Each year's highest utilisation (recorded in percent, so that the
+    /// logarithmic bins resolve it), when instances have a capacity.
+    #[serde(default)]
+    pub peak_utilisation: Summary,
+    /// Scale-out actions.
+    #[serde(default)]
+    pub scale_outs: u64,
+    /// Scale-in actions.
+    #[serde(default)]
+    pub scale_ins: u64,
 }
 
 impl Tally {
@@ -104,8 +124,17 @@ impl Tally {
 
     /// Whether `other` can be merged into this one: same causes, same bins.
     pub fn same_shape(&self, other: &Tally) -> bool {
-        fn histograms(t: &Tally) -> [&LogHistogram; 5] {
-            [&t.year_down, &t.year_failed, &t.window_down, &t.window_failed, &t.outage_durations].map(|s| &s.histogram)
+        fn histograms(t: &Tally) -> [&LogHistogram; 7] {
+            [
+                &t.year_down,
+                &t.year_failed,
+                &t.window_down,
+                &t.window_failed,
+                &t.outage_durations,
+                &t.instance_hours,
+                &t.peak_utilisation,
+            ]
+            .map(|s| &s.histogram)
         }
         self.cause_down.len() == other.cause_down.len()
             && self.cause_failed.len() == other.cause_failed.len()
@@ -134,6 +163,12 @@ impl Tally {
         self.outage_durations.merge(&other.outage_durations);
         self.sessions_lost += other.sessions_lost;
         self.events += other.events;
+        self.requests += other.requests;
+        self.instance_hours.merge(&other.instance_hours);
+        self.at_max += other.at_max;
+        self.peak_utilisation.merge(&other.peak_utilisation);
+        self.scale_outs += other.scale_outs;
+        self.scale_ins += other.scale_ins;
     }
 }
 

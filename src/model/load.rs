@@ -1,0 +1,337 @@
+//! Demand and what it does to the fleet: flash sales, the utilisation
+//! thresholds the model watches (capacity, the autoscaler's, overload),
+//! and crashes under overload.
+//!
+//! Utilisation is the demand each in-rotation backend receives over what
+//! it can serve: demand / (instances in rotation × capacity). With every
+//! backend in rotation healthy (nearly always) that is demand over the
+//! healthy capacity. Demand is continuous, but the model never steps
+//! through time: whenever capacity or the flash-sale piece changes, the
+//! next crossing of each threshold is found from the profile's closed form
+//! ([`Profile::next_crossing`]) and scheduled as one event.
+
+use super::draws::Stream;
+use super::slot::Proc;
+use super::{Deployment, Event, SlotId};
+use crate::demand::{Direction, Linear, Profile};
+use crate::engine::{EventQueue, SimTime};
+use crate::scenario::{Scenario, YEAR_SECS};
+use std::sync::Arc;
+
+/// A utilisation threshold the model watches.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(super) enum Level {
+    /// 100 %: above it, the excess fails.
+    Capacity,
+    /// The autoscaler's scale-out threshold.
+    ScaleOut,
+    /// The autoscaler's scale-in threshold.
+    ScaleIn,
+    /// Above it, instances crash more often.
+    Overload,
+}
+
+/// A watched threshold: whether demand is above it, and when it next
+/// crosses it.
+#[derive(Clone, Debug)]
+struct Watch {
+    level: Level,
+    utilisation: f64,
+    above: bool,
+    next: f64,
+}
+
+/// One flash sale: a ramp up, a plateau of `height` (normalised demand
+/// added), a ramp down.
+#[derive(Clone, Debug)]
+struct Sale {
+    start: f64,
+    ramp: f64,
+    plateau: f64,
+    height: f64,
+}
+
+impl Sale {
+    /// Its phase boundaries.
+    fn bounds(&self) -> [f64; 3] {
+        let top = self.start + self.ramp;
+        [top, top + self.plateau, top + self.plateau + self.ramp]
+    }
+
+    /// What it adds from `now` until its next boundary; `None` once over.
+    fn piece(&self, now: f64) -> Option<Linear> {
+        let [top, fall, end] = self.bounds();
+        let (value, slope) = if now < top {
+            (self.height * (now - self.start) / self.ramp, self.height / self.ramp)
+        } else if now < fall {
+            (self.height, 0.0)
+        } else if now < end {
+            (self.height * (end - now) / self.ramp, -self.height / self.ramp)
+        } else {
+            return None;
+        };
+        Some(Linear { at: now, value, slope })
+    }
+}
+
+/// The demand side of one trajectory.
+#[derive(Clone, Debug)]
+pub(super) struct Load {
+    profile: Arc<Profile>,
+    /// What one instance serves (normalised demand); infinite if unlimited.
+    per_instance: f64,
+    sales: Vec<Sale>,
+    /// What the sales under way add, and until when that holds.
+    flash: Linear,
+    flash_until: f64,
+    flash_changed: bool,
+    /// Capacity in rotation when the watches were last set (NaN: never).
+    capacity: f64,
+    /// Serving instances when the overload crash was last drawn.
+    good: usize,
+    watches: Vec<Watch>,
+    crossing_epoch: u32,
+    overload_epoch: u32,
+    /// Extra crash rate of a serving instance while overloaded [1/s].
+    overload_rate: f64,
+}
+
+impl Load {
+    /// The demand side of `sc`, if it models traffic.
+    pub(super) fn new(sc: &Scenario) -> Option<Load> {
+        let traffic = sc.traffic.as_ref()?;
+        let profile = traffic.profile.clone();
+        let per_instance = sc.capacity.map_or(f64::INFINITY, |c| c / profile.mean_rps());
+        let mut watches = vec![];
+        let mut watch = |level, utilisation| watches.push(Watch { level, utilisation, above: false, next: f64::NAN });
+        if sc.capacity.is_some() {
+            watch(Level::Capacity, 1.0);
+        }
+        if let Some(a) = sc.autoscaling.as_ref().filter(|a| a.enabled) {
+            watch(Level::ScaleOut, a.out_above);
+            watch(Level::ScaleIn, a.in_below);
+        }
+        let overload_rate = sc.overload.map_or(0.0, |o| (o.hazard - 1.0) / sc.crash.mean());
+        if let Some(o) = sc.overload.filter(|_| overload_rate > 0.0) {
+            watch(Level::Overload, o.above);
+        }
+        Some(Load {
+            profile,
+            per_instance,
+            sales: vec![],
+            flash: Linear::default(),
+            flash_until: f64::INFINITY,
+            flash_changed: false,
+            capacity: f64::NAN,
+            good: 0,
+            watches,
+            crossing_epoch: 0,
+            overload_epoch: 0,
+            overload_rate,
+        })
+    }
+
+    /// Whether demand is above `level` now.
+    pub(super) fn above(&self, level: Level) -> bool {
+        self.watches.iter().any(|w| w.level == level && w.above)
+    }
+
+    /// What the instances in rotation serve (normalised demand).
+    pub(super) fn capacity(&self) -> f64 {
+        self.capacity
+    }
+
+    /// Demand now (normalised).
+    fn demand(&self, now: f64) -> f64 {
+        self.profile.at(now) + self.flash.at(now)
+    }
+
+    /// Sets when each watch next flips, from `now`. Demand is continuous
+    /// between segment boundaries, so the next flip is of the nearest
+    /// threshold above demand or the nearest below: only those two are
+    /// searched, the others cannot flip first.
+    fn plan(&mut self, now: f64) {
+        let nearest = |above: bool| {
+            let candidates = self.watches.iter().enumerate().filter(|(_, w)| w.above == above);
+            let pick = if above {
+                candidates.max_by(|a, b| a.1.utilisation.total_cmp(&b.1.utilisation))
+            } else {
+                candidates.min_by(|a, b| a.1.utilisation.total_cmp(&b.1.utilisation))
+            };
+            pick.map(|(k, w)| (k, w.utilisation))
+        };
+        let targets = [nearest(false), nearest(true)];
+        for w in &mut self.watches {
+            w.next = f64::INFINITY;
+        }
+        if self.capacity == 0.0 {
+            // Nothing in rotation: nothing to compare demand with.
+            return;
+        }
+        for (k, utilisation) in targets.into_iter().flatten() {
+            let direction = if self.watches[k].above { Direction::Down } else { Direction::Up };
+            let level = utilisation * self.capacity;
+            let next = self.profile.next_crossing(now, level, direction, self.flash, self.flash_until);
+            // Thresholds of equal utilisation flip together.
+            for w in self.watches.iter_mut().filter(|w| w.utilisation == utilisation) {
+                w.next = next.unwrap_or(f64::INFINITY);
+            }
+        }
+    }
+}
+
+impl Deployment<'_> {
+    /// Schedules the first flash sale, if any are modelled.
+    pub(super) fn start_load(&mut self, q: &mut EventQueue<Event>) {
+        if let Some(f) = self.sc.traffic.as_ref().and_then(|t| t.flash_sale.as_ref()) {
+            let gap = self.draws.exponential(Stream::Traffic, YEAR_SECS / f.per_year);
+            q.schedule(SimTime::from_secs(gap), Event::FlashSale);
+        }
+    }
+
+    /// A flash sale begins: the next is scheduled, this one's shape drawn.
+    pub(super) fn flash_sale(&mut self, now: SimTime, q: &mut EventQueue<Event>) {
+        let traffic = self.sc.traffic.as_ref().expect("flash sales need traffic");
+        let f = traffic.flash_sale.as_ref().expect("scheduled only when configured");
+        let gap = self.draws.exponential(Stream::Traffic, YEAR_SECS / f.per_year);
+        q.schedule(now + gap, Event::FlashSale);
+        let (low, high) = f.multiplier;
+        let multiplier = low + (high - low) * self.draws.uniform(Stream::Traffic);
+        let ramp = self.draws.sample(Stream::Traffic, &f.ramp);
+        let plateau = self.draws.sample(Stream::Traffic, &f.duration);
+        let height = (multiplier - 1.0) * traffic.rps / traffic.profile.mean_rps();
+        let sale = Sale { start: now.secs(), ramp, plateau, height };
+        for at in sale.bounds() {
+            q.schedule(SimTime::from_secs(at), Event::FlashPhase);
+        }
+        self.load_mut().sales.push(sale);
+        self.flash_phase(now);
+    }
+
+    /// A flash sale changes phase: what the sales add is recomputed.
+    pub(super) fn flash_phase(&mut self, now: SimTime) {
+        let t = now.secs();
+        let load = self.load_mut();
+        load.sales.retain(|s| s.bounds()[2] > t);
+        let mut flash = Linear { at: t, value: 0.0, slope: 0.0 };
+        let mut until = f64::INFINITY;
+        for sale in &load.sales {
+            let piece = sale.piece(t).expect("finished sales were dropped");
+            flash.value += piece.value;
+            flash.slope += piece.slope;
+            until = until.min(sale.bounds().into_iter().filter(|&b| b > t).fold(f64::INFINITY, f64::min));
+        }
+        (load.flash, load.flash_until, load.flash_changed) = (flash, until, true);
+        self.ledger.set_flash(t, flash);
+    }
+
+    fn load_mut(&mut self) -> &mut Load {
+        self.load.as_mut().expect("traffic is modelled")
+    }
+
+    /// After an event: if the capacity in rotation or the flash sales
+    /// changed, re-sets every watch and schedules the next crossing; if the
+    /// serving instances changed, redraws the next crash under overload.
+    /// Returns whether the capacity changed (the service must be re-evaluated).
+    pub(super) fn update_load(&mut self, now: SimTime, q: &mut EventQueue<Event>) -> bool {
+        let Some(load) = self.load.as_mut() else { return false };
+        let t = now.secs();
+        let in_rotation = self.fleet.in_rotation();
+        let capacity = in_rotation as f64 * load.per_instance;
+        let changed = capacity != load.capacity;
+        if changed || load.flash_changed {
+            load.capacity = capacity;
+            load.flash_changed = false;
+            let demand = load.demand(t);
+            let mut flips = vec![];
+            for w in &mut load.watches {
+                // With nothing in rotation, utilisation is unbounded.
+                let above = in_rotation == 0 || demand > w.utilisation * capacity;
+                if above != w.above {
+                    flips.push(w.level);
+                }
+                w.above = above;
+            }
+            load.plan(t);
+            self.schedule_crossing(q);
+            for level in flips {
+                self.crossed(level, now, q);
+            }
+        }
+        let load = self.load.as_ref().expect("checked above");
+        if self.fleet.good() != load.good {
+            self.draw_overload_crash(now, q);
+        }
+        changed
+    }
+
+    /// Schedules the earliest crossing of any watch.
+    fn schedule_crossing(&mut self, q: &mut EventQueue<Event>) {
+        let load = self.load_mut();
+        load.crossing_epoch += 1;
+        let next = load.watches.iter().map(|w| w.next).fold(f64::INFINITY, f64::min);
+        if next.is_finite() {
+            q.schedule(SimTime::from_secs(next), Event::Crossing { epoch: load.crossing_epoch });
+        }
+    }
+
+    /// Demand crosses one or more thresholds now.
+    pub(super) fn crossing(&mut self, epoch: u32, now: SimTime, q: &mut EventQueue<Event>) -> bool {
+        let t = now.secs();
+        let load = self.load_mut();
+        if load.crossing_epoch != epoch {
+            return false;
+        }
+        let mut flips = vec![];
+        for w in load.watches.iter_mut().filter(|w| w.next <= t) {
+            w.above = !w.above;
+            flips.push(w.level);
+        }
+        load.plan(t);
+        self.schedule_crossing(q);
+        for level in flips {
+            self.crossed(level, now, q);
+        }
+        true
+    }
+
+    /// What a threshold's flip does.
+    fn crossed(&mut self, level: Level, now: SimTime, q: &mut EventQueue<Event>) {
+        match level {
+            Level::Capacity => self.dirty = true,
+            Level::Overload => self.draw_overload_crash(now, q),
+            Level::ScaleOut | Level::ScaleIn => self.scaling_signal(now, q),
+        }
+    }
+
+    /// Draws when the next serving instance crashes from overload (the
+    /// extra hazard is exponential: memoryless, so redrawing whenever the
+    /// number of serving instances changes is exact).
+    fn draw_overload_crash(&mut self, now: SimTime, q: &mut EventQueue<Event>) {
+        let good = self.fleet.good();
+        let load = self.load_mut();
+        load.good = good;
+        load.overload_epoch += 1;
+        let rate = load.overload_rate * good as f64;
+        if rate > 0.0 && load.above(Level::Overload) {
+            let epoch = load.overload_epoch;
+            let after = self.draws.exponential(Stream::Traffic, 1.0 / rate);
+            q.schedule(now + after, Event::OverloadCrash { epoch });
+        }
+    }
+
+    /// A serving instance, chosen uniformly, crashes from overload.
+    pub(super) fn overload_crash(&mut self, epoch: u32, now: SimTime, q: &mut EventQueue<Event>) -> bool {
+        if self.load.as_ref().is_none_or(|l| l.overload_epoch != epoch) {
+            return false;
+        }
+        let good: Vec<SlotId> = self.fleet.ids().filter(|&id| self.fleet.slot(id).counted.good).collect();
+        let pick = (self.draws.uniform(Stream::Traffic) * good.len() as f64) as usize;
+        let id = good[pick.min(good.len() - 1)];
+        self.settle(id, now, q);
+        self.fleet.slot_mut(id).set_proc(Proc::Crashed);
+        self.refresh_with(id, now, q, false);
+        self.draw_overload_crash(now, q);
+        true
+    }
+}
