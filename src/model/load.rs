@@ -136,6 +136,11 @@ impl Load {
         self.watches.iter().any(|w| w.level == level && w.above)
     }
 
+    /// What flash sales add now.
+    pub(super) fn flash(&self) -> Linear {
+        self.flash
+    }
+
     /// What the instances in rotation serve (normalised demand).
     pub(super) fn capacity(&self) -> f64 {
         self.capacity

@@ -5,6 +5,7 @@
 
 use super::planned::PlannedKind;
 use super::{Deployment, SlotId};
+use crate::demand::{Linear, Profile};
 use crate::engine::{self, EventQueue, SimTime};
 use crate::scenario::{Scenario, YEAR_SECS};
 
@@ -20,6 +21,8 @@ pub enum SlotState {
     OutOfRotation,
     /// Drained for a deploy or maintenance.
     Draining,
+    /// Not part of the pool (scaled in, or not yet scaled out).
+    Absent,
 }
 
 /// The state of everything after one event.
@@ -43,6 +46,14 @@ pub struct Sample {
     pub up: bool,
     /// Fraction of requests failing.
     pub failing: f64,
+    /// Instances in the pool (not scaled in).
+    pub instances: usize,
+    /// What the instances in rotation can serve [requests/s], if
+    /// instances have a capacity.
+    pub capacity_rps: Option<f64>,
+    /// What flash sales add to the demand profile (normalised), from this
+    /// sample to the next.
+    pub flash: Linear,
 }
 
 /// One recorded year of a trajectory.
@@ -54,6 +65,9 @@ pub struct Timeline {
     pub downtime: f64,
     /// The state at the start of the year and after every event in it.
     pub samples: Vec<Sample>,
+    /// Demand over the year [(s since its start, requests/s)], hourly and
+    /// at every event, when traffic is modelled.
+    pub demand: Vec<(f64, f64)>,
 }
 
 /// Which year to show.
@@ -68,12 +82,13 @@ pub enum Pick {
 impl Deployment<'_> {
     /// The state now, for the timeline.
     pub(super) fn sample(&self, t: f64) -> Sample {
-        let ids: Vec<SlotId> = self.fleet.ids().collect();
+        let ids: Vec<SlotId> = self.fleet.all_ids().collect();
         let slots = ids
             .iter()
             .map(|&id| {
                 let s = self.fleet.slot(id);
                 match (s.drained != 0, s.counted.in_rotation, s.counted.good) {
+                    _ if !s.counted.exists => SlotState::Absent,
                     (true, _, _) => SlotState::Draining,
                     (false, true, true) => SlotState::Serving,
                     (false, true, false) => SlotState::FailingInRotation,
@@ -93,6 +108,9 @@ impl Deployment<'_> {
             // previous one, kept for its allocation).
             up: self.ledger.state().up,
             failing: self.ledger.state().failing,
+            instances: self.fleet.size(),
+            capacity_rps: self.sc.capacity.map(|c| c * self.fleet.in_rotation() as f64),
+            flash: self.load.as_ref().map(|l| l.flash()).unwrap_or_default(),
         }
     }
 }
@@ -123,7 +141,28 @@ pub fn record_year(sc: &Scenario, pick: Pick) -> Timeline {
     second.recording_from = from;
     engine::run_until(&mut second, &mut queue, SimTime::from_secs(to));
     let samples = second.recording.take().expect("recorded");
-    Timeline { year: year as u64, downtime: log[year], samples }
+    let demand = sc.traffic.as_ref().map_or_else(Vec::new, |t| demand_curve(&t.profile, &samples, from));
+    Timeline { year: year as u64, downtime: log[year], samples, demand }
+}
+
+/// Demand over the recorded year [(s since its start, requests/s)]: the
+/// profile plus the flash sales in effect, hourly and at every sample.
+fn demand_curve(profile: &Profile, samples: &[Sample], from: f64) -> Vec<(f64, f64)> {
+    let hours = (0..=(YEAR_SECS / 3_600.0) as usize).map(|h| h as f64 * 3_600.0);
+    let mut times: Vec<f64> = hours.chain(samples.iter().map(|s| s.t)).collect();
+    times.sort_by(f64::total_cmp);
+    times.dedup();
+    let mut k = 0;
+    times
+        .into_iter()
+        .map(|t| {
+            while k + 1 < samples.len() && samples[k + 1].t <= t {
+                k += 1;
+            }
+            let at = from + t;
+            (t, (profile.at(at) + samples[k].flash.at(at)) * profile.mean_rps())
+        })
+        .collect()
 }
 
 #[cfg(test)]

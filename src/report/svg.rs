@@ -467,7 +467,8 @@ pub fn timeline(sc: &crate::scenario::Scenario, tl: &crate::timeline::Timeline, 
     use crate::timeline::SlotState;
     let (scenario, seed) = (&sc.name, sc.simulation.seed);
     let first = &tl.samples[0];
-    let n_slots = first.slots.len();
+    // An autoscaled pool uses more slots at some times than at others.
+    let n_slots = tl.samples.iter().map(|s| s.slots.len()).max().unwrap_or(0);
     // Rows, top to bottom: (label, state of a sample → colour if not normal).
     type Row<'a> = (String, Box<dyn Fn(&crate::timeline::Sample) -> Option<RGBColor> + 'a>);
     let (red, orange, grey, blue) =
@@ -493,14 +494,26 @@ pub fn timeline(sc: &crate::scenario::Scenario, tl: &crate::timeline::Timeline, 
     for fd in 0..first.fd_live.len() {
         rows.push((format!("fault domain {}", fd + 1), Box::new(move |s| (!s.fd_live[fd]).then_some(red))));
     }
-    for slot in 0..n_slots {
+    let pale = RGBColor(228, 228, 228);
+    let state = |s: &crate::timeline::Sample, slot: usize| s.slots.get(slot).copied().unwrap_or(SlotState::Absent);
+    // Slots in the pool longest first: an autoscaled pool's extra slots
+    // come and go below the ones that stay.
+    let presence = |slot: usize| {
+        let spans = tl.samples.iter().zip(tl.samples.iter().skip(1).map(|n| n.t).chain([crate::scenario::YEAR_SECS]));
+        spans.filter(|(s, _)| state(s, slot) != SlotState::Absent).map(|(s, next)| next - s.t).sum::<f64>()
+    };
+    let mut order: Vec<(usize, f64)> = (0..n_slots).map(|slot| (slot, presence(slot))).collect();
+    order.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
+    for (rank, (slot, _)) in order.into_iter().enumerate() {
+        let fd = tl.samples.iter().find_map(|s| s.slot_fd.get(slot)).copied().unwrap_or(0);
         rows.push((
-            format!("instance {} (FD {})", slot + 1, first.slot_fd[slot] + 1),
-            Box::new(move |s| match s.slots[slot] {
+            format!("instance {} (FD {})", rank + 1, fd + 1),
+            Box::new(move |s| match state(s, slot) {
                 SlotState::Serving => None,
                 SlotState::FailingInRotation => Some(red),
                 SlotState::OutOfRotation => Some(grey),
                 SlotState::Draining => Some(blue),
+                SlotState::Absent => Some(pale),
             }),
         ));
     }
@@ -514,9 +527,15 @@ pub fn timeline(sc: &crate::scenario::Scenario, tl: &crate::timeline::Timeline, 
     let day = 86_400.0;
     let end = crate::scenario::YEAR_SECS / day;
     // Taller than the other charts: a row per component, and room above
-    // them for the legend.
-    let height = 200 + 24 * rows.len() as u32;
-    svg_sized((SIZE.0, height), &footer, |area| {
+    // them for the legend; with traffic, a panel of demand below.
+    let panel = if tl.demand.is_empty() { 0 } else { 300 };
+    let height = 200 + 24 * rows.len() as u32 + panel;
+    svg_sized((SIZE.0, height), &footer, |whole| {
+        let (area, below) = whole.split_vertically(height - 22 - panel);
+        if panel > 0 {
+            demand_panel(&below, tl)?;
+        }
+        let area = &area;
         let labels: Vec<String> = rows.iter().map(|(l, _)| l.clone()).collect();
         let n = rows.len() as f64;
         let mut chart = ChartBuilder::on(area)
@@ -575,7 +594,12 @@ pub fn timeline(sc: &crate::scenario::Scenario, tl: &crate::timeline::Timeline, 
             ("failing some requests", orange),
             ("out of rotation", grey),
             ("planned work, drained", blue),
-        ] {
+        ]
+        .into_iter()
+        .chain(
+            (n_slots > first.slots.len() || tl.samples.iter().any(|s| s.slots.contains(&SlotState::Absent)))
+                .then_some(("not in the pool", pale)),
+        ) {
             chart
                 .draw_series([Rectangle::new([(0.0, -1.0), (0.0, -1.0)], colour.filled())])
                 .map_err(|e| e.to_string())?
@@ -584,4 +608,66 @@ pub fn timeline(sc: &crate::scenario::Scenario, tl: &crate::timeline::Timeline, 
         }
         legend(&mut chart, SeriesLabelPosition::UpperRight)
     })
+}
+
+/// The demand panel of a timeline: demand and the capacity in rotation
+/// [requests/s], and the pool's size on the right axis.
+fn demand_panel(
+    area: &DrawingArea<SVGBackend, plotters::coord::Shift>,
+    tl: &crate::timeline::Timeline,
+) -> Result<(), String> {
+    let day = 86_400.0;
+    let end = crate::scenario::YEAR_SECS / day;
+    let steps = |value: &dyn Fn(&crate::timeline::Sample) -> f64| {
+        let mut points = vec![];
+        for (k, s) in tl.samples.iter().enumerate() {
+            if k > 0 {
+                points.push((s.t / day, points.last().map_or(0.0, |p: &(f64, f64)| p.1)));
+            }
+            points.push((s.t / day, value(s)));
+        }
+        points.push((end, points.last().map_or(0.0, |p| p.1)));
+        points
+    };
+    let capacity = steps(&|s| s.capacity_rps.unwrap_or(0.0));
+    let instances = steps(&|s| s.instances as f64);
+    let top = tl.demand.iter().map(|p| p.1).chain(capacity.iter().map(|p| p.1)).fold(0.0, f64::max) * 1.1;
+    let most = instances.iter().map(|p| p.1).fold(0.0, f64::max) + 1.0;
+    let mut chart = ChartBuilder::on(area)
+        .margin(12)
+        .x_label_area_size(40)
+        .y_label_area_size(150)
+        .right_y_label_area_size(60)
+        .build_cartesian_2d(0.0..end, 0.0..top.max(1.0))
+        .map_err(|e| e.to_string())?
+        .set_secondary_coord(0.0..end, 0.0..most);
+    chart
+        .configure_mesh()
+        .x_desc("day of the year")
+        .y_desc("requests/s")
+        .label_style((FONT, 13))
+        .draw()
+        .map_err(|e| e.to_string())?;
+    chart.configure_secondary_axes().y_desc("instances").label_style((FONT, 13)).draw().map_err(|e| e.to_string())?;
+    let demand_colour = RGBColor(0, 114, 178);
+    let capacity_colour = RGBColor(0, 158, 115);
+    let pool_colour = RGBColor(120, 120, 120);
+    if tl.samples.iter().any(|s| s.capacity_rps.is_some()) {
+        chart
+            .draw_series(LineSeries::new(capacity, capacity_colour.stroke_width(2)))
+            .map_err(|e| e.to_string())?
+            .label("capacity in rotation")
+            .legend(move |(x, y)| PathElement::new([(x, y), (x + 15, y)], capacity_colour.stroke_width(2)));
+    }
+    chart
+        .draw_series(LineSeries::new(tl.demand.iter().map(|&(t, d)| (t / day, d)), demand_colour.stroke_width(1)))
+        .map_err(|e| e.to_string())?
+        .label("demand")
+        .legend(move |(x, y)| PathElement::new([(x, y), (x + 15, y)], demand_colour.stroke_width(2)));
+    chart
+        .draw_secondary_series(LineSeries::new(instances, pool_colour.stroke_width(1)))
+        .map_err(|e| e.to_string())?
+        .label("instances in the pool (right axis)")
+        .legend(move |(x, y)| PathElement::new([(x, y), (x + 15, y)], pool_colour.stroke_width(2)));
+    legend(&mut chart, SeriesLabelPosition::UpperLeft)
 }
