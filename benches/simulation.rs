@@ -1,5 +1,6 @@
 //! Simulated years through the library's entry point: 100 years of each
-//! reference scenario on one thread, a 1,000-instance design, the
+//! reference scenario on one thread (flash-sale with and without its
+//! autoscaling), a 1,000-instance design, the
 //! health-check interval's (non-)effect, and full runs on all threads.
 
 use availsim::scenario::{Override, Scenario};
@@ -22,10 +23,13 @@ fn one_thread(c: &mut Criterion, group: &str, years: u64, cases: Vec<(String, Sc
     group.finish();
 }
 
-/// The cost of a simulated year of each reference scenario.
+/// The cost of a simulated year of each reference scenario, flash-sale's
+/// with its autoscaling on and off.
 fn one_thread_years(c: &mut Criterion) {
-    let cases = ["bench-bare", "single-instance", "three-fd"].map(|n| (n.to_string(), scenario(n, &[])));
-    one_thread(c, "years_1_thread", 100, cases.into());
+    let mut cases: Vec<(String, Scenario)> =
+        ["bench-bare", "single-instance", "three-fd", "flash-sale"].map(|n| (n.to_string(), scenario(n, &[]))).into();
+    cases.push(("flash-sale_fixed_pool".into(), scenario("flash-sale", &["autoscaling.enabled=false"])));
+    one_thread(c, "years_1_thread", 100, cases);
 }
 
 /// A large design: 1,000 instances in three fault domains. Its cost per

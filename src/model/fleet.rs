@@ -195,6 +195,7 @@ impl Fleet {
     /// Re-counts slot `id` after a change to it or its domain. Returns
     /// whether it lost the sessions it held (it held some and its process
     /// is no longer reachable).
+    #[inline]
     pub fn sync(&mut self, id: SlotId, domains: &Domains) -> bool {
         let s = &self.slots[id.index()];
         let now = self.counted(s, domains);
@@ -217,6 +218,7 @@ impl Fleet {
     }
 
     /// What slot `s` contributes to the counters in its present state.
+    #[inline]
     fn counted(&self, s: &Slot, domains: &Domains) -> Counted {
         if s.proc == Proc::Retired {
             return Counted::NONE;
@@ -225,7 +227,6 @@ impl Fleet {
         let in_rotation = s.rotating(self.has_lb);
         let good = in_rotation && s.serving(outage.is_none());
         Counted {
-            exists: true,
             in_rotation,
             good,
             holds_sessions: in_rotation && s.visible,
@@ -234,10 +235,8 @@ impl Fleet {
     }
 
     /// Adds (`sign` 1) or removes (−1) one slot's contribution.
+    #[inline]
     fn count(&mut self, c: &Counted, sign: i32) {
-        if !c.exists {
-            return;
-        }
         let add = |counter: &mut usize, on: bool| {
             if on {
                 *counter = counter.wrapping_add_signed(sign as isize);

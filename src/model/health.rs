@@ -101,6 +101,7 @@ impl Tracker {
 
     /// The backend's health becomes `healthy` at `now`. Returns a new mark to
     /// schedule; it replaces any pending one.
+    #[inline]
     pub fn change(&mut self, hc: &HealthCheck, phase: f64, now: f64, healthy: bool) -> Option<Mark> {
         if healthy == self.healthy {
             return None;

@@ -262,6 +262,7 @@ impl Deployment<'_> {
             for level in flips {
                 self.crossed(level, now, q);
             }
+            self.scaling_signal(now, q);
         }
         let load = self.load.as_ref().expect("checked above");
         if self.fleet.good() != load.good {
@@ -287,16 +288,25 @@ impl Deployment<'_> {
         if load.crossing_epoch != epoch {
             return false;
         }
+        // The thresholds due flip by their direction (demand sits on them
+        // now); any other that demand jumped past (a step at a segment
+        // boundary) flips by value.
+        let demand = load.demand(t);
+        let capacity = load.capacity;
         let mut flips = vec![];
-        for w in load.watches.iter_mut().filter(|w| w.next <= t) {
-            w.above = !w.above;
-            flips.push(w.level);
+        for w in &mut load.watches {
+            let above = if w.next <= t { !w.above } else { demand > w.utilisation * capacity };
+            if above != w.above {
+                w.above = above;
+                flips.push(w.level);
+            }
         }
         load.plan(t);
         self.schedule_crossing(q);
         for level in flips {
             self.crossed(level, now, q);
         }
+        self.scaling_signal(now, q);
         true
     }
 
@@ -305,7 +315,8 @@ impl Deployment<'_> {
         match level {
             Level::Capacity => self.dirty = true,
             Level::Overload => self.draw_overload_crash(now, q),
-            Level::ScaleOut | Level::ScaleIn => self.scaling_signal(now, q),
+            // The autoscaler reads every threshold once they are all set.
+            Level::ScaleOut | Level::ScaleIn => {}
         }
     }
 

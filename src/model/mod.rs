@@ -346,7 +346,7 @@ impl engine::Model for Deployment<'_> {
         // ones, a replacement starting before the health checker admits it)
         // skip it.
         if self.apply(now, event, q) {
-            let changed = self.fleet.take_changed() | self.update_load(now, q);
+            let changed = self.fleet.take_changed() | (self.load.is_some() && self.update_load(now, q));
             if changed || self.dirty {
                 self.evaluate(now, q);
             }
@@ -474,14 +474,8 @@ impl Deployment<'_> {
     /// [`Deployment::refresh`], where `new_reason` says the instance itself
     /// just failed.
     fn refresh_with(&mut self, id: SlotId, now: SimTime, q: &mut EventQueue<Event>, new_reason: bool) {
-        if self.fleet.slot(id).proc == Proc::Retired {
-            // Scaled in: out of rotation, failing nothing, alerting no one.
-            let slot = self.fleet.slot_mut(id);
-            (slot.failing, slot.visible) = (false, false);
-        } else {
-            self.catch_up(id, now, q);
-            self.refresh_health(id, now, q, new_reason);
-        }
+        self.catch_up(id, now, q);
+        self.refresh_health(id, now, q, new_reason);
         if self.fleet.sync(id, &self.domains) && self.sc.sessions.storage == Storage::Memory {
             let share = self.sc.sessions.active / self.holding_at_event.max(1) as f64;
             self.ledger.lose_sessions(now.secs(), share);
@@ -496,6 +490,11 @@ impl Deployment<'_> {
         let outage = self.domains.outage(self.fleet.slot(id).fd);
         let live = outage.is_none();
         let slot = self.fleet.slot_mut(id);
+        if slot.proc == Proc::Retired {
+            // Scaled in: out of rotation, failing nothing, alerting no one.
+            (slot.failing, slot.visible) = (false, false);
+            return;
+        }
         let was_failing = slot.failing;
         let drained = slot.drained != 0;
         slot.failing = !drained && (slot.proc != Proc::Running || !live);

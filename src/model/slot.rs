@@ -81,8 +81,6 @@ pub struct Slot {
 /// A slot's contribution to the fleet's counters, as of its last sync.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Counted {
-    /// Counts at all (not retired).
-    pub exists: bool,
     /// Receives requests.
     pub in_rotation: bool,
     /// Receives requests and serves them.
@@ -94,9 +92,16 @@ pub struct Counted {
 }
 
 impl Counted {
-    /// No contribution: a slot retired, or not set up yet.
+    /// A slot out of the pool (retired, or not set up yet): counted as not
+    /// serving for `capacity`, which ranks below every instance-level
+    /// reason, so it never becomes the reason the service is down.
     pub const NONE: Counted =
-        Counted { exists: false, in_rotation: false, good: false, holds_sessions: false, reason: Cause::Capacity };
+        Counted { in_rotation: false, good: false, holds_sessions: false, reason: Cause::Capacity };
+
+    /// Whether the slot is in the pool.
+    pub fn exists(&self) -> bool {
+        *self != Counted::NONE
+    }
 }
 
 impl Slot {
@@ -121,13 +126,7 @@ impl Slot {
             life: 0,
             hc_epoch: 0,
             alert_epoch: 0,
-            counted: Counted {
-                exists: true,
-                in_rotation: true,
-                good: true,
-                holds_sessions: true,
-                reason: Cause::InstanceFailure,
-            },
+            counted: Counted { in_rotation: true, good: true, holds_sessions: true, reason: Cause::InstanceFailure },
         }
     }
 

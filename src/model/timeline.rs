@@ -88,7 +88,7 @@ impl Deployment<'_> {
             .map(|&id| {
                 let s = self.fleet.slot(id);
                 match (s.drained != 0, s.counted.in_rotation, s.counted.good) {
-                    _ if !s.counted.exists => SlotState::Absent,
+                    _ if !s.counted.exists() => SlotState::Absent,
                     (true, _, _) => SlotState::Draining,
                     (false, true, true) => SlotState::Serving,
                     (false, true, false) => SlotState::FailingInRotation,

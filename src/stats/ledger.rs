@@ -112,8 +112,12 @@ pub struct Ledger {
     target: f64,
     sli: Sli,
     demand: Arc<Profile>,
+    /// Whether demand is constant (kept here: read on every failing interval).
+    flat: bool,
     /// What flash sales add, since the last event that changed it.
     flash: Linear,
+    /// Whether that is anything.
+    flashing: bool,
     last: f64,
     next_year: f64,
     next_window: f64,
@@ -145,8 +149,10 @@ impl Ledger {
             window_len: meter.window,
             target: meter.target,
             sli: meter.sli,
+            flat: meter.demand.is_flat(),
             demand: meter.demand,
             flash: Linear::default(),
+            flashing: false,
             last: start,
             next_year: start + YEAR_SECS,
             next_window: start + meter.window,
@@ -173,7 +179,7 @@ impl Ledger {
         if now <= self.last {
             return;
         }
-        if self.state.all_good() && self.flash.is_zero() && now < self.next_window && now < self.next_year {
+        if self.state.all_good() && !self.flashing && now < self.next_window && now < self.next_year {
             // Fast path: nothing fails, no flash sale adds requests and no
             // period ends.
             self.last = now;
@@ -204,9 +210,14 @@ impl Ledger {
         if dt <= 0.0 {
             return;
         }
-        let flash = if self.flash.is_zero() { 0.0 } else { (self.flash.at(t0) + self.flash.at(t1)) / 2.0 * dt };
-        self.year.flash += flash;
-        self.window.flash += flash;
+        let flash = if !self.flashing {
+            0.0
+        } else {
+            let added = (self.flash.at(t0) + self.flash.at(t1)) / 2.0 * dt;
+            self.year.flash += added;
+            self.window.flash += added;
+            added
+        };
         let s = &self.state;
         if !s.up {
             self.year.down += dt;
@@ -214,7 +225,7 @@ impl Ledger {
             self.cause_down[s.down_cause.index()] += dt;
         }
         if s.failing > 0.0 || s.excess_failing > 0.0 {
-            let demand = self.demand.integral(t0, t1) + flash;
+            let demand = if self.flat { dt + flash } else { self.demand.integral(t0, t1) + flash };
             let excess = if s.excess_failing > 0.0 { (demand - s.capacity * dt).max(0.0) } else { 0.0 };
             let failed = s.failing * demand + s.excess_failing * excess;
             self.year.failed += failed;
@@ -326,6 +337,7 @@ impl Ledger {
     pub fn set_flash(&mut self, now: f64, flash: Linear) {
         self.track_peak(now.max(self.last));
         self.flash = flash;
+        self.flashing = !flash.is_zero();
     }
 
     /// The pool holds `instances` instances from `now` on (billed while

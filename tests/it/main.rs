@@ -4,6 +4,7 @@
 mod cli;
 mod cross_checks;
 mod scenarios;
+mod traffic;
 
 use availsim::analysis::Results;
 use availsim::scenario::{Override, Scenario};

@@ -70,3 +70,28 @@ fn common_mistakes_cost_availability() {
         "in-memory sessions are lost far more often"
     );
 }
+
+/// flash-sale: autoscaling carries the sales the fixed pool of six cannot,
+/// for a few hundred more instance-hours a year; the time availability,
+/// which ignores load, is the same.
+#[test]
+fn autoscaling_carries_flash_sales_the_fixed_pool_cannot() {
+    let years = "simulation.years=3000";
+    let scaled = run_with("flash-sale", 2, &[years]);
+    let fixed = run_with("flash-sale", 2, &[years, "autoscaling.enabled=false"]);
+    assert!(
+        fixed.request_availability.ci95_high < scaled.request_availability.ci95_low,
+        "fixed {:?} not below autoscaled {:?}",
+        fixed.request_availability,
+        scaled.request_availability
+    );
+    let capacity = |r: &Results| r.causes.get("capacity").unwrap().failed_request_minutes_per_year;
+    assert!(capacity(&fixed) > 5.0 * capacity(&scaled), "{} vs {}", capacity(&fixed), capacity(&scaled));
+    assert_eq!(fixed.instance_hours_per_year.mean, 6.0 * 8_760.0);
+    assert_eq!((fixed.scale_actions_per_year.out, fixed.hours_at_max_per_year), (0.0, 0.0));
+    let extra = scaled.instance_hours_per_year.mean - fixed.instance_hours_per_year.mean;
+    assert!(extra > 100.0 && extra < 5_000.0, "{extra} more instance-hours a year");
+    assert!(scaled.scale_actions_per_year.out > 12.0, "at least one scale-out per sale");
+    let (a, b) = (scaled.time_availability, fixed.time_availability);
+    assert!((a.mean - b.mean).abs() < 3.0 * (a.ci95_high - a.ci95_low), "{a:?} vs {b:?}");
+}
