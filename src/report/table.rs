@@ -226,8 +226,8 @@ pub fn sweep_table(points: &[crate::sweep::Point], runs: &[Run]) -> String {
     }
     let _ = writeln!(
         out,
-        "{:>12}  {:>12}  {:<26}{:>12}  {:>12}",
-        "time avail.", "request", "request 95 % CI", "P(window)", "down/year"
+        "{:>12}  {:>12}  {:<26}{:>12}  {:>12}  {:>12}",
+        "time avail.", "request", "request 95 % CI", "P(window)", "down/year", "inst-h/year"
     );
     for (p, run) in points.iter().zip(runs) {
         let r = &run.results;
@@ -236,12 +236,13 @@ pub fn sweep_table(points: &[crate::sweep::Point], runs: &[Run]) -> String {
         }
         let _ = writeln!(
             out,
-            "{:>12}  {:>12}  {:<26}{:>10.2} %  {:>12}",
+            "{:>12}  {:>12}  {:<26}{:>10.2} %  {:>12}  {:>12.0}",
             percent(r.time_availability.mean),
             percent(r.request_availability.mean),
             interval(&r.request_availability),
             100.0 * r.slo.p_window_meets,
-            human_minutes(r.downtime_minutes_per_year.mean)
+            human_minutes(r.downtime_minutes_per_year.mean),
+            r.instance_hours_per_year.mean
         );
     }
     out

@@ -345,3 +345,34 @@ fn traffic_and_autoscaling_keys_are_checked() {
         assert!(err.to_string().contains(want), "{extra} {sets:?}: {err}");
     }
 }
+
+/// Flash sales add their requests and, above capacity, fail the excess:
+/// ten a year of one hour at three times a demand the pool carries twice,
+/// 100 requests/s over capacity each, out of a year's requests plus the
+/// sales' own.
+#[test]
+fn flash_sales_over_capacity_fail_their_excess() {
+    let text = minimal(
+        &[2],
+        r#"
+[repair]
+mode = "pool"
+time = "5m"
+[traffic]
+rps = 100
+[traffic.flash_sale]
+per_year = 10
+multiplier = 3
+ramp = "0s"
+duration = "1h"
+"#,
+    );
+    let r = simulate(&text, 4_000, &["instance.capacity=100"]);
+    let requests = 100.0 * YEAR_SECS + 10.0 * 200.0 * 3_600.0;
+    let want = 10.0 * 100.0 * 3_600.0 / requests * YEAR_SECS / 60.0;
+    let got = r.causes.get("capacity").unwrap().failed_request_minutes_per_year;
+    assert!((got / want - 1.0).abs() < 0.03, "{got} vs {want} failed-request minutes a year");
+    let peak = r.peak_utilisation_percent.unwrap();
+    assert!((peak.p50 / 150.0 - 1.0).abs() < 0.023, "{peak:?}");
+    assert_eq!(r.time_availability.mean, 1.0);
+}
