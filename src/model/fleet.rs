@@ -79,7 +79,8 @@ impl Fleet {
         if new {
             self.slots.push(slot);
         } else {
-            self.slots[id.index()] = slot;
+            let freed = std::mem::replace(&mut self.slots[id.index()], slot);
+            self.count(&freed.counted, -1);
         }
         self.members[usize::from(fd)].push(id);
         (id, new)
