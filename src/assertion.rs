@@ -122,6 +122,11 @@ fn find(key: &str, figures: &[(String, f64)]) -> std::result::Result<f64, String
     if let Some((_, v)) = figures.iter().find(|(k, _)| k == key) {
         return Ok(*v);
     }
+    if key.starts_with("peak_utilisation_percent") {
+        return Err(format!(
+            "'{key}' is measured only when instances have a capacity: set instance.capacity (and [traffic])"
+        ));
+    }
     let similarity = |k: &String| strsim::jaro_winkler(key, k);
     let closest = figures.iter().map(|(k, _)| k).max_by(|a, b| similarity(a).total_cmp(&similarity(b)));
     let hint = closest.map(|k| format!(" did you mean '{k}'?")).unwrap_or_default();
@@ -195,6 +200,12 @@ mod tests {
         let err = check("slo.sli >= 1").unwrap_err().to_string();
         assert!(err.contains("'slo.sli' is not a figure"), "{err}");
         let a: Assertion = "slo.p_windows_meets >= 0.9".parse().unwrap();
+        let mut no_capacity = fixture::scenario();
+        no_capacity.capacity = None;
+        let peak: Assertion = "peak_utilisation_percent.max < 100".parse().unwrap();
+        assert!(peak.validate(&fixture::scenario()).is_ok());
+        let err = peak.validate(&no_capacity).unwrap_err().to_string();
+        assert!(err.contains("set instance.capacity"), "{err}");
         let err = a.validate(&fixture::scenario()).unwrap_err().to_string();
         assert!(err.contains("did you mean 'slo.p_window_meets'"), "{err}");
         let a: Assertion = "causes.database.downtime_minutes_per_year <= 60".parse().unwrap();
