@@ -386,6 +386,7 @@ repair = "1h"
             source: Source::Simulated { threads: 2, shard: None, years_per_second: 4.0 / 1.5 },
             wall_seconds: 1.5,
             precision: None,
+            partial: None,
         };
         Run { results: Results::new(&scenario(), &tally), info, tally }
     }

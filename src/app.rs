@@ -14,7 +14,39 @@ use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
-use std::time::Duration;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::{Arc, OnceLock};
+use std::time::{Duration, Instant};
+
+/// Set by the first SIGINT or SIGTERM: runs stop at the end of the year
+/// they are in and report the years done; a second signal ends at once.
+struct Interrupt {
+    stop: Arc<AtomicBool>,
+    signal: Arc<AtomicUsize>,
+}
+
+static INTERRUPT: OnceLock<Interrupt> = OnceLock::new();
+
+/// Installs the handlers (once).
+fn interrupt() -> &'static Interrupt {
+    INTERRUPT.get_or_init(|| {
+        let (stop, signal) = (Arc::new(AtomicBool::new(false)), Arc::new(AtomicUsize::new(0)));
+        #[cfg(unix)]
+        for sig in [signal_hook::consts::SIGINT, signal_hook::consts::SIGTERM] {
+            // Registered first, so it sees the flag as the previous signal left it.
+            let _ = signal_hook::flag::register_conditional_shutdown(sig, 128 + sig, Arc::clone(&stop));
+            let _ = signal_hook::flag::register(sig, Arc::clone(&stop));
+            let _ = signal_hook::flag::register_usize(sig, Arc::clone(&signal), sig as usize);
+        }
+        Interrupt { stop, signal }
+    })
+}
+
+/// The exit code for an interrupted run (128 + the signal), if it was.
+fn interrupted() -> Option<ExitCode> {
+    let i = interrupt();
+    i.stop.load(Ordering::Relaxed).then(|| ExitCode::from(128 + i.signal.load(Ordering::Relaxed).clamp(1, 127) as u8))
+}
 
 /// Exit code for bad usage or a bad scenario.
 const EXIT_USAGE: u8 = 2;
@@ -34,7 +66,7 @@ pub fn main(args: Args) -> Result<ExitCode> {
             .build_global()
             .context("starting worker threads")?;
     }
-    match args.command {
+    let code = match args.command {
         None => {
             // The headline comparison, with its report.
             let names = ["single-instance", "three-fd"];
@@ -54,11 +86,16 @@ pub fn main(args: Args) -> Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         Some(Command::Merge { paths, format, out }) => merge(&paths, format, out.as_deref()),
-    }
+    }?;
+    // Interrupted: what was completed is printed and written; the exit code says it is partial.
+    Ok(interrupted().unwrap_or(code))
 }
 
 /// The exit code for an error: 2 for bad input, 1 for anything else.
 pub fn exit_code(error: &anyhow::Error) -> ExitCode {
+    if let Some(code) = interrupted() {
+        return code;
+    }
     let usage = error.chain().any(|e| {
         matches!(
             e.downcast_ref::<Error>(),
@@ -98,7 +135,9 @@ fn load(spec: &str, sets: &[String], options: &RunOptions) -> Result<Scenario> {
 }
 
 /// A progress bar on stderr that appears only once a run has taken a
-/// second, and never when stderr is not a terminal or with --quiet.
+/// second, and never when stderr is not a terminal or with --quiet. A run
+/// still going after a second also says on stderr (terminal or not) how
+/// long it should take in all.
 fn progress_bar(total: u64, label: &str, quiet: bool) -> ProgressBar {
     let bar = ProgressBar::with_draw_target(Some(total), ProgressDrawTarget::hidden());
     bar.set_style(
@@ -107,11 +146,26 @@ fn progress_bar(total: u64, label: &str, quiet: bool) -> ProgressBar {
             .progress_chars("=> "),
     );
     bar.set_message(label.to_string());
-    if !quiet && std::io::stderr().is_terminal() {
-        let shown = bar.clone();
+    if !quiet {
+        let (shown, label) = (bar.clone(), label.to_string());
+        let started = Instant::now();
         std::thread::spawn(move || {
             std::thread::sleep(Duration::from_secs(1));
-            if !shown.is_finished() {
+            if shown.is_finished() {
+                return;
+            }
+            let (done, elapsed) = (shown.position(), started.elapsed().as_secs_f64());
+            let estimate = if done > 0 {
+                let rate = done as f64 / elapsed;
+                format!(
+                    "{label}: about {} in all for {total} years ({rate:.0} years/s)",
+                    indicatif::HumanDuration(Duration::from_secs_f64(total as f64 / rate))
+                )
+            } else {
+                format!("{label}: under a year simulated in the first second; {total} years will take long")
+            };
+            let _ = writeln!(std::io::stderr(), "{estimate}");
+            if std::io::stderr().is_terminal() {
                 shown.set_draw_target(ProgressDrawTarget::stderr());
             }
         });
@@ -131,11 +185,20 @@ fn simulate(sc: &Scenario, options: &RunOptions, shard: Option<Shard>) -> Result
         _ => sc.simulation.years,
     };
     let bar = progress_bar(total, &sc.name, options.quiet);
-    let progress = |done| bar.set_position(done);
-    let config = RunConfig { length, shard, progress: Some(&progress) };
+    let progress = |done: f64| bar.set_position(done as u64);
+    let stop = &interrupt().stop;
+    let config = RunConfig { length, shard, progress: Some(&progress), stop: Some(stop) };
     let run = availsim::simulate(sc, &config);
     bar.finish_and_clear();
     let run = run?;
+    if let Some(p) = run.info.partial {
+        let _ = writeln!(
+            std::io::stderr(),
+            "interrupted: {} of {} years completed; the figures below cover those only",
+            p.years_done,
+            p.years_requested
+        );
+    }
     if let Some(p) = run.info.precision {
         let achieved = p.achieved.map_or("no downtime yet".to_string(), |a| format!("±{:.2} %", 100.0 * a));
         if p.reached {
@@ -152,6 +215,19 @@ fn simulate(sc: &Scenario, options: &RunOptions, shard: Option<Shard>) -> Result
         }
     }
     Ok(run)
+}
+
+/// Simulates each scenario in turn; once interrupted, the ones not
+/// started are skipped (the interrupted one reports its years done).
+fn simulate_all(scenarios: &[Scenario], options: &RunOptions) -> Result<Vec<Run>> {
+    let mut runs = vec![];
+    for sc in scenarios {
+        runs.push(simulate(sc, options, None)?);
+        if interrupted().is_some() {
+            break;
+        }
+    }
+    Ok(runs)
 }
 
 /// The exporter for `format` on stdout.
@@ -199,7 +275,7 @@ fn compare(specs: &[String], options: &RunOptions) -> Result<ExitCode> {
         );
         return Err(Error::Override { option: "--out".into(), message }.into());
     }
-    let runs = scenarios.iter().map(|sc| simulate(sc, options, None)).collect::<Result<Vec<_>>>()?;
+    let runs = simulate_all(&scenarios, options)?;
     print(&runs, options.format)?;
     if let Some(dir) = &options.out {
         for run in &runs {
@@ -261,16 +337,17 @@ fn sweep(spec: SweepSpec) -> Result<ExitCode> {
     // The plotted figure must exist too: an interval (KEY.mean) or a number.
     availsim::assertion::check_figure(plot, &base)
         .map_err(|message| Error::Override { option: format!("--plot {plot}"), message })?;
-    let runs = scenarios.iter().map(|sc| simulate(sc, options, None)).collect::<Result<Vec<_>>>()?;
+    let runs = simulate_all(&scenarios, options)?;
+    let points = &points[..runs.len()];
     let grid: Vec<availsim::sweep::Point> = points.iter().map(|(p, _)| p.clone()).collect();
     let stdout = match options.format {
         Format::Table => report::sweep_table(&grid, &runs).into_bytes(),
-        Format::Json => availsim::sweep::json(&points, &runs),
+        Format::Json => availsim::sweep::json(points, &runs),
     };
     std::io::stdout().write_all(&stdout).context("writing to stdout")?;
     let dir = options.out.clone().unwrap_or_else(|| Path::new("output").join(format!("{}-sweep", base.name)));
-    report::write_atomic(&dir.join("sweep.csv"), &availsim::sweep::csv(&points, &runs))?;
-    report::write_atomic(&dir.join("sweep.json"), &availsim::sweep::json(&points, &runs))?;
+    report::write_atomic(&dir.join("sweep.csv"), &availsim::sweep::csv(points, &runs))?;
+    report::write_atomic(&dir.join("sweep.json"), &availsim::sweep::json(points, &runs))?;
     report::write_atomic(&dir.join("sweep.svg"), report::svg::sweep(&grid, &runs, plot).as_bytes())?;
     eprintln!("wrote sweep.csv, sweep.json and sweep.svg ({} points) into {}", runs.len(), dir.display());
     let labels: Vec<String> =

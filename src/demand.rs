@@ -438,6 +438,7 @@ fn wrap_day(daily: &[(f64, f64)]) -> Vec<(f64, f64)> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use proptest::prelude::*;
 
     const H: f64 = 3_600.0;
 
@@ -522,5 +523,133 @@ mod tests {
         let g = Profile::new(&[(0.0, 1.0)], &[], 0.5, 10.0, 0.0);
         let ratio = g.at(364.5 * DAY_SECS) / g.at(0.5 * DAY_SECS);
         assert!((ratio - 1.5f64.powf(364.0 / 365.0)).abs() < 1e-12);
+    }
+
+    /// An independent reference: demand straight from the points, factors
+    /// and growth, sampled on a one-minute grid (every breakpoint in these
+    /// profiles falls on a whole minute, so trapezoids are exact).
+    struct Reference {
+        daily: Vec<(f64, f64)>,
+        weekly: Vec<f64>,
+        growth: f64,
+        origin: f64,
+        mean: f64,
+    }
+
+    impl Reference {
+        fn new(daily: Vec<(f64, f64)>, weekly: Vec<f64>, growth: f64, origin: f64) -> Reference {
+            let mut r = Reference { daily, weekly, growth, origin, mean: 1.0 };
+            let minutes = (YEAR_SECS / 60.0) as usize;
+            let total: f64 = (0..minutes)
+                .map(|m| {
+                    let (day, minute) = ((m / 1_440) as f64, (m % 1_440) as f64);
+                    (r.raw(day, minute / 60.0) + r.raw(day, (minute + 1.0) / 60.0)) / 2.0
+                })
+                .sum();
+            r.mean = total / minutes as f64;
+            r
+        }
+
+        /// Raw demand at `hour` (0 to 24 inclusive) of day `day` of the year.
+        fn raw(&self, day: f64, hour: f64) -> f64 {
+            let d = &self.daily;
+            // Wrap: the last point a day earlier, the first a day later.
+            let mut points = vec![(d[d.len() - 1].0 - 24.0, d[d.len() - 1].1)];
+            points.extend_from_slice(d);
+            points.push((d[0].0 + 24.0, d[0].1));
+            let k = points.iter().rposition(|p| p.0 <= hour).unwrap().min(points.len() - 2);
+            let (a, b) = (points[k], points[k + 1]);
+            let m = a.1 + (b.1 - a.1) * (hour - a.0) / (b.0 - a.0);
+            let week = self.weekly.get(day as usize % 7).copied().unwrap_or(1.0);
+            m * week * (1.0 + self.growth).powf(day / 365.0)
+        }
+
+        fn at(&self, t: f64) -> f64 {
+            let tau = (t - self.origin).rem_euclid(YEAR_SECS);
+            let day = (tau / DAY_SECS).floor();
+            self.raw(day, (tau - day * DAY_SECS) / 3_600.0) / self.mean
+        }
+
+        /// The limit of demand as time rises to `t`.
+        fn before(&self, t: f64) -> f64 {
+            let tau = (t - self.origin).rem_euclid(YEAR_SECS);
+            let tau = if tau == 0.0 { YEAR_SECS } else { tau };
+            let day = ((tau / DAY_SECS).ceil() - 1.0).max(0.0);
+            self.raw(day, (tau - day * DAY_SECS) / 3_600.0) / self.mean
+        }
+    }
+
+    fn profile_strategy() -> impl Strategy<Value = (Vec<(f64, f64)>, Vec<f64>, f64)> {
+        let points = prop::collection::btree_map(0u32..48, 0u32..20, 1..6).prop_map(|m| {
+            m.into_iter().map(|(half_hour, v)| (f64::from(half_hour) / 2.0, f64::from(v) / 4.0 + 0.25)).collect()
+        });
+        let weekly = prop_oneof![
+            Just(vec![]),
+            prop::collection::vec(1u32..8, 7).prop_map(|v| v.into_iter().map(|x| f64::from(x) / 4.0).collect())
+        ];
+        let growth = prop_oneof![Just(0.0), Just(0.5), Just(-0.3)];
+        (points, weekly, growth)
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(40))]
+
+        /// Values, integrals, maxima and crossings agree with the reference
+        /// on random profiles, at random minutes, across year boundaries.
+        #[test]
+        fn closed_forms_agree_with_a_minute_by_minute_reference(
+            (daily, weekly, growth) in profile_strategy(),
+            start_minute in 0u64..(2 * 525_600),
+            span_minutes in 1u64..3_000,
+            level_frac in 0.0f64..1.2,
+        ) {
+            let origin = 7_200.0;
+            let p = Profile::new(&daily, &weekly, growth, 10.0, origin);
+            let r = Reference::new(daily.clone(), weekly.clone(), growth, origin);
+            let t0 = origin - 3.0 * DAY_SECS + start_minute as f64 * 60.0;
+            let t1 = t0 + span_minutes as f64 * 60.0;
+            let grid: Vec<f64> = (0..=span_minutes).map(|m| t0 + m as f64 * 60.0).collect();
+            let tol = 1e-7 * (1.0 + r.at(t0).abs());
+            // Values (just inside each minute, away from steps at midnight).
+            for &t in grid.iter().step_by(37) {
+                prop_assert!((p.at(t + 1.0) - r.at(t + 1.0)).abs() < tol, "at {t}: {} vs {}", p.at(t + 1.0), r.at(t + 1.0));
+            }
+            // Integral: trapezoids on the grid (ends just inside each minute).
+            let reference: f64 = grid.windows(2).map(|w| (r.at(w[0]) + r.before(w[1])) / 2.0 * 60.0).sum();
+            prop_assert!((p.integral(t0, t1) - reference).abs() < 1e-6 * reference.max(1.0), "{} vs {reference}", p.integral(t0, t1));
+            if p.is_flat() {
+                prop_assert_eq!(p.period_integral(t0, t1 - t0), t1 - t0);
+            }
+            // Maximum over the span.
+            let highest = grid.windows(2).map(|w| r.at(w[0]).max(r.before(w[1]))).fold(f64::MIN, f64::max);
+            prop_assert!((p.max(t0, t1, Linear::default()) - highest).abs() < 1e-6, "{} vs {highest}", p.max(t0, t1, Linear::default()));
+            prop_assert!(p.highest() >= highest - 1e-9);
+            // The next rise above a level: demand is not above it in the
+            // minutes before, and is by the next minute after.
+            let level = level_frac * p.highest();
+            if r.at(t0) <= level {
+                match p.next_crossing(t0, level, Direction::Up, Linear::default(), f64::INFINITY) {
+                    Some(t) => {
+                        prop_assert!(t >= t0 && t < t0 + YEAR_SECS + DAY_SECS);
+                        let before = (t0..t).step_by_minute().all(|x| r.at(x) <= level + 1e-9);
+                        prop_assert!(before, "above {level} before {t}");
+                        prop_assert!(r.at(t + 60.0) > level - 1e-9 || r.at(t + 1.0) > level - 1e-9, "not above {level} after {t}");
+                    }
+                    None => prop_assert!(p.highest() <= level + 1e-9, "{level} is reached at some point"),
+                }
+            }
+        }
+    }
+
+    /// Minute steps over a range, for the reference scans.
+    trait Minutes {
+        fn step_by_minute(self) -> Box<dyn Iterator<Item = f64>>;
+    }
+
+    impl Minutes for std::ops::Range<f64> {
+        fn step_by_minute(self) -> Box<dyn Iterator<Item = f64>> {
+            let (a, b) = (self.start, self.end);
+            Box::new((0..).map(move |m| a + m as f64 * 60.0).take_while(move |&x| x < b - 1e-6))
+        }
     }
 }

@@ -65,6 +65,12 @@ pub enum Error {
         /// Years the run held.
         years: u64,
     },
+    /// The run was stopped before two years were completed: nothing to report.
+    #[error("interrupted after {years} simulated years, too few to report on")]
+    Interrupted {
+        /// Years completed.
+        years: u64,
+    },
     /// An output file could not be written. Results computed so far are
     /// still printed; only the file is missing.
     #[error("cannot write '{path}'")]

@@ -6,11 +6,12 @@
 
 use crate::analysis::Results;
 use crate::error::{Error, Result};
-use crate::runner::{self, CHUNK_YEARS, Slice};
+use crate::runner::{self, CHUNK_YEARS, Control, Slice};
 use crate::scenario::Scenario;
 use crate::shard::Shard;
 use crate::stats::{Tally, mean_interval};
 use serde::Serialize;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Instant;
 
 /// How long to run.
@@ -39,13 +40,18 @@ pub struct RunConfig<'a> {
     pub length: Length,
     /// Only this slice of the years' streams (for runs split over machines).
     pub shard: Option<Shard>,
-    /// Called with the number of years done so far, from worker threads.
-    pub progress: Option<&'a (dyn Fn(u64) + Sync)>,
+    /// Called with the years done so far (fractional: slow years report
+    /// their progress too), from worker threads.
+    pub progress: Option<&'a (dyn Fn(f64) + Sync)>,
+    /// Once set (by a signal handler, say), the run stops at the end of
+    /// the year each trajectory is in and returns the years completed,
+    /// marked partial.
+    pub stop: Option<&'a AtomicBool>,
 }
 
 impl Default for RunConfig<'_> {
     fn default() -> Self {
-        RunConfig { length: Length::Scenario, shard: None, progress: None }
+        RunConfig { length: Length::Scenario, shard: None, progress: None, stop: None }
     }
 }
 
@@ -68,6 +74,19 @@ pub struct RunInfo {
     /// half-width achieved as a fraction of the unavailability (`None`
     /// while no downtime was seen).
     pub precision: Option<PrecisionReached>,
+    /// Set when the run was stopped before its end: the figures cover only
+    /// the years completed.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub partial: Option<Partial>,
+}
+
+/// A run stopped before its end.
+#[derive(Clone, Copy, Debug, PartialEq, Serialize)]
+pub struct Partial {
+    /// Years completed (the figures' years).
+    pub years_done: u64,
+    /// Years asked for.
+    pub years_requested: u64,
 }
 
 /// Where a tally came from.
@@ -122,15 +141,18 @@ pub struct Run {
 /// years, too few for a confidence interval.
 pub fn simulate(scenario: &Scenario, config: &RunConfig) -> Result<Run> {
     let started = Instant::now();
-    let progress = |years: u64| {
+    let progress = |years: f64| {
         if let Some(p) = config.progress {
             p(years)
         }
     };
-    let (tally, precision) = match config.length {
+    let control = Control { progress: &progress, stop: config.stop };
+    let (tally, precision, requested) = match config.length {
         Length::Precision { relative, max_years } => {
-            let (tally, reached) = until_precise(scenario, relative, max_years, &progress);
-            (tally, Some(reached))
+            let (tally, reached) = until_precise(scenario, relative, max_years, control);
+            // Stopped before the target: short of what was asked.
+            let requested = if reached.reached { 0 } else { max_years };
+            (tally, Some(reached), requested)
         }
         Length::Scenario | Length::Years(_) => {
             let years = match config.length {
@@ -141,37 +163,44 @@ pub fn simulate(scenario: &Scenario, config: &RunConfig) -> Result<Run> {
             if let Some(shard) = config.shard {
                 slice.shard = shard.zero_based();
             }
-            (runner::simulate(scenario, years, slice, &progress), None)
+            (runner::simulate(scenario, years, slice, control), None, slice.years(years))
         }
     };
+    let stopped = config.stop.is_some_and(|s| s.load(Ordering::Relaxed));
     if tally.years() < 2 {
-        return Err(Error::TooFewYears { years: tally.years() });
+        return Err(if stopped {
+            Error::Interrupted { years: tally.years() }
+        } else {
+            Error::TooFewYears { years: tally.years() }
+        });
     }
+    let partial = (stopped && tally.years() < requested)
+        .then_some(Partial { years_done: tally.years(), years_requested: requested });
     let wall_seconds = started.elapsed().as_secs_f64();
     let source = Source::Simulated {
         threads: rayon::current_num_threads(),
         shard: config.shard,
         years_per_second: tally.years() as f64 / wall_seconds.max(1e-9),
     };
-    Ok(Run { results: Results::new(scenario, &tally), info: RunInfo { source, wall_seconds, precision }, tally })
+    Ok(Run {
+        results: Results::new(scenario, &tally),
+        info: RunInfo { source, wall_seconds, precision, partial },
+        tally,
+    })
 }
 
 /// Runs rounds of chunks, doubling the years each time, until the half-width
 /// of the 95 % interval on time unavailability is at most `relative` of it.
-fn until_precise(
-    sc: &Scenario,
-    relative: f64,
-    max_years: u64,
-    progress: &(dyn Fn(u64) + Sync),
-) -> (Tally, PrecisionReached) {
+fn until_precise(sc: &Scenario, relative: f64, max_years: u64, control: Control) -> (Tally, PrecisionReached) {
     let max_chunks = max_years.div_ceil(CHUNK_YEARS).max(1);
     let mut tally = runner::empty_tally(sc);
     let mut done = 0;
     let mut end = 10.min(max_chunks);
     loop {
         let slice = Slice { first_chunk: done, end_chunk: end, shard: (0, 1) };
-        let before = tally.years();
-        tally.merge(&runner::simulate(sc, max_years, slice, &|d| progress(before + d)));
+        let before = tally.years() as f64;
+        let progress = |d: f64| (control.progress)(before + d);
+        tally.merge(&runner::simulate(sc, max_years, slice, Control { progress: &progress, ..control }));
         done = end;
         let down = &tally.year_down;
         let achieved = (down.n >= 2)
@@ -179,7 +208,8 @@ fn until_precise(
             .filter(|ci| ci.mean > 0.0)
             .map(|ci| ci.half_width() / ci.mean);
         let reached = achieved.is_some_and(|a| a <= relative);
-        if reached || done >= max_chunks {
+        let stopped = control.stop.is_some_and(|s| s.load(Ordering::Relaxed));
+        if reached || done >= max_chunks || stopped {
             return (tally, PrecisionReached { target: relative, achieved, reached });
         }
         end = (done * 2).min(max_chunks);

@@ -12,7 +12,7 @@ use crate::model::Deployment;
 use crate::scenario::Scenario;
 use crate::stats::Tally;
 use rayon::prelude::*;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 
 /// Years per chunk. Each chunk is one continuous trajectory, started with
 /// every component healthy and run through the warm-up first, then cut into
@@ -36,10 +36,41 @@ impl Slice {
         Slice { first_chunk: 0, end_chunk: years.div_ceil(CHUNK_YEARS), shard: (0, 1) }
     }
 
-    fn chunks(&self) -> impl Iterator<Item = u64> + '_ {
-        (self.first_chunk..self.end_chunk).filter(|c| c % self.shard.1 == self.shard.0)
+    /// Years in its chunks, of a run of `years` years.
+    pub fn years(&self, years: u64) -> u64 {
+        let (k, of) = self.shard;
+        // Chunks c in [first, end) with c % of == k, all whole but the run's last.
+        let below = |n: u64| n / of + u64::from(n % of > k);
+        let count = below(self.end_chunk) - below(self.first_chunk);
+        let last = years.div_ceil(CHUNK_YEARS).saturating_sub(1);
+        let short = (self.first_chunk..self.end_chunk).contains(&last) && last % of == k;
+        count * CHUNK_YEARS - if short { CHUNK_YEARS - chunk_years(last, years) } else { 0 }
+    }
+
+    /// Its chunks, lazily: memory does not depend on the number of years.
+    fn chunks(&self) -> impl ParallelIterator<Item = u64> + '_ {
+        (self.first_chunk..self.end_chunk).into_par_iter().filter(|c| c % self.shard.1 == self.shard.0)
     }
 }
+
+/// How a run reports and is stopped.
+#[derive(Clone, Copy)]
+pub struct Control<'a> {
+    /// Called with the years done so far (fractional), from worker threads.
+    pub progress: &'a (dyn Fn(f64) + Sync),
+    /// Once set, every trajectory stops at the end of its current year
+    /// and chunks not started are skipped.
+    pub stop: Option<&'a AtomicBool>,
+}
+
+impl Control<'_> {
+    fn stopped(&self) -> bool {
+        self.stop.is_some_and(|s| s.load(Ordering::Relaxed))
+    }
+}
+
+/// Progress is counted in millionths of a year, across chunks.
+const PROGRESS_UNIT: f64 = 1e6;
 
 /// Years in chunk `chunk` of a run of `years` years.
 fn chunk_years(chunk: u64, years: u64) -> u64 {
@@ -51,25 +82,29 @@ pub fn empty_tally(scenario: &Scenario) -> Tally {
     Tally::new(Cause::all(scenario.dependencies.len()).count())
 }
 
-/// Simulates one chunk of `scenario`, reusing `queue`'s allocation.
-fn run_chunk(scenario: &Scenario, chunk: u64, years: u64, queue: &mut EventQueue<crate::model::Event>) -> Tally {
-    queue.clear();
-    Deployment::new(scenario, chunk, queue).run(years, queue)
-}
-
 /// Simulates the chunks of `slice` of a run of `years` years on the current
-/// rayon pool, calling `progress` with the number of years done so far.
-pub fn simulate(scenario: &Scenario, years: u64, slice: Slice, progress: &(dyn Fn(u64) + Sync)) -> Tally {
+/// rayon pool, reporting progress and stopping as `control` says.
+pub fn simulate(scenario: &Scenario, years: u64, slice: Slice, control: Control) -> Tally {
     let done = AtomicU64::new(0);
-    let chunks: Vec<u64> = slice.chunks().collect();
     let empty = || empty_tally(scenario);
-    chunks
-        .par_iter()
-        .map_init(EventQueue::new, |queue, &chunk| {
-            let n = chunk_years(chunk, years);
-            let tally = run_chunk(scenario, chunk, n, queue);
-            progress(done.fetch_add(n, Ordering::Relaxed) + n);
-            tally
+    slice
+        .chunks()
+        // Once stopped, chunks not started are not even visited.
+        .take_any_while(|_| !control.stopped())
+        .map_init(EventQueue::new, |queue, chunk| {
+            queue.clear();
+            // This chunk's progress so far, added to the run's as it grows.
+            let mut reported = 0;
+            let mut progress = |years_done: f64, year_end: bool| {
+                let now = (years_done * PROGRESS_UNIT) as u64;
+                if now > reported {
+                    let total = done.fetch_add(now - reported, Ordering::Relaxed) + now - reported;
+                    reported = now;
+                    (control.progress)(total as f64 / PROGRESS_UNIT);
+                }
+                !(year_end && control.stopped())
+            };
+            Deployment::new(scenario, chunk, queue).run(chunk_years(chunk, years), queue, &mut progress)
         })
         .fold(empty, |mut acc, t| {
             acc.merge(&t);

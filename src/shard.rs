@@ -167,7 +167,7 @@ pub fn merge(paths: &[PathBuf]) -> Result<(Scenario, Run)> {
         return Err(Error::TooFewYears { years: tally.years() });
     }
     let source = Source::Merged { shards: shards.len(), of: first.shard.count };
-    let info = RunInfo { source, wall_seconds: started.elapsed().as_secs_f64(), precision: None };
+    let info = RunInfo { source, wall_seconds: started.elapsed().as_secs_f64(), precision: None, partial: None };
     let results = Results::new(&scenario, &tally);
     Ok((scenario, Run { results, info, tally }))
 }

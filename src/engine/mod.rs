@@ -25,6 +25,22 @@ pub trait Model {
 /// Events scheduled exactly at `end` are still handled, so a state change at
 /// the boundary is seen by whoever reads the model afterwards.
 pub fn run_until<M: Model>(model: &mut M, queue: &mut EventQueue<M::Event>, end: SimTime) -> u64 {
+    run_ticking(model, queue, end, &mut |_| {})
+}
+
+/// Events between two calls of [`run_ticking`]'s `tick`: rare enough to
+/// cost nothing, frequent enough to report progress within a second
+/// however slow the events.
+pub const TICK_EVENTS: u64 = 1 << 16;
+
+/// [`run_until`], calling `tick` with the simulated time every
+/// [`TICK_EVENTS`] events (for progress on long stretches).
+pub fn run_ticking<M: Model>(
+    model: &mut M,
+    queue: &mut EventQueue<M::Event>,
+    end: SimTime,
+    tick: &mut dyn FnMut(SimTime),
+) -> u64 {
     let mut handled = 0;
     while let Some(at) = queue.peek_time() {
         if at > end {
@@ -33,6 +49,9 @@ pub fn run_until<M: Model>(model: &mut M, queue: &mut EventQueue<M::Event>, end:
         let (now, event) = queue.pop().expect("peeked event is present");
         model.handle(now, event, queue);
         handled += 1;
+        if handled % TICK_EVENTS == 0 {
+            tick(now);
+        }
     }
     handled
 }
@@ -65,5 +84,17 @@ mod tests {
         assert_eq!(handled, 4);
         assert_eq!(model.seen, vec![0.0, 1.0, 2.0, 3.0]);
         assert_eq!(queue.peek_time(), Some(SimTime::from_secs(4.0)));
+    }
+
+    #[test]
+    fn ticks_come_every_tick_events() {
+        let mut model = Countdown { seen: vec![] };
+        let mut queue = EventQueue::new();
+        queue.schedule(SimTime::ZERO, (3 * TICK_EVENTS) as u32);
+        let mut ticks = vec![];
+        let handled = run_ticking(&mut model, &mut queue, SimTime::from_secs(1e12), &mut |t| ticks.push(t.secs()));
+        assert_eq!(handled, 3 * TICK_EVENTS + 1);
+        let want: Vec<f64> = (1..=3).map(|k| (k * TICK_EVENTS - 1) as f64).collect();
+        assert_eq!(ticks, want);
     }
 }

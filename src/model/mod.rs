@@ -327,10 +327,32 @@ impl<'s> Deployment<'s> {
         q.schedule(now + after, event);
     }
 
-    /// Runs the trajectory to the end of its measured years; returns the tally.
-    pub fn run(mut self, years: u64, queue: &mut EventQueue<Event>) -> Tally {
-        let end = self.sc.simulation.warmup + years as f64 * YEAR_SECS;
-        let events = engine::run_until(&mut self, queue, SimTime::from_secs(end));
+    /// Runs the trajectory through its measured years, year by year;
+    /// returns the tally of the years completed. `progress` is told how far
+    /// into them the trajectory is [years, fractional] during a year, every
+    /// [`engine::TICK_EVENTS`] events, and at each year's end; returning
+    /// false there stops the trajectory (the tally then holds whole years only).
+    pub fn run(
+        mut self,
+        years: u64,
+        queue: &mut EventQueue<Event>,
+        progress: &mut dyn FnMut(f64, bool) -> bool,
+    ) -> Tally {
+        let start = self.sc.simulation.warmup;
+        let mut events = 0;
+        let mut done = 0;
+        while done < years {
+            let end = start + (done + 1) as f64 * YEAR_SECS;
+            let mut tick = |now: SimTime| {
+                progress(((now.secs() - start) / YEAR_SECS).max(0.0), false);
+            };
+            events += engine::run_ticking(&mut self, queue, SimTime::from_secs(end), &mut tick);
+            done += 1;
+            if !progress(done as f64, true) {
+                break;
+            }
+        }
+        let end = start + done as f64 * YEAR_SECS;
         self.ledger.finish(end, events)
     }
 }
@@ -596,8 +618,8 @@ mod tests {
         let mut original = Deployment::new(&sc, 3, &mut queue);
         engine::run_until(&mut original, &mut queue, SimTime::from_secs(sc.simulation.warmup + 2.5 * YEAR_SECS));
         let (copy, mut copy_queue) = (original.clone(), queue.clone());
-        let a = original.run(5, &mut queue);
-        let b = copy.run(5, &mut copy_queue);
+        let a = original.run(5, &mut queue, &mut |_, _| true);
+        let b = copy.run(5, &mut copy_queue, &mut |_, _| true);
         assert_eq!(a.years(), 5);
         assert!(a.events > 3_000, "the years were simulated: {} events", a.events);
         assert_eq!(a, b);

@@ -94,6 +94,13 @@ fn summary_table(run: &Run, run_info: bool) -> String {
     let _ = writeln!(out, "availsim · {} — {}", r.scenario, r.description);
     let how = if run_info { format!(" · {}", provenance(&run.info)) } else { String::new() };
     let _ = writeln!(out, "{} simulated years · seed {}{how} · {} events", r.years, r.seed, r.events);
+    if let Some(p) = run.info.partial {
+        let _ = writeln!(
+            out,
+            "PARTIAL: interrupted after {} of {} years; the figures cover those",
+            p.years_done, p.years_requested
+        );
+    }
     let _ = writeln!(out);
     let _ = writeln!(out, "{:<26}{:>13}  {:<28}{:>6}", "", "mean", "95 % confidence interval", "nines");
     for (name, a) in [("Time availability", &r.time_availability), ("Request availability", &r.request_availability)] {
@@ -208,6 +215,12 @@ fn comparison_table(runs: &[Run], run_info: bool) -> String {
     let wall = runs.iter().map(|r| r.info.wall_seconds).sum::<f64>();
     let how = if run_info { format!(", {wall:.2} s wall in all") } else { String::new() };
     let _ = writeln!(out, "{} years each, seed {}{how}.", base.years, base.seed);
+    for run in runs {
+        if let Some(p) = run.info.partial {
+            let name = &run.results.scenario;
+            let _ = writeln!(out, "PARTIAL: {name} interrupted after {} of {} years.", p.years_done, p.years_requested);
+        }
+    }
     out
 }
 

@@ -440,3 +440,34 @@ fn compare_refuses_two_scenarios_of_one_name_in_one_out() {
     let fine = availsim().args(["compare", "three-fd", "scenarios/three-fd.toml", "--years", "2000"]).output().unwrap();
     assert!(fine.status.success());
 }
+
+/// SIGINT (and SIGTERM) stop a long run within a second: the years done
+/// are printed and written, marked partial, and the exit code says which
+/// signal.
+#[cfg(unix)]
+#[test]
+fn an_interrupted_run_reports_its_partial_results() {
+    for (signal, code) in [("-INT", 130), ("-TERM", 143)] {
+        let dir = tempfile::tempdir().unwrap();
+        let out = dir.path().join("out");
+        let child = std::process::Command::new(assert_cmd::cargo::cargo_bin("availsim"))
+            .args(["run", "three-fd", "--years", "100000000", "--quiet", "--out"])
+            .arg(&out)
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        std::thread::sleep(std::time::Duration::from_millis(1_500));
+        let sent = std::time::Instant::now();
+        std::process::Command::new("kill").args([signal, &child.id().to_string()]).status().unwrap();
+        let output = child.wait_with_output().unwrap();
+        assert!(sent.elapsed().as_secs_f64() < 2.0, "stopped {:?} after the signal", sent.elapsed());
+        assert_eq!(output.status.code(), Some(code), "{}", String::from_utf8_lossy(&output.stderr));
+        let stdout = String::from_utf8(output.stdout).unwrap();
+        assert!(stdout.contains("PARTIAL: interrupted after") && stdout.contains("of 100000000 years"), "{stdout}");
+        let summary: serde_json::Value =
+            serde_json::from_str(&std::fs::read_to_string(out.join("summary.json")).unwrap()).unwrap();
+        let done = summary["run"]["partial"]["years_done"].as_u64().unwrap();
+        assert!(done >= 2 && done < 100_000_000 && summary["years"].as_u64() == Some(done), "{summary}");
+    }
+}

@@ -95,3 +95,31 @@ fn autoscaling_carries_flash_sales_the_fixed_pool_cannot() {
     let (a, b) = (scaled.time_availability, fixed.time_availability);
     assert!((a.mean - b.mean).abs() < 3.0 * (a.ci95_high - a.ci95_low), "{a:?} vs {b:?}");
 }
+
+/// A run stopped part-way returns whole years only, marked partial.
+#[test]
+fn a_stopped_run_holds_the_whole_years_it_completed() {
+    use std::sync::atomic::{AtomicBool, Ordering};
+    let scenario = Scenario::from_toml(embedded::scenario("three-fd").unwrap(), "three-fd", &[]).unwrap();
+    let stop = AtomicBool::new(false);
+    let progress = |done: f64| {
+        if done >= 2_500.0 {
+            stop.store(true, Ordering::Relaxed);
+        }
+    };
+    let config = RunConfig {
+        length: availsim::Length::Years(50_000),
+        progress: Some(&progress),
+        stop: Some(&stop),
+        shard: None,
+    };
+    let run = simulate(&scenario, &config).unwrap();
+    let partial = run.info.partial.expect("stopped early");
+    assert!(partial.years_done >= 2_500 && partial.years_done < 50_000, "{partial:?}");
+    assert_eq!(partial.years_requested, 50_000);
+    assert_eq!(run.results.years, partial.years_done);
+    assert_eq!(run.tally.year_failed.n, partial.years_done, "every year counted is whole");
+    // Stopped before it starts: nothing to report.
+    let err = simulate(&scenario, &RunConfig { progress: None, ..config }).unwrap_err();
+    assert!(err.to_string().contains("interrupted after 0 simulated years"), "{err}");
+}
