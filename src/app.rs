@@ -42,6 +42,33 @@ fn interrupt() -> &'static Interrupt {
     })
 }
 
+/// Writes to stderr; a closed or full stderr loses the message, never the run.
+macro_rules! note {
+    ($($arg:tt)*) => {{
+        let _ = writeln!(std::io::stderr(), $($arg)*);
+    }};
+}
+
+/// Whether stdout's reader has gone (`| head`): further output is dropped.
+static STDOUT_CLOSED: AtomicBool = AtomicBool::new(false);
+
+/// Writes to stdout. A closed pipe ends output quietly, as for other Unix
+/// tools; any other failure (a full disk) is an error, which callers
+/// report after writing the files asked for, so no result is lost.
+fn out(bytes: &[u8]) -> Result<()> {
+    if STDOUT_CLOSED.load(Ordering::Relaxed) {
+        return Ok(());
+    }
+    let mut stdout = std::io::stdout().lock();
+    match stdout.write_all(bytes).and_then(|()| stdout.flush()) {
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => {
+            STDOUT_CLOSED.store(true, Ordering::Relaxed);
+            Ok(())
+        }
+        other => other.context("writing to stdout"),
+    }
+}
+
 /// The exit code for an interrupted run (128 + the signal), if it was.
 fn interrupted() -> Option<ExitCode> {
     let i = interrupt();
@@ -82,7 +109,7 @@ pub fn main(args: Args) -> Result<ExitCode> {
         }
         Some(Command::Check { scenario, overrides }) => {
             let sc = load(&scenario, &overrides, &RunOptions::default())?;
-            print!("{sc}");
+            out(sc.to_string().as_bytes())?;
             Ok(ExitCode::SUCCESS)
         }
         Some(Command::Merge { paths, format, out }) => merge(&paths, format, out.as_deref()),
@@ -202,12 +229,12 @@ fn simulate(sc: &Scenario, options: &RunOptions, shard: Option<Shard>) -> Result
     if let Some(p) = run.info.precision {
         let achieved = p.achieved.map_or("no downtime yet".to_string(), |a| format!("±{:.2} %", 100.0 * a));
         if p.reached {
-            eprintln!(
+            note!(
                 "precision reached after {} years: 95 % interval {achieved} of the unavailability",
                 run.results.years
             );
         } else {
-            eprintln!(
+            note!(
                 "warning: precision ±{:.2} % not reached within --max-years {}: {achieved}",
                 100.0 * p.target,
                 options.max_years
@@ -238,17 +265,18 @@ fn exporter(format: Format) -> &'static dyn Exporter {
     }
 }
 
-/// Prints `runs` to stdout. Done before any file is written: a failed
-/// write must not lose results already computed.
+/// Prints `runs` to stdout. Done before any file is written; callers
+/// write their files whatever the outcome and report a failure after, so
+/// a failed print never loses results.
 fn print(runs: &[Run], format: Format) -> Result<()> {
-    std::io::stdout().write_all(&exporter(format).serialize(runs)).context("writing to stdout")
+    out(&exporter(format).serialize(runs))
 }
 
 fn run(spec: &str, options: &RunOptions, shard: Option<Shard>) -> Result<ExitCode> {
     let sc = load(spec, &options.overrides, options)?;
     validate_assertions(std::slice::from_ref(&sc), &options.assertions)?;
     let run = simulate(&sc, options, shard)?;
-    print(std::slice::from_ref(&run), options.format)?;
+    let printed = print(std::slice::from_ref(&run), options.format);
     if let Some(dir) = &options.out {
         report::write_run(dir, &run)?;
         if let Some(shard) = shard {
@@ -256,6 +284,7 @@ fn run(spec: &str, options: &RunOptions, shard: Option<Shard>) -> Result<ExitCod
         }
     }
     write_report(std::slice::from_ref(&run), std::slice::from_ref(&sc), options)?;
+    printed?;
     check_assertions(std::slice::from_ref(&run.results.scenario), std::slice::from_ref(&run), &options.assertions)
 }
 
@@ -276,13 +305,14 @@ fn compare(specs: &[String], options: &RunOptions) -> Result<ExitCode> {
         return Err(Error::Override { option: "--out".into(), message }.into());
     }
     let runs = simulate_all(&scenarios, options)?;
-    print(&runs, options.format)?;
+    let printed = print(&runs, options.format);
     if let Some(dir) = &options.out {
         for run in &runs {
             report::write_run(&dir.join(&run.results.scenario), run)?;
         }
     }
     write_report(&runs, &scenarios, options)?;
+    printed?;
     let labels: Vec<String> = runs.iter().map(|r| r.results.scenario.clone()).collect();
     check_assertions(&labels, &runs, &options.assertions)
 }
@@ -344,12 +374,13 @@ fn sweep(spec: SweepSpec) -> Result<ExitCode> {
         Format::Table => report::sweep_table(&grid, &runs).into_bytes(),
         Format::Json => availsim::sweep::json(points, &runs),
     };
-    std::io::stdout().write_all(&stdout).context("writing to stdout")?;
+    let printed = out(&stdout);
     let dir = options.out.clone().unwrap_or_else(|| Path::new("output").join(format!("{}-sweep", base.name)));
     report::write_atomic(&dir.join("sweep.csv"), &availsim::sweep::csv(points, &runs))?;
     report::write_atomic(&dir.join("sweep.json"), &availsim::sweep::json(points, &runs))?;
     report::write_atomic(&dir.join("sweep.svg"), report::svg::sweep(&grid, &runs, plot).as_bytes())?;
-    eprintln!("wrote sweep.csv, sweep.json and sweep.svg ({} points) into {}", runs.len(), dir.display());
+    note!("wrote sweep.csv, sweep.json and sweep.svg ({} points) into {}", runs.len(), dir.display());
+    printed?;
     let labels: Vec<String> =
         grid.iter().map(|p| p.values.iter().map(|(k, v)| format!("{k}={v}")).collect::<Vec<_>>().join(" ")).collect();
     check_assertions(&labels, &runs, &options.assertions)
@@ -361,7 +392,7 @@ fn write_report(runs: &[Run], scenarios: &[Scenario], options: &RunOptions) -> R
     if options.report {
         let dir = options.out.clone().unwrap_or_else(|| Path::new("output").join(&runs[0].results.scenario));
         let page = report::write_report(&dir, runs, scenarios)?;
-        println!("\nReport: {}", page.display());
+        out(format!("\nReport: {}\n", page.display()).as_bytes())?;
     }
     Ok(())
 }
@@ -384,27 +415,28 @@ fn check_assertions(labels: &[String], runs: &[Run], assertions: &[Assertion]) -
         for (label, run) in labels.iter().zip(runs) {
             let check = a.check(&run.results)?;
             let verdict = if check.holds { "holds" } else { "FAILED" };
-            eprintln!("assert {a}: {verdict} for {label} ({})", check.actual);
+            note!("assert {a}: {verdict} for {label} ({})", check.actual);
             failed += usize::from(!check.holds);
         }
     }
     if failed > 0 {
-        eprintln!("{failed} of {} assertion checks failed", assertions.len() * runs.len());
+        note!("{failed} of {} assertion checks failed", assertions.len() * runs.len());
         return Ok(ExitCode::FAILURE);
     }
     Ok(ExitCode::SUCCESS)
 }
 
-fn merge(paths: &[PathBuf], format: Format, out: Option<&Path>) -> Result<ExitCode> {
+fn merge(paths: &[PathBuf], format: Format, out_dir: Option<&Path>) -> Result<ExitCode> {
     let (_, run) = availsim::merge(paths)?;
     if let availsim::Source::Merged { shards, of } = run.info.source
         && shards as u64 != of
     {
-        eprintln!("warning: merging {shards} of {of} shards; the figures cover only their years");
+        note!("warning: merging {shards} of {of} shards; the figures cover only their years");
     }
-    print(std::slice::from_ref(&run), format)?;
-    if let Some(dir) = out {
+    let printed = print(std::slice::from_ref(&run), format);
+    if let Some(dir) = out_dir {
         report::write_run(dir, &run)?;
     }
+    printed?;
     Ok(ExitCode::SUCCESS)
 }

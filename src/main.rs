@@ -4,6 +4,7 @@ mod app;
 mod cli;
 
 use clap::Parser;
+use std::io::Write;
 use std::process::ExitCode;
 
 fn main() -> ExitCode {
@@ -11,7 +12,8 @@ fn main() -> ExitCode {
     match app::main(args) {
         Ok(code) => code,
         Err(error) => {
-            eprintln!("error: {error:#}");
+            // A closed stderr loses the message; the exit code still tells.
+            let _ = writeln!(std::io::stderr(), "error: {error:#}");
             app::exit_code(&error)
         }
     }

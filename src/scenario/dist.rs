@@ -60,6 +60,8 @@ pub enum Dist {
         /// Upper bound [s].
         high: f64,
     },
+    /// Never: written `"never"`, for a time to failure only.
+    Never,
 }
 
 impl Dist {
@@ -85,6 +87,7 @@ impl Dist {
                 (mu + sigma * z).exp()
             }
             Dist::Uniform { low, high } => low + (high - low) * rng.random::<f64>(),
+            Dist::Never => f64::INFINITY,
         }
     }
 
@@ -102,6 +105,7 @@ impl Dist {
                 .mean()
                 .expect("lognormal mean exists"),
             Dist::Uniform { low, high } => (low + high) / 2.0,
+            Dist::Never => f64::INFINITY,
         }
     }
 }
@@ -119,6 +123,7 @@ impl fmt::Display for Dist {
                 write!(f, "lognormal median {} sigma {sigma:.3} (mean {})", d(mu.exp()), d(self.mean()))
             }
             Dist::Uniform { low, high } => write!(f, "uniform {}..{}", d(*low), d(*high)),
+            Dist::Never => write!(f, "never"),
         }
     }
 }
@@ -243,24 +248,41 @@ impl DistTable {
     }
 }
 
+/// Reads a distribution; `"never"` only where `never` allows it.
+struct DistVisitor {
+    never: bool,
+}
+
+impl<'de> Visitor<'de> for DistVisitor {
+    type Value = Dist;
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("a duration such as \"10m\" or a table such as { dist = \"exponential\", mean = \"30d\" }")?;
+        if self.never { f.write_str(", or \"never\"") } else { Ok(()) }
+    }
+    fn visit_str<E: de::Error>(self, v: &str) -> Result<Dist, E> {
+        match (v.trim(), self.never) {
+            ("never", true) => Ok(Dist::Never),
+            ("never", false) => Err(E::custom(
+                "\"never\" is only for a time to failure (instance.failure, fault_domain.failure, availability_domain.failure, a dependency's failure)",
+            )),
+            _ => super::duration::parse_duration(v).map(Dist::constant).map_err(E::custom),
+        }
+    }
+    fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Dist, A::Error> {
+        let table = DistTable::deserialize(de::value::MapAccessDeserializer::new(map))?;
+        table.build().map_err(de::Error::custom)
+    }
+}
+
 impl<'de> Deserialize<'de> for Dist {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        struct DistVisitor;
-        impl<'de> Visitor<'de> for DistVisitor {
-            type Value = Dist;
-            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-                f.write_str("a duration such as \"10m\" or a table such as { dist = \"exponential\", mean = \"30d\" }")
-            }
-            fn visit_str<E: de::Error>(self, v: &str) -> Result<Dist, E> {
-                super::duration::parse_duration(v).map(Dist::constant).map_err(E::custom)
-            }
-            fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Dist, A::Error> {
-                let table = DistTable::deserialize(de::value::MapAccessDeserializer::new(map))?;
-                table.build().map_err(de::Error::custom)
-            }
-        }
-        deserializer.deserialize_any(DistVisitor)
+        deserializer.deserialize_any(DistVisitor { never: false })
     }
+}
+
+/// Reads a time to failure: a distribution, or `"never"`.
+pub fn or_never<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Dist, D::Error> {
+    deserializer.deserialize_any(DistVisitor { never: true })
 }
 
 #[cfg(test)]

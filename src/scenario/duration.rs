@@ -8,6 +8,10 @@ pub const YEAR_SECS: f64 = 365.0 * DAY_SECS;
 /// Seconds in a day.
 pub const DAY_SECS: f64 = 86_400.0;
 
+/// The longest duration accepted [s]: a billion years, far beyond any
+/// trajectory, yet far from overflowing when added to simulated time.
+pub const MAX_SECS: f64 = 1e9 * YEAR_SECS;
+
 /// A non-negative length of time [s], parsed from a string with a unit.
 #[derive(Clone, Copy, Debug, PartialEq, PartialOrd)]
 pub struct Duration(pub f64);
@@ -22,9 +26,13 @@ impl Duration {
 /// Parses "10s", "1.5h", "30d"… into seconds.
 pub fn parse_duration(text: &str) -> Result<f64, String> {
     let text = text.trim();
-    let split = text.find(|c: char| c.is_ascii_alphabetic()).ok_or_else(|| {
-        format!("duration '{text}' has no unit: write it as e.g. \"30s\", \"5m\", \"2h\", \"30d\" or \"1y\"")
-    })?;
+    // The unit is the trailing letters, so that "1e3s" is 1,000 seconds.
+    let split = text.rfind(|c: char| !c.is_ascii_alphabetic()).map_or(0, |i| i + 1);
+    if split == text.len() {
+        return Err(format!(
+            "duration '{text}' has no unit: write it as e.g. \"30s\", \"5m\", \"2h\", \"30d\" or \"1y\""
+        ));
+    }
     let (number, unit) = text.split_at(split);
     let scale = match unit {
         "ms" => 1e-3,
@@ -42,7 +50,13 @@ pub fn parse_duration(text: &str) -> Result<f64, String> {
     if !value.is_finite() || value < 0.0 {
         return Err(format!("duration '{text}' must be a finite, non-negative number"));
     }
-    Ok(value * scale)
+    let secs = value * scale;
+    if secs > MAX_SECS {
+        return Err(format!(
+            "duration '{text}' is longer than the longest a simulation can use (1e9 years); for a failure that never happens write \"never\""
+        ));
+    }
+    Ok(secs)
 }
 
 /// Formats seconds with the largest unit that keeps the number readable.

@@ -162,7 +162,7 @@ impl FailureRepair {
     /// Steady-state availability MTBF / (MTBF + MTTR).
     pub fn availability(&self) -> f64 {
         let (up, down) = (self.failure.mean(), self.repair.mean());
-        up / (up + down)
+        if up.is_infinite() { 1.0 } else { up / (up + down) }
     }
 }
 

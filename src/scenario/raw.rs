@@ -76,6 +76,7 @@ fn one() -> Spanned<u32> {
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct RawInstance {
+    #[serde(deserialize_with = "super::dist::or_never")]
     pub failure: Dist,
     pub gray_failure: Option<Spanned<Dist>>,
     pub capacity: Option<Spanned<f64>>,
@@ -93,6 +94,7 @@ pub struct RawOverload {
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct RawFailure {
+    #[serde(deserialize_with = "super::dist::or_never")]
     pub failure: Dist,
     pub repair: Dist,
 }
@@ -149,6 +151,7 @@ pub struct RawDependency {
     pub name: Spanned<String>,
     pub impact: RawImpact,
     pub failing_fraction: Option<Spanned<f64>>,
+    #[serde(deserialize_with = "super::dist::or_never")]
     pub failure: Dist,
     pub repair: Dist,
 }
