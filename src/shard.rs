@@ -83,6 +83,7 @@ const SHARD_FORMAT: u32 = 2;
 /// What a shard writes for [`merge`]: the exact scenario text and the
 /// shard's integer tally, which merge by addition.
 #[derive(Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct ShardFile {
     format: u32,
     scenario: String,
@@ -157,11 +158,23 @@ pub fn merge(paths: &[PathBuf]) -> Result<(Scenario, Run)> {
     let scenario = Scenario::from_toml(&first.scenario, &first.origin, &[])?;
     let mut tally = runner::empty_tally(&scenario);
     for (path, s) in &shards {
+        let merge_err = |message: String| Error::Merge { path: path.clone(), message };
         if !tally.same_shape(&s.tally) {
-            let message = "its tally does not fit the scenario (written by another version?)".to_string();
-            return Err(Error::Merge { path: path.clone(), message });
+            return Err(merge_err("its tally does not fit the scenario (written by another version?)".into()));
         }
-        tally.merge(&s.tally);
+        s.tally.check().map_err(|m| merge_err(format!("its tally is not one a run produces: {m}")))?;
+        let mut slice = runner::Slice::all(s.years);
+        slice.shard = s.shard.zero_based();
+        let expected = slice.years(s.years);
+        if s.tally.years() != expected {
+            return Err(merge_err(format!(
+                "its tally holds {} years, but shard {} of a {}-year run holds {expected}",
+                s.tally.years(),
+                s.shard,
+                s.years
+            )));
+        }
+        tally.try_merge(&s.tally).map_err(|m| merge_err(format!("cannot be added to the others: {m}")))?;
     }
     if tally.years() < 2 {
         return Err(Error::TooFewYears { years: tally.years() });

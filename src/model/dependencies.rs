@@ -1,6 +1,7 @@
 //! Shared dependencies (database, cache, session store…): which are down,
 //! and what that does to requests.
 
+use super::id16;
 use crate::scenario::{Dependency, Impact};
 
 /// Up/down state of every dependency, with counts so that the common case
@@ -48,7 +49,7 @@ impl Dependencies {
         if self.required_down == 0 {
             return None;
         }
-        (0..self.up.len()).find(|&i| specs[i].impact == Impact::Required && !self.up[i]).map(|i| i as u16)
+        (0..self.up.len()).find(|&i| specs[i].impact == Impact::Required && !self.up[i]).map(id16)
     }
 
     /// The degraded dependencies that are down, with the fraction of
@@ -56,7 +57,7 @@ impl Dependencies {
     pub fn degraded_down<'a>(&'a self, specs: &'a [Dependency]) -> impl Iterator<Item = (u16, f64)> + 'a {
         let any = self.degraded_down > 0;
         specs.iter().enumerate().filter(move |(i, _)| any && !self.up[*i]).filter_map(|(i, d)| match d.impact {
-            Impact::Degraded(fraction) => Some((i as u16, fraction)),
+            Impact::Degraded(fraction) => Some((id16(i), fraction)),
             Impact::Required => None,
         })
     }

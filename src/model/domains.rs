@@ -1,6 +1,7 @@
 //! Availability and fault domains: which are up, and which fault domains
 //! can run instances (their own and their availability domain up).
 
+use super::id16;
 use crate::cause::Cause;
 
 /// Up/down state of every availability and fault domain.
@@ -41,7 +42,7 @@ impl Domains {
 
     /// The fault domains of availability domain `ad`.
     pub fn fds_of(&self, ad: u16) -> std::ops::Range<u16> {
-        let per = self.fds_per_ad as u16;
+        let per = id16(self.fds_per_ad);
         ad * per..(ad + 1) * per
     }
 

@@ -4,6 +4,7 @@
 //! future failure-biasing scheme can reweight what is drawn.
 
 use super::SlotId;
+use super::id16;
 use crate::rng::{self, Rng};
 use crate::scenario::Dist;
 use rand::RngExt;
@@ -71,9 +72,9 @@ impl Draws {
         let fixed_streams =
             [Stream::LoadBalancer, Stream::Deploy, Stream::Maintenance, Stream::Operator, Stream::Traffic]
                 .into_iter()
-                .chain((0..dependencies).map(|i| Stream::Dependency(i as u16)))
-                .chain((0..ads).map(|i| Stream::Ad(i as u16)))
-                .chain((0..fds).map(|i| Stream::Fd(i as u16)));
+                .chain((0..dependencies).map(|i| Stream::Dependency(id16(i))))
+                .chain((0..ads).map(|i| Stream::Ad(id16(i))))
+                .chain((0..fds).map(|i| Stream::Fd(id16(i))));
         let fixed = fixed_streams.map(|s| rng::stream(seed, chunk, s.key())).collect();
         Draws { seed, chunk, fixed, slots: vec![], dependencies, ads }
     }

@@ -5,6 +5,7 @@
 //! what a six-instance one does.
 
 use super::domains::Domains;
+use super::id16;
 use super::slot::{Counted, Proc, Slot};
 use crate::cause::Cause;
 
@@ -120,7 +121,7 @@ impl Fleet {
 
     /// The fault domain with the most slots in service (the last of equals).
     pub fn most_loaded_fd(&self) -> u16 {
-        (0..self.members.len() as u16).max_by_key(|&f| self.members[usize::from(f)].len()).unwrap_or(0)
+        (0..id16(self.members.len())).max_by_key(|&f| self.members[usize::from(f)].len()).unwrap_or(0)
     }
 
     /// The slots in fault domain `fd`.
@@ -130,7 +131,7 @@ impl Fleet {
 
     /// Fault domains holding at least one slot, in order.
     pub fn occupied_fds(&self) -> Vec<u16> {
-        (0..self.members.len() as u16).filter(|&f| !self.members[usize::from(f)].is_empty()).collect()
+        (0..id16(self.members.len())).filter(|&f| !self.members[usize::from(f)].is_empty()).collect()
     }
 
     /// Slot `id`.
@@ -157,12 +158,12 @@ impl Fleet {
 
     /// The live fault domain holding the fewest slots, if any is live.
     pub fn least_loaded_live_fd(&self, domains: &Domains) -> Option<u16> {
-        (0..self.members.len() as u16).filter(|&f| domains.live(f)).min_by_key(|&f| self.members[usize::from(f)].len())
+        (0..id16(self.members.len())).filter(|&f| domains.live(f)).min_by_key(|&f| self.members[usize::from(f)].len())
     }
 
     /// The fault domain holding the fewest slots, live or not.
     pub fn least_loaded_fd(&self) -> u16 {
-        (0..self.members.len() as u16).min_by_key(|&f| self.members[usize::from(f)].len()).unwrap_or(0)
+        (0..id16(self.members.len())).min_by_key(|&f| self.members[usize::from(f)].len()).unwrap_or(0)
     }
 
     /// Slots in rotation.

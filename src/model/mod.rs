@@ -40,6 +40,14 @@ use load::Load;
 use planned::PlannedRun;
 use slot::Proc;
 
+/// A domain, dependency or slot number as the model holds it (16 bits).
+///
+/// # Panics
+/// Above 65,535: scenario checking keeps every count within.
+fn id16(i: usize) -> u16 {
+    u16::try_from(i).expect("counts are checked to fit 16 bits")
+}
+
 /// Something that happens at a point in time. Slot events carry the epoch
 /// they were scheduled under; a stale one (the slot moved on) is ignored
 /// when it comes out of the queue, which is cheaper than removing it.
@@ -207,7 +215,7 @@ impl<'s> Deployment<'s> {
         let mut fleet = Fleet::new(n_fd, sc.load_balancer.is_some());
         for (fd, &count) in topo.instances_per_fd.iter().enumerate() {
             for _ in 0..count {
-                draws.add_slot(fleet.add(fd as u16, true).0);
+                draws.add_slot(fleet.add(id16(fd), true).0);
             }
         }
         let meter = Meter {
@@ -251,12 +259,12 @@ impl<'s> Deployment<'s> {
         if self.lb().is_some_and(|lb| lb.failure.is_some()) {
             components.push(Component::LoadBalancer);
         }
-        components.extend((0..sc.dependencies.len() as u16).map(Component::Dependency));
+        components.extend((0..id16(sc.dependencies.len())).map(Component::Dependency));
         if sc.ad_outage.is_some() {
-            components.extend((0..sc.topology.availability_domains as u16).map(Component::Ad));
+            components.extend((0..id16(sc.topology.availability_domains)).map(Component::Ad));
         }
         if sc.fd_outage.is_some() {
-            components.extend((0..self.domains.fault_domains() as u16).map(Component::Fd));
+            components.extend((0..id16(self.domains.fault_domains())).map(Component::Fd));
         }
         for component in components {
             let at = now + self.draws.sample(component.stream(), &self.process(component).failure);

@@ -3,6 +3,7 @@
 //! dependency, the load balancer, planned work and the service. Ordinary
 //! runs record nothing and pay one branch per event.
 
+use super::id16;
 use super::planned::PlannedKind;
 use super::{Deployment, SlotId};
 use crate::demand::{Linear, Profile};
@@ -100,7 +101,7 @@ impl Deployment<'_> {
             t,
             slots,
             slot_fd: ids.iter().map(|&id| self.fleet.slot(id).fd).collect(),
-            fd_live: (0..self.domains.fault_domains() as u16).map(|fd| self.domains.live(fd)).collect(),
+            fd_live: (0..id16(self.domains.fault_domains())).map(|fd| self.domains.live(fd)).collect(),
             lb_up: self.lb_up || self.sc.load_balancer.is_none(),
             dependencies_up: self.dependencies.up().to_vec(),
             planned: PlannedKind::ALL.map(|k| self.planned_active(k)),

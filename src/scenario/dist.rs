@@ -180,7 +180,8 @@ impl DistTable {
     }
 
     fn build(self) -> Result<Dist, String> {
-        let family = self.dist.as_str();
+        let family = self.dist.clone();
+        let family = family.as_str();
         let allowed: &[&str] = match family {
             "constant" => &["value"],
             "exponential" => &["mean"],
@@ -199,6 +200,18 @@ impl DistTable {
                 allowed.join(", ")
             ));
         }
+        let dist = self.family(family)?;
+        let mean = dist.mean();
+        if !(mean.is_finite() && mean <= super::duration::MAX_SECS) {
+            return Err(format!(
+                "this {family} distribution's mean ({mean:e} s) is beyond what a simulation can use (1e9 years)"
+            ));
+        }
+        Ok(dist)
+    }
+
+    /// The distribution of `family` from the parameters present.
+    fn family(&self, family: &str) -> Result<Dist, String> {
         let dist = match family {
             "constant" => Dist::Constant { value: need(self.value, family, "value")?.secs() },
             "exponential" => Dist::Exponential { mean: positive(need(self.mean, family, "mean")?.secs(), "mean")? },
@@ -280,9 +293,16 @@ impl<'de> Deserialize<'de> for Dist {
     }
 }
 
-/// Reads a time to failure: a distribution, or `"never"`.
+/// Reads a time to failure: a distribution with a positive mean (a
+/// component failing again the instant it is back would keep the
+/// simulation at one moment for ever), or `"never"`.
 pub fn or_never<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Dist, D::Error> {
-    deserializer.deserialize_any(DistVisitor { never: true })
+    let dist = deserializer.deserialize_any(DistVisitor { never: true })?;
+    if dist.mean() > 0.0 {
+        Ok(dist)
+    } else {
+        Err(de::Error::custom("a time to failure must take some time (a positive mean), or be \"never\""))
+    }
 }
 
 #[cfg(test)]

@@ -8,6 +8,7 @@
 mod describe;
 mod dist;
 mod duration;
+mod effort;
 mod raw;
 mod source;
 mod traffic;
@@ -15,6 +16,7 @@ mod validate;
 
 pub use dist::Dist;
 pub use duration::{DAY_SECS, Duration, YEAR_SECS, format_duration, parse_duration};
+pub use effort::{EVENTS_PER_SECOND, EVENTS_PER_YEAR_LIMIT};
 pub use source::{Override, line_column};
 pub use traffic::{Autoscaling, FlashSale, Overload, Traffic};
 
@@ -298,8 +300,10 @@ impl Scenario {
             if let Err(e) = text.parse::<toml::Table>() {
                 return Err(locate(text, origin, &[], e.span().unwrap_or(0..0), e.message().to_string()));
             }
-            source::apply_overrides(text, overrides)
-                .map_err(|(o, message)| Error::Override { option: o.option, message })?
+            source::apply_overrides(text, overrides).map_err(|e| match e {
+                source::OverrideError::Override(o, message) => Error::Override { option: o.option, message },
+                source::OverrideError::Layout(span, message) => locate(text, origin, &[], span, message),
+            })?
         };
         let located = |span: Range<usize>, message: String| locate(&text, origin, overrides, span, message);
         let raw: RawScenario = toml::from_str(&text).map_err(|e| {
@@ -322,7 +326,9 @@ fn locate(text: &str, origin: &str, overrides: &[Override], span: Range<usize>, 
     let (line, column) = source::line_column(text, span.start);
     // A field missing from the top level is reported at offset 0, where the
     // first key of the file sits: that key is not the one at fault.
-    let missing_at_top = span.start == 0 && message.starts_with("missing field");
+    // A field missing from the top level is reported at offset 0, and so is
+    // a problem of the whole scenario: the first key is not the one at fault.
+    let missing_at_top = span.start == 0 && (message.starts_with("missing field") || span.is_empty());
     let key = if missing_at_top { None } else { source::key_at(text, span.start) };
     if let Some(key) = &key
         && let Some(o) = overrides.iter().rev().find(|o| key_matches(key, &o.path, text))

@@ -103,15 +103,28 @@ fn walk_item(item: &Item, path: &mut Vec<String>, offset: usize, best: &mut Best
     }
 }
 
+/// Why overrides could not be applied.
+#[derive(Debug)]
+pub enum OverrideError {
+    /// This override is at fault.
+    Override(Override, String),
+    /// The file itself cannot be edited (valid TOML that the editing parser
+    /// refuses, such as a sub-table declared before its parent's dotted
+    /// keys): where, and why.
+    Layout(std::ops::Range<usize>, String),
+}
+
 /// Applies `overrides` to the scenario text, returning the new text.
-///
-/// # Panics
-/// If `text` is not valid TOML: callers check that first, so that a syntax
-/// error is reported against the file.
-pub fn apply_overrides(text: &str, overrides: &[Override]) -> Result<String, (Override, String)> {
-    let mut doc: DocumentMut = text.parse().expect("checked to be valid TOML");
+pub fn apply_overrides(text: &str, overrides: &[Override]) -> Result<String, OverrideError> {
+    let mut doc: DocumentMut = text.parse().map_err(|e: toml_edit::TomlError| {
+        let message = format!(
+            "{}: --set cannot edit this file's layout; declare each table before its sub-tables (e.g. [load_balancer] before [load_balancer.health_check])",
+            e.message()
+        );
+        OverrideError::Layout(e.span().unwrap_or(0..0), message)
+    })?;
     for o in overrides {
-        set(doc.as_item_mut(), &o.path, o.toml_value()).map_err(|msg| (o.clone(), msg))?;
+        set(doc.as_item_mut(), &o.path, o.toml_value()).map_err(|msg| OverrideError::Override(o.clone(), msg))?;
     }
     Ok(doc.to_string())
 }
@@ -197,9 +210,14 @@ mod tests {
     fn rejects_malformed_overrides() {
         assert!(Override::parse("years").is_err());
         assert!(Override::parse("a..b=1").is_err());
-        let err = apply_overrides(TEXT, &[Override::parse("dependency.cache.repair=1h").unwrap()]).unwrap_err();
-        assert!(err.1.contains("no entry named 'cache'"));
-        let err = apply_overrides(TEXT, &[Override::parse("name.x=1").unwrap()]).unwrap_err();
-        assert!(err.1.contains("is a value"));
+        let message = |o: &str| match apply_overrides(TEXT, &[Override::parse(o).unwrap()]).unwrap_err() {
+            OverrideError::Override(_, m) => m,
+            OverrideError::Layout(..) => panic!("the text is editable"),
+        };
+        assert!(message("dependency.cache.repair=1h").contains("no entry named 'cache'"));
+        assert!(message("name.x=1").contains("is a value"));
+        // Valid TOML that the editor refuses: reported against the file.
+        let layout = "[a.b.c]\nx = 1\n[a]\nb.y = 2\n";
+        assert!(matches!(apply_overrides(layout, &[Override::parse("z=1").unwrap()]), Err(OverrideError::Layout(..))));
     }
 }

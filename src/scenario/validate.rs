@@ -68,6 +68,9 @@ pub(super) fn build(raw: RawScenario, origin: &str, c: &mut Checker) -> Scenario
     let fds = *topo.fault_domains_per_ad.get_ref() as usize;
     if ads == 0 {
         c.problem(topo.availability_domains.span(), "there must be at least one availability domain");
+    } else if ads * fds.max(1) > usize::from(u16::MAX) {
+        // Domains are numbered in 16 bits.
+        c.problem(topo.availability_domains.span(), "at most 65,535 fault domains in all are supported");
     }
     if !(1..=3).contains(&fds) {
         c.problem(topo.fault_domains_per_ad.span(), "an availability domain holds 1 to 3 fault domains");
@@ -181,6 +184,14 @@ pub(super) fn build(raw: RawScenario, origin: &str, c: &mut Checker) -> Scenario
         });
     }
 
+    // Dependencies are numbered in 16 bits, after the fixed causes.
+    let most = usize::from(u16::MAX) - crate::cause::Cause::FIXED;
+    if dependencies.len() > most {
+        c.problem(
+            0..0,
+            format!("at most {most} dependencies are supported (this scenario has {})", dependencies.len()),
+        );
+    }
     let storage_span = raw.sessions.storage.span();
     let storage = match (*raw.sessions.storage.get_ref(), &raw.sessions.store) {
         (RawStorage::External, Some(store)) => match dependencies.iter().position(|d| d.name == *store.get_ref()) {
@@ -262,7 +273,7 @@ pub(super) fn build(raw: RawScenario, origin: &str, c: &mut Checker) -> Scenario
     let load =
         super::traffic::check(raw.traffic, &raw.instance, raw.autoscaling, &topology, &repair, simulation.warmup, c);
 
-    Scenario {
+    let scenario = Scenario {
         name: raw.name.into_inner(),
         description: raw.description,
         origin: origin.to_string(),
@@ -285,5 +296,23 @@ pub(super) fn build(raw: RawScenario, origin: &str, c: &mut Checker) -> Scenario
         capacity: load.capacity,
         overload: load.overload,
         autoscaling: load.autoscaling,
+    };
+    let (events, busiest) = scenario.events_per_year();
+    if events > EVENTS_PER_YEAR_LIMIT {
+        let amount = if events.is_finite() {
+            format!(
+                "about {events:.1e} events per simulated year (some {} of computing each)",
+                format_duration(events / EVENTS_PER_SECOND)
+            )
+        } else {
+            "an unbounded number of events per simulated year (times of about 0 s)".to_string()
+        };
+        c.problem(
+            0..0,
+            format!(
+                "this scenario needs {amount}, mostly from {busiest}; availsim refuses more than {EVENTS_PER_YEAR_LIMIT:.0e} a year: check the units of {busiest}"
+            ),
+        );
     }
+    scenario
 }

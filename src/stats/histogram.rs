@@ -15,6 +15,7 @@ const BINS: usize = 2 + PER_DECADE * DECADES;
 ///
 /// Serializable because shard result files carry it between processes.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct LogHistogram {
     counts: Vec<u64>,
 }
@@ -60,10 +61,14 @@ impl LogHistogram {
     }
 
     /// Adds another histogram's counts.
-    pub fn merge(&mut self, other: &LogHistogram) {
+    ///
+    /// # Errors
+    /// If a count would overflow (only a corrupt file can make it).
+    pub fn try_merge(&mut self, other: &LogHistogram) -> Result<(), String> {
         for (a, b) in self.counts.iter_mut().zip(&other.counts) {
-            *a += b;
+            *a = a.checked_add(*b).ok_or("a histogram count overflows")?;
         }
+        Ok(())
     }
 
     /// Number of durations counted.
@@ -168,8 +173,11 @@ mod tests {
         a.record(3_600_000_000);
         assert_eq!(a.quantile(0.5, 3600.0), 0.0);
         let mut b = a.clone();
-        b.merge(&a);
+        b.try_merge(&a).unwrap();
         assert_eq!(b.count(), 6);
+        let mut full = LogHistogram::default();
+        full.counts[0] = u64::MAX;
+        assert!(full.try_merge(&a).is_err(), "an overflow is an error, never a wrap");
         assert_eq!(b.bins().next(), Some((0.0, 0.0, 4)));
     }
 }

@@ -8,9 +8,15 @@ use serde::{Deserialize, Serialize};
 /// threads or machines, gives bit-identical results.
 pub const MICROS: f64 = 1e6;
 
+/// A sum, or the error of one that overflowed.
+fn checked<T>(sum: Option<T>) -> Result<T, String> {
+    sum.ok_or_else(|| "a sum overflows".to_string())
+}
+
 /// Running summary of one per-period quantity (in µs): count, sum, sum of
 /// squares, maximum and histogram. Memory is fixed, whatever the count.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct Summary {
     /// Observations.
     pub n: u64,
@@ -36,12 +42,27 @@ impl Summary {
     }
 
     /// Adds another summary.
-    pub fn merge(&mut self, other: &Summary) {
-        self.n += other.n;
-        self.sum += other.sum;
-        self.sum_sq += other.sum_sq;
+    ///
+    /// # Errors
+    /// If a sum would overflow (only a corrupt file can make it).
+    pub fn try_merge(&mut self, other: &Summary) -> Result<(), String> {
+        self.n = checked(self.n.checked_add(other.n))?;
+        self.sum = checked(self.sum.checked_add(other.sum))?;
+        self.sum_sq = checked(self.sum_sq.checked_add(other.sum_sq))?;
         self.max = self.max.max(other.max);
-        self.histogram.merge(&other.histogram);
+        self.histogram.try_merge(&other.histogram)
+    }
+
+    /// Whether its parts agree: as many binned as counted, the sum within
+    /// what the maximum allows, the sum of squares within (sum², n · sum · max).
+    fn check(&self, what: &str) -> Result<(), String> {
+        let (n, sum, max) = (u128::from(self.n), self.sum, u128::from(self.max));
+        let fits = self.histogram.count() == self.n
+            && sum <= n.saturating_mul(max)
+            && n.saturating_mul(self.sum_sq) >= sum.saturating_mul(sum)
+            && self.sum_sq <= sum.saturating_mul(max)
+            && (self.n > 0 || (sum == 0 && self.max == 0));
+        if fits { Ok(()) } else { Err(format!("{what}: its count, sums, maximum and histogram disagree")) }
     }
 
     /// Sum [s].
@@ -64,6 +85,7 @@ impl Summary {
 /// merging is field-wise addition. Serializable because `--shard` runs write
 /// it to disk for `merge`.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct Tally {
     /// Downtime per year [µs]: time the service could not serve.
     pub year_down: Summary,
@@ -124,51 +146,116 @@ impl Tally {
 
     /// Whether `other` can be merged into this one: same causes, same bins.
     pub fn same_shape(&self, other: &Tally) -> bool {
-        fn histograms(t: &Tally) -> [&LogHistogram; 7] {
-            [
-                &t.year_down,
-                &t.year_failed,
-                &t.window_down,
-                &t.window_failed,
-                &t.outage_durations,
-                &t.instance_hours,
-                &t.peak_utilisation,
-            ]
-            .map(|s| &s.histogram)
-        }
         self.cause_down.len() == other.cause_down.len()
             && self.cause_failed.len() == other.cause_failed.len()
-            && histograms(self).iter().zip(histograms(other)).all(|(a, b)| a.same_shape(b))
+            && self.summaries().iter().zip(other.summaries()).all(|(a, b)| a.histogram.same_shape(&b.histogram))
     }
 
-    /// Adds another tally (of the same scenario).
+    /// Adds another tally (of the same scenario), computed here.
     ///
     /// # Panics
-    /// If the two come from models with different causes.
+    /// If the two come from models with different causes, or a sum
+    /// overflows (no run computes that much).
     pub fn merge(&mut self, other: &Tally) {
         assert_eq!(self.cause_down.len(), other.cause_down.len(), "tallies of different models");
-        self.year_down.merge(&other.year_down);
-        self.year_failed.merge(&other.year_failed);
-        self.years_met += other.years_met;
-        self.window_down.merge(&other.window_down);
-        self.window_failed.merge(&other.window_failed);
-        self.windows_met += other.windows_met;
-        for (a, b) in self.cause_down.iter_mut().zip(&other.cause_down) {
-            *a += b;
+        self.try_merge(other).expect("tallies of simulated years stay far below the integers' range");
+    }
+
+    /// Adds another tally, as read from a file: every sum checked.
+    ///
+    /// # Errors
+    /// If a sum would overflow.
+    pub fn try_merge(&mut self, other: &Tally) -> Result<(), String> {
+        for (a, b) in self.summaries_mut().into_iter().zip(other.summaries()) {
+            a.try_merge(b)?;
         }
-        for (a, b) in self.cause_failed.iter_mut().zip(&other.cause_failed) {
-            *a += b;
+        for (a, b) in [
+            (&mut self.years_met, other.years_met),
+            (&mut self.windows_met, other.windows_met),
+            (&mut self.outages, other.outages),
+            (&mut self.events, other.events),
+            (&mut self.scale_outs, other.scale_outs),
+            (&mut self.scale_ins, other.scale_ins),
+        ] {
+            *a = checked(a.checked_add(b))?;
         }
-        self.outages += other.outages;
-        self.outage_durations.merge(&other.outage_durations);
-        self.sessions_lost += other.sessions_lost;
-        self.events += other.events;
-        self.requests += other.requests;
-        self.instance_hours.merge(&other.instance_hours);
-        self.at_max += other.at_max;
-        self.peak_utilisation.merge(&other.peak_utilisation);
-        self.scale_outs += other.scale_outs;
-        self.scale_ins += other.scale_ins;
+        for (a, b) in [
+            (&mut self.sessions_lost, other.sessions_lost),
+            (&mut self.requests, other.requests),
+            (&mut self.at_max, other.at_max),
+        ] {
+            *a = checked(a.checked_add(b))?;
+        }
+        for (a, b) in self
+            .cause_down
+            .iter_mut()
+            .zip(&other.cause_down)
+            .chain(self.cause_failed.iter_mut().zip(&other.cause_failed))
+        {
+            *a = checked(a.checked_add(*b))?;
+        }
+        Ok(())
+    }
+
+    /// Its summaries, in a fixed order.
+    fn summaries(&self) -> [&Summary; 7] {
+        [
+            &self.year_down,
+            &self.year_failed,
+            &self.window_down,
+            &self.window_failed,
+            &self.outage_durations,
+            &self.instance_hours,
+            &self.peak_utilisation,
+        ]
+    }
+
+    fn summaries_mut(&mut self) -> [&mut Summary; 7] {
+        [
+            &mut self.year_down,
+            &mut self.year_failed,
+            &mut self.window_down,
+            &mut self.window_failed,
+            &mut self.outage_durations,
+            &mut self.instance_hours,
+            &mut self.peak_utilisation,
+        ]
+    }
+
+    /// Whether the tally is one that simulated years could produce: each
+    /// summary consistent, every per-year summary counting the same years,
+    /// no more years or windows meeting the SLO than there are, no more
+    /// outages' durations than outages.
+    ///
+    /// # Errors
+    /// What disagrees.
+    pub fn check(&self) -> Result<(), String> {
+        let names = [
+            "year_down",
+            "year_failed",
+            "window_down",
+            "window_failed",
+            "outage_durations",
+            "instance_hours",
+            "peak_utilisation",
+        ];
+        for (s, name) in self.summaries().into_iter().zip(names) {
+            s.check(name)?;
+        }
+        let years = self.years();
+        let same_years = self.year_failed.n == years
+            && self.instance_hours.n == years
+            && (self.peak_utilisation.n == years || self.peak_utilisation.n == 0);
+        if !same_years || self.window_failed.n != self.window_down.n {
+            return Err("its per-year (or per-window) summaries count different numbers of periods".into());
+        }
+        if self.years_met > years || self.windows_met > self.window_down.n {
+            return Err("more periods meet the SLO than there are periods".into());
+        }
+        if self.outage_durations.n != self.outages {
+            return Err("its outage count and outage durations disagree".into());
+        }
+        Ok(())
     }
 }
 
