@@ -128,6 +128,7 @@ pub fn exit_code(error: &anyhow::Error) -> ExitCode {
             e.downcast_ref::<Error>(),
             Some(
                 Error::Scenario { .. }
+                    | Error::Problems { .. }
                     | Error::Override { .. }
                     | Error::Read { .. }
                     | Error::Merge { .. }

@@ -120,10 +120,12 @@ pub enum Command {
 pub struct RunOptions {
     /// Simulated years (default: the scenario's simulation.years). With
     /// --precision the rounds decide, up to --max-years.
-    #[arg(long, conflicts_with = "precision")]
+    /// At most 2^63 − 1 (a TOML integer).
+    #[arg(long, conflicts_with = "precision", value_parser = clap::value_parser!(u64).range(2..=i64::MAX as u64))]
     pub years: Option<u64>,
-    /// Master seed (default: the scenario's simulation.seed).
-    #[arg(long)]
+    /// Master seed (default: the scenario's simulation.seed), 0 to
+    /// 2^63 − 1.
+    #[arg(long, value_parser = clap::value_parser!(u64).range(0..=i64::MAX as u64))]
     pub seed: Option<u64>,
     /// Worker threads (default: all cores). Results do not depend on it.
     #[arg(long, value_parser = clap::value_parser!(u16).range(1..))]

@@ -65,6 +65,12 @@ pub enum Error {
         /// Years the run held.
         years: u64,
     },
+    /// Several problems in one scenario, all reported at once.
+    #[error("{}", problems.iter().map(ToString::to_string).collect::<Vec<_>>().join("\nerror: "))]
+    Problems {
+        /// Each, in file order.
+        problems: Vec<Error>,
+    },
     /// The run was stopped before two years were completed: nothing to report.
     #[error("interrupted after {years} simulated years, too few to report on")]
     Interrupted {

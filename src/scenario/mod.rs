@@ -287,17 +287,42 @@ pub struct BadRelease {
 impl Scenario {
     /// Reads and checks a scenario file, after applying `overrides`.
     pub fn load(path: &Path, overrides: &[Override]) -> Result<Scenario> {
-        let text = std::fs::read_to_string(path).map_err(|source| Error::Read { path: path.to_path_buf(), source })?;
-        Scenario::from_toml(&text, &path.display().to_string(), overrides)
+        let bytes = std::fs::read(path).map_err(|source| Error::Read { path: path.to_path_buf(), source })?;
+        let origin = path.display().to_string();
+        let text = String::from_utf8(bytes).map_err(|e| {
+            let valid = &e.as_bytes()[..e.utf8_error().valid_up_to()];
+            let text = String::from_utf8_lossy(valid);
+            let (line, column) = source::line_column(&text, text.len());
+            let byte = e.as_bytes()[valid.len()];
+            let message = format!("not UTF-8 text (byte 0x{byte:02x}): scenario files are UTF-8");
+            Error::Scenario { origin: origin.clone(), line, column, key: String::new(), message }
+        })?;
+        Scenario::from_toml(&text, &origin, overrides)
     }
 
     /// Checks scenario `text` that came from `origin` (a path, for messages).
     pub fn from_toml(text: &str, origin: &str, overrides: &[Override]) -> Result<Scenario> {
+        // Syntax errors, and arrays of tables where one table belongs, are
+        // the file's whatever the overrides.
+        let table = text
+            .parse::<toml::Table>()
+            .map_err(|e| locate(text, origin, &[], e.span().unwrap_or(0..0), e.message().to_string()))?;
+        if let Some((key, _)) = table.iter().find(|(k, v)| {
+            k.as_str() != "dependency" && v.as_array().is_some_and(|a| a.iter().any(toml::Value::is_table))
+        }) {
+            let header = format!("[[{key}]]");
+            let at = text.find(&header).unwrap_or(0);
+            let message = format!("{header} declares a list of tables; [{key}] is one table: write [{key}]");
+            return Err(locate(text, origin, &[], at..at + header.len(), message));
+        }
         let text = if overrides.is_empty() {
             text.to_string()
         } else {
-            // Syntax errors are the file's, whatever the overrides.
-            if let Err(e) = text.parse::<toml::Table>() {
+            // A malformed value is the file's even if an override replaces it
+            // (a missing one, an override may supply).
+            if let Err(e) = toml::from_str::<RawScenario>(text)
+                && !e.message().starts_with("missing field")
+            {
                 return Err(locate(text, origin, &[], e.span().unwrap_or(0..0), e.message().to_string()));
             }
             source::apply_overrides(text, overrides).map_err(|e| match e {
@@ -313,9 +338,14 @@ impl Scenario {
         let mut checker = validate::Checker { problems: vec![] };
         let mut scenario = validate::build(raw, origin, &mut checker);
         scenario.text = text.clone();
-        match checker.problems.into_iter().next() {
-            Some((span, message)) => Err(located(span, message)),
-            None => Ok(scenario),
+        // Every problem of the scenario at once, in file order.
+        let mut found = checker.problems;
+        found.sort_by_key(|(span, _)| span.start);
+        let mut problems: Vec<Error> = found.into_iter().map(|(span, message)| located(span, message)).collect();
+        match problems.len() {
+            0 => Ok(scenario),
+            1 => Err(problems.remove(0)),
+            _ => Err(Error::Problems { problems }),
         }
     }
 }
@@ -323,6 +353,7 @@ impl Scenario {
 /// Turns a span into an error naming the file (or the `--set` at fault),
 /// line, column and key.
 fn locate(text: &str, origin: &str, overrides: &[Override], span: Range<usize>, message: String) -> Error {
+    let message = readable(text, &span, message);
     let (line, column) = source::line_column(text, span.start);
     // A field missing from the top level is reported at offset 0, where the
     // first key of the file sits: that key is not the one at fault.
@@ -337,6 +368,25 @@ fn locate(text: &str, origin: &str, overrides: &[Override], span: Range<usize>, 
     }
     let key = key.map(|k| format!("{k}: ")).unwrap_or_default();
     Error::Scenario { origin: origin.to_string(), line, column, key, message }
+}
+
+/// The parser's message in the file's terms: the key a duplicate names,
+/// a date-time called one, the checked types' names left out.
+fn readable(text: &str, span: &Range<usize>, message: String) -> String {
+    let at = text.get(span.clone()).unwrap_or("").trim();
+    if message == "duplicate key" && !at.is_empty() {
+        return format!("duplicate key `{at}`: each key may be given once");
+    }
+    let mut message = message;
+    if message.starts_with("invalid type: map") && at.parse::<toml::value::Datetime>().is_ok() {
+        message = message.replacen("invalid type: map", "invalid type: date-time", 1);
+    }
+    // `expected struct RawSlo` is `expected a table`.
+    if let Some(i) = message.find("struct Raw") {
+        let end = message[i..].find(|c: char| !c.is_alphanumeric() && c != ' ').map_or(message.len(), |e| i + e);
+        message.replace_range(i..end, "a table");
+    }
+    message
 }
 
 /// Whether the key found in the text is the one an override set (names of
