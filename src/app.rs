@@ -276,6 +276,7 @@ fn print(runs: &[Run], format: Format) -> Result<()> {
 fn run(spec: &str, options: &RunOptions, shard: Option<Shard>) -> Result<ExitCode> {
     let sc = load(spec, &options.overrides, options)?;
     validate_assertions(std::slice::from_ref(&sc), &options.assertions)?;
+    check_out(options, &sc.name)?;
     let run = simulate(&sc, options, shard)?;
     let printed = print(std::slice::from_ref(&run), options.format);
     if let Some(dir) = &options.out {
@@ -305,6 +306,7 @@ fn compare(specs: &[String], options: &RunOptions) -> Result<ExitCode> {
         );
         return Err(Error::Override { option: "--out".into(), message }.into());
     }
+    check_out(options, &scenarios[0].name)?;
     let runs = simulate_all(&scenarios, options)?;
     let printed = print(&runs, options.format);
     if let Some(dir) = &options.out {
@@ -368,6 +370,8 @@ fn sweep(spec: SweepSpec) -> Result<ExitCode> {
     // The plotted figure must exist too: an interval (KEY.mean) or a number.
     availsim::assertion::check_figure(plot, &base)
         .map_err(|message| Error::Override { option: format!("--plot {plot}"), message })?;
+    let dir = options.out.clone().unwrap_or_else(|| Path::new("output").join(format!("{}-sweep", base.name)));
+    report::check_writable(&dir)?;
     let runs = simulate_all(&scenarios, options)?;
     let points = &points[..runs.len()];
     let grid: Vec<availsim::sweep::Point> = points.iter().map(|(p, _)| p.clone()).collect();
@@ -376,7 +380,6 @@ fn sweep(spec: SweepSpec) -> Result<ExitCode> {
         Format::Json => availsim::sweep::json(points, &runs),
     };
     let printed = out(&stdout);
-    let dir = options.out.clone().unwrap_or_else(|| Path::new("output").join(format!("{}-sweep", base.name)));
     report::write_atomic(&dir.join("sweep.csv"), &availsim::sweep::csv(points, &runs))?;
     report::write_atomic(&dir.join("sweep.json"), &availsim::sweep::json(points, &runs))?;
     report::write_atomic(&dir.join("sweep.svg"), report::svg::sweep(&grid, &runs, plot).as_bytes())?;
@@ -385,6 +388,17 @@ fn sweep(spec: SweepSpec) -> Result<ExitCode> {
     let labels: Vec<String> =
         grid.iter().map(|p| p.values.iter().map(|(k, v)| format!("{k}={v}")).collect::<Vec<_>>().join(" ")).collect();
     check_assertions(&labels, &runs, &options.assertions)
+}
+
+/// Checks before a run that --out (or the report's default directory) can
+/// be written.
+fn check_out(options: &RunOptions, first: &str) -> Result<()> {
+    let dir = match (&options.out, options.report) {
+        (Some(dir), _) => dir.clone(),
+        (None, true) => Path::new("output").join(first),
+        (None, false) => return Ok(()),
+    };
+    Ok(report::check_writable(&dir)?)
 }
 
 /// With --report: writes the charts and index.html of `runs` into --out

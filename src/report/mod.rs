@@ -47,6 +47,18 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
     Ok(())
 }
 
+/// Checks, before a run, that files can be written into `dir` (creating
+/// it): a run of hours must not end on a directory it cannot write.
+///
+/// # Errors
+/// [`Error::Write`] naming the directory.
+pub fn check_writable(dir: &Path) -> Result<()> {
+    let io = |source| Error::Write { path: dir.to_path_buf(), source };
+    std::fs::create_dir_all(dir).map_err(io)?;
+    tempfile::NamedTempFile::new_in(dir).map_err(io)?;
+    Ok(())
+}
+
 /// Writes `summary.json` and `downtime.csv` for `run` into `dir`.
 pub fn write_run(dir: &Path, run: &Run) -> Result<()> {
     let runs = std::slice::from_ref(run);

@@ -2,6 +2,7 @@
 //! scenarios against their bands, and the command line end to end.
 
 mod cli;
+mod malformed;
 mod cross_checks;
 mod scenarios;
 mod traffic;
