@@ -471,3 +471,140 @@ fn an_interrupted_run_reports_its_partial_results() {
         assert!((2..100_000_000).contains(&done) && summary["years"].as_u64() == Some(done), "{summary}");
     }
 }
+
+/// A closed stdout (`| head`) ends the output quietly and the --out files
+/// are still written; a full one (/dev/full) is an error, exit 1, after
+/// the files are written. Nothing panics.
+#[cfg(unix)]
+#[test]
+fn closed_or_full_stdout_loses_no_result() {
+    let dir = tempfile::tempdir().unwrap();
+    let bin = assert_cmd::cargo::cargo_bin("availsim");
+    let closed = dir.path().join("closed");
+    let script = format!("'{}' run three-fd --years 2000 --quiet --out '{}' | true", bin.display(), closed.display());
+    let status = std::process::Command::new("bash")
+        .args(["-c", &format!("{script}; exit ${{PIPESTATUS[0]}}")])
+        .status()
+        .unwrap();
+    assert_eq!(status.code(), Some(0));
+    assert!(closed.join("summary.json").exists());
+    if Path::new("/dev/full").exists() {
+        let full = dir.path().join("full");
+        let out = std::process::Command::new(&bin)
+            .args(["run", "three-fd", "--years", "2000", "--quiet", "--out"])
+            .arg(&full)
+            .stdout(std::fs::File::create("/dev/full").unwrap())
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(1));
+        assert!(String::from_utf8_lossy(&out.stderr).contains("No space left on device"));
+        assert!(full.join("summary.json").exists(), "the files are written before the failure is reported");
+    }
+}
+
+/// Input that used to panic, hang or run away is refused with exit 2 and a
+/// located message.
+#[test]
+fn runaway_and_overflowing_inputs_are_refused() {
+    let cases: &[(&[&str], &str)] = &[
+        (&["--set", "fault_domain.failure=\"0s\"", "--set", "fault_domain.repair=\"0s\""], "must take some time"),
+        (&["--set", "dependency.database.failure=\"0s\""], "must take some time"),
+        (&["--set", "deploy.every=\"1ms\""], "events per simulated year"),
+        (&["--set", "instance.failure={ dist = \"lognormal\", mu = -700, sigma = 1 }"], "events per simulated year"),
+        (&["--set", &format!("fault_domain.failure=\"1{}y\"", "0".repeat(302))], "longest a simulation can use"),
+    ];
+    for (args, want) in cases {
+        rejects(availsim().args(["run", "three-fd", "--quiet"]).args(*args), &[want]);
+    }
+    // Years and seeds beyond TOML's integers: clap's own message.
+    for (option, value, want) in [
+        ("--years", "9223372036854775808", "is not in 2..=9223372036854775807"),
+        ("--seed", "18446744073709551615", "is not in 0..=9223372036854775807"),
+    ] {
+        let out = availsim().args(["run", "three-fd", option, value]).output().unwrap();
+        assert_eq!(out.status.code(), Some(2));
+        assert!(String::from_utf8_lossy(&out.stderr).contains(want));
+    }
+    // 16-bit counts: also reported beside the list of counts it mismatches.
+    let out = availsim()
+        .args([
+            "check",
+            "three-fd",
+            "--set",
+            "topology.availability_domains=65536",
+            "--set",
+            "topology.fault_domains_per_ad=1",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("at most 65,535 fault domains"));
+    // A file the editing parser refuses is the file's error.
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("layout.toml");
+    let text = "name = \"edit\"\n[slo]\ntarget = 0.999\n[topology]\ninstances_per_fd = [2]\n[instance]\nfailure = \"30d\"\n\
+                [load_balancer.health_check.probe]\nx = 1\n[load_balancer]\nhealth_check.interval = \"10s\"\n\
+                [repair]\nmode = \"pool\"\ntime = \"5m\"\n";
+    std::fs::write(&file, text).unwrap();
+    // (It used to panic as soon as any --set was given.)
+    rejects(
+        availsim().args(["check"]).arg(&file).args(["--set", "repair.time=1m"]),
+        &["layout.toml:8:", "unknown field `probe`"],
+    );
+    // A malformed value is reported even where --years replaces it.
+    let nan = dir.path().join("nan.toml");
+    std::fs::write(&nan, availsim::embedded::scenario("three-fd").unwrap().replace("years = 20000", "years = nan"))
+        .unwrap();
+    rejects(
+        availsim().args(["run"]).arg(&nan).args(["--years", "20", "--quiet"]),
+        &["nan.toml:", "simulation.years", "NaN"],
+    );
+}
+
+/// Several problems in one scenario are all reported at once.
+#[test]
+fn every_problem_is_reported_in_one_pass() {
+    let out = availsim()
+        .args(["check", "three-fd", "--set", "slo.target=2", "--set", "load_balancer.health_check.timeout=1m"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8(out.stderr).unwrap();
+    assert_eq!(err.lines().count(), 2, "{err}");
+    assert!(err.contains("slo.target must be a fraction") && err.contains("probe timeout must be shorter"), "{err}");
+}
+
+/// `merge` refuses tallies that simulated years cannot produce: edited
+/// counts, a shard of the wrong size, unknown keys, sums that overflow.
+#[test]
+fn merge_refuses_tampered_tallies() {
+    let dir = tempfile::tempdir().unwrap();
+    let shard = dir.path().join("s1");
+    stdout(availsim().args(["run", "bench-bare", "--years", "4000", "--quiet", "--shard", "1/2", "--out"]).arg(&shard));
+    // Edited as text: the sums are 128-bit integers, beyond JSON libraries' numbers.
+    let original = std::fs::read_to_string(shard.join("tally.json")).unwrap();
+    let set = |text: &str, key: &str, value: &str| {
+        let at = text.find(&format!("\"{key}\":")).unwrap() + key.len() + 3;
+        let end = at + text[at..].find([',', '}']).unwrap();
+        format!("{}{value}{}", &text[..at], &text[end..])
+    };
+    let tamper = |text: String, want: &str| {
+        let bad = dir.path().join("bad");
+        std::fs::create_dir_all(&bad).unwrap();
+        std::fs::write(bad.join("tally.json"), text).unwrap();
+        rejects(availsim().args(["merge"]).arg(&bad), &[want]);
+    };
+    tamper(set(&original, "years_met", "1000000"), "more periods meet the SLO");
+    tamper(original.replacen("\"n\":2000", "\"n\":1", 1), "disagree");
+    tamper(original.replace("\"shard\":[1,2]", "\"shard\":[5,2]"), "not K/N");
+    tamper(original.replace("\"shard\":[1,2]", "\"shard\":[2,3]"), "shard 2/3 of a 4000-year run holds 1000");
+    tamper(original.replacen("\"tally\":{", "\"tally\":{\"extra\":1,", 1), "unknown field `extra`");
+    // Two shards whose sums overflow together.
+    let big = set(&original, "sessions_lost", &(u128::MAX - 1).to_string());
+    let (a, b) = (dir.path().join("a"), dir.path().join("b"));
+    for (d, k) in [(&a, "[1,2]"), (&b, "[2,2]")] {
+        std::fs::create_dir_all(d).unwrap();
+        std::fs::write(d.join("tally.json"), big.replace("\"shard\":[1,2]", &format!("\"shard\":{k}"))).unwrap();
+    }
+    rejects(availsim().args(["merge"]).arg(&a).arg(&b), &["overflows"]);
+}

@@ -2,8 +2,9 @@
 //! scenarios against their bands, and the command line end to end.
 
 mod cli;
-mod malformed;
 mod cross_checks;
+mod fuzz;
+mod malformed;
 mod scenarios;
 mod traffic;
 

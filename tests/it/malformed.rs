@@ -16,7 +16,8 @@ fn every_malformed_scenario_is_refused_with_its_message() {
     for path in files {
         let bytes = std::fs::read(&path).unwrap();
         let first = String::from_utf8_lossy(&bytes).lines().next().unwrap_or_default().to_string();
-        let want = first.strip_prefix("# expect: ").unwrap_or_else(|| panic!("{}: no `# expect:` line", path.display()));
+        let want =
+            first.strip_prefix("# expect: ").unwrap_or_else(|| panic!("{}: no `# expect:` line", path.display()));
         let result = std::panic::catch_unwind(|| Scenario::load(&path, &[]));
         let err = match result {
             Err(_) => "PANIC".to_string(),
