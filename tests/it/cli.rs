@@ -608,3 +608,16 @@ fn merge_refuses_tampered_tallies() {
     }
     rejects(availsim().args(["merge"]).arg(&a).arg(&b), &["overflows"]);
 }
+
+/// An --out that cannot be written is refused before anything is simulated.
+#[test]
+fn an_unwritable_out_fails_before_the_run() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("a-file");
+    std::fs::write(&file, "not a directory").unwrap();
+    let out =
+        availsim().args(["run", "three-fd", "--years", "100000000", "--quiet", "--out"]).arg(&file).output().unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    assert!(out.stdout.is_empty(), "nothing simulated");
+    assert!(String::from_utf8_lossy(&out.stderr).contains("cannot write"));
+}
