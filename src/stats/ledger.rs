@@ -531,4 +531,83 @@ mod tests {
         assert_eq!(t.outage_durations.sum, 500_000_000);
         assert_eq!(t.sessions_lost, 7);
     }
+
+    /// Requests weighted by demand: an hour in which a flash sale doubles
+    /// demand, a quarter of requests fails (cause 1) and half of the demand
+    /// above a capacity of 1.5 fails (cause 2).
+    #[test]
+    fn failed_requests_follow_demand_and_its_excess_over_capacity() {
+        let mut l = ledger(0.999, Sli::Requests);
+        let (from, to) = (WARMUP + 1_000.0, WARMUP + 4_600.0);
+        l.advance(from);
+        l.set_flash(from, Linear { at: from, value: 1.0, slope: 0.0 });
+        let mut s = ServiceState {
+            failing: 0.25,
+            excess_failing: 0.5,
+            capacity: 1.5,
+            failing_by_cause: vec![
+                Share { cause: CauseId(1), of_demand: 0.25, of_excess: 0.0 },
+                Share { cause: CauseId(2), of_demand: 0.0, of_excess: 0.5 },
+            ],
+            ..ServiceState::default()
+        };
+        l.set_state(from, &mut s);
+        l.advance(to);
+        l.set_state(to, &mut ServiceState { capacity: 1.5, ..ServiceState::default() });
+        l.set_flash(to, Linear::default());
+        let t = l.finish(WARMUP + YEAR_SECS, 0);
+        // Demand 2 for an hour: 7,200 requests, 0.5 over the capacity of 1.5: 1,800.
+        let failed = 0.25 * 7_200.0 + 0.5 * 1_800.0;
+        let requests = YEAR_SECS + 3_600.0;
+        let micros = |x: f64| (x * 1e6).round() as u128;
+        assert_eq!(t.year_failed.sum, micros(failed * (YEAR_SECS / requests)));
+        assert_eq!(t.window_failed.max, (failed * (WINDOW / (WINDOW + 3_600.0)) * 1e6).round() as u64);
+        assert_eq!(t.requests, micros(requests));
+        assert_eq!(t.cause_failed, vec![0, micros(1_800.0), micros(900.0)]);
+        assert_eq!(t.year_down.sum, 0, "a capacity shortfall is not downtime");
+        assert_eq!(t.windows_met, 11, "the first window fails 2,700 of its requests");
+    }
+
+    /// Instance-hours, time at the maximum and scale actions, counted from
+    /// the end of warm-up.
+    #[test]
+    fn instances_are_billed_while_they_exist() {
+        let mut l = ledger(0.999, Sli::Time);
+        for (at, n, max) in
+            [(500.0, 5, false), (WARMUP + 10.0 * DAY_SECS, 6, true), (WARMUP + 12.0 * DAY_SECS, 4, false)]
+        {
+            l.advance(at);
+            l.set_instances(at, n, max);
+            l.count_scaling(at, n > 4);
+        }
+        let t = l.finish(WARMUP + 2.0 * YEAR_SECS, 0);
+        // 5 from the start (warm-up) for 10 days, 6 for 2, then 4.
+        let first = (5.0 * 10.0 * DAY_SECS + 6.0 * 2.0 * DAY_SECS + 4.0 * (YEAR_SECS - 12.0 * DAY_SECS)) / 3_600.0;
+        let second = 4.0 * YEAR_SECS / 3_600.0;
+        assert_eq!(t.instance_hours.n, 2);
+        assert_eq!(t.instance_hours.max, (first * 1e6).round() as u64);
+        assert_eq!(t.instance_hours.sum, (first * 1e6).round() as u128 + (second * 1e6).round() as u128);
+        assert_eq!(t.at_max, (2.0 * DAY_SECS * 1e6) as u128);
+        assert_eq!((t.scale_outs, t.scale_ins), (1, 1), "the warm-up's action is not counted");
+    }
+
+    /// The year's peak utilisation: demand peaks at noon (1.5, normalised);
+    /// on day 3 the capacity drops to 1 from 11 h to 13 h.
+    #[test]
+    fn the_peak_utilisation_is_demand_over_capacity_at_its_highest() {
+        let day = Profile::new(&[(0.0, 1.0), (12.0, 3.0), (24.0, 1.0)], &[], 0.0, 1.0, WARMUP);
+        let mut l = with_demand(0.999, Sli::Time, day);
+        let mut set_capacity = |l: &mut Ledger, at: f64, capacity: f64| {
+            l.advance(at);
+            l.set_state(at, &mut ServiceState { capacity, ..ServiceState::default() });
+        };
+        set_capacity(&mut l, WARMUP, 3.0);
+        set_capacity(&mut l, WARMUP + 3.0 * DAY_SECS + 11.0 * 3_600.0, 1.0);
+        set_capacity(&mut l, WARMUP + 3.0 * DAY_SECS + 13.0 * 3_600.0, 3.0);
+        let t = l.finish(WARMUP + 2.0 * YEAR_SECS, 0);
+        // Year 1: 1.5 / 1 = 150 %; year 2: 1.5 / 3 = 50 %.
+        assert_eq!(t.peak_utilisation.n, 2);
+        assert_eq!(t.peak_utilisation.max, 150_000_000);
+        assert_eq!(t.peak_utilisation.sum, 200_000_000);
+    }
 }
