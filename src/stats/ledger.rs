@@ -597,7 +597,7 @@ mod tests {
     fn the_peak_utilisation_is_demand_over_capacity_at_its_highest() {
         let day = Profile::new(&[(0.0, 1.0), (12.0, 3.0), (24.0, 1.0)], &[], 0.0, 1.0, WARMUP);
         let mut l = with_demand(0.999, Sli::Time, day);
-        let mut set_capacity = |l: &mut Ledger, at: f64, capacity: f64| {
+        let set_capacity = |l: &mut Ledger, at: f64, capacity: f64| {
             l.advance(at);
             l.set_state(at, &mut ServiceState { capacity, ..ServiceState::default() });
         };
