@@ -6,7 +6,9 @@
 
 use crate::cause::Cause;
 use crate::scenario::{DAY_SECS, Scenario, Sli, YEAR_SECS};
-use crate::stats::{Interval, LogHistogram, MICROS, Summary, Tally, mean_interval, proportion_interval, rate_interval};
+use crate::stats::{
+    Interval, LogHistogram, MICROS, Summary, Tally, rate_interval, replicated_proportion_interval, summary_interval,
+};
 use serde::Serialize;
 
 /// Distribution of a per-period figure, in the unit its field names
@@ -225,7 +227,7 @@ impl Results {
         // the normal interval's lower end is cut at 0, so availability never
         // reads above 100 %.
         let unavailability = |s: &Summary, len: f64| {
-            let i = mean_interval(s.n, s.sum_secs() / len, s.sum_sq_secs() / (len * len));
+            let i = summary_interval(s, len * MICROS);
             Interval { ci95_low: i.ci95_low.max(0.0), ..i }
         };
         let slo = &scenario.slo;
@@ -235,8 +237,8 @@ impl Results {
         };
         let windows = tally.window_down.n;
         let budget = windows.max(1) as f64 * slo.window * (1.0 - slo.target);
-        let p_window = proportion_interval(tally.windows_met, windows);
-        let p_year = proportion_interval(tally.years_met, years);
+        let p_window = replicated_proportion_interval(tally.windows_met, windows, &tally.windows_met_trajectories);
+        let p_year = replicated_proportion_interval(tally.years_met, years, &tally.years_met_trajectories);
         let per_year = |v: u128| v as f64 / MICROS / years as f64 / 60.0;
         // Failed requests by cause, as a share of all requests times a
         // year: with a constant demand, the requests are the years' length

@@ -9,7 +9,7 @@ use crate::error::{Error, Result};
 use crate::runner::{self, CHUNK_YEARS, Control, Slice};
 use crate::scenario::Scenario;
 use crate::shard::Shard;
-use crate::stats::{Tally, mean_interval};
+use crate::stats::{MICROS, Tally, summary_interval};
 use serde::Serialize;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Instant;
@@ -204,7 +204,7 @@ fn until_precise(sc: &Scenario, relative: f64, max_years: u64, control: Control)
         done = end;
         let down = &tally.year_down;
         let achieved = (down.n >= 2)
-            .then(|| mean_interval(down.n, down.sum_secs(), down.sum_sq_secs()))
+            .then(|| summary_interval(down, MICROS))
             .filter(|ci| ci.mean > 0.0)
             .map(|ci| ci.half_width() / ci.mean);
         let reached = achieved.is_some_and(|a| a <= relative);

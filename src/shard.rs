@@ -15,7 +15,7 @@ use std::str::FromStr;
 use std::time::Instant;
 
 /// The `index`-th (1-based) of `count` disjoint slices of a run's years:
-/// chunks of 1,000 years dealt round-robin.
+/// chunks of 100 years dealt round-robin.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(into = "[u64; 2]", try_from = "[u64; 2]")]
 pub struct Shard {

@@ -1,7 +1,8 @@
 //! Point estimates and 95 % confidence intervals.
 
+use super::tally::{MICROS, Replications, Summary};
 use serde::Serialize;
-use statrs::distribution::{ChiSquared, ContinuousCDF, Normal};
+use statrs::distribution::{ChiSquared, ContinuousCDF, Normal, StudentsT};
 
 /// An estimate with its 95 % confidence interval.
 #[derive(Clone, Copy, Debug, PartialEq, Serialize)]
@@ -46,6 +47,53 @@ pub fn mean_interval(n: u64, sum: f64, sum_sq: f64) -> Interval {
     Interval { mean, ci95_low: mean - half, ci95_high: mean + half }
 }
 
+/// The 0.975 quantile of Student's t with `df` degrees of freedom.
+fn t_975(df: u64) -> f64 {
+    StudentsT::new(0.0, 1.0, df as f64).expect("positive degrees of freedom").inverse_cdf(0.975)
+}
+
+/// The mean per period of `s` [µs], divided by `unit` µs, with its 95 %
+/// interval.
+///
+/// The periods of one trajectory need not be independent: with two or more
+/// trajectories, the interval comes from the spread between them
+/// (independent replications, Student's t on one degree of freedom fewer
+/// than there are trajectories). A single trajectory gives only the spread
+/// between its periods, as if they were independent.
+///
+/// # Panics
+/// If `s` counts fewer than two periods.
+pub fn summary_interval(s: &Summary, unit: f64) -> Interval {
+    match s.trajectories.variance_of_mean(s.sum, s.n) {
+        Some((var, df)) => {
+            let mean = s.sum as f64 / s.n as f64 / unit;
+            let half = t_975(df) * var.sqrt() / unit;
+            Interval { mean, ci95_low: mean - half, ci95_high: mean + half }
+        }
+        None => {
+            let scale = unit / MICROS;
+            mean_interval(s.n, s.sum_secs() / scale, s.sum_sq_secs() / (scale * scale))
+        }
+    }
+}
+
+/// Proportion `k / n` of periods with the Wilson interval, widened for the
+/// correlation between the periods of one trajectory: `n` is cut to its
+/// effective size, `n` over the design effect (the variance between
+/// trajectories over the binomial one), when that effect exceeds 1.
+///
+/// # Panics
+/// If `n == 0` or `k > n`.
+pub fn replicated_proportion_interval(k: u64, n: u64, trajectories: &Replications) -> Interval {
+    let p = k as f64 / n.max(1) as f64;
+    let binomial = p * (1.0 - p) / n.max(1) as f64;
+    let effect = match trajectories.variance_of_mean(u128::from(k), n) {
+        Some((var, _)) if binomial > 0.0 => (var / binomial).max(1.0),
+        _ => 1.0,
+    };
+    wilson(p, n as f64 / effect, n > 0 && k <= n)
+}
+
 /// Proportion `k / n` with the Wilson score 95 % interval, which stays
 /// inside [0, 1] and honest at 0 and n, where the normal approximation
 /// collapses to a point. (Clopper–Pearson through statrs' Beta quantile was
@@ -54,8 +102,12 @@ pub fn mean_interval(n: u64, sum: f64, sum_sq: f64) -> Interval {
 /// # Panics
 /// If `n == 0` or `k > n`.
 pub fn proportion_interval(k: u64, n: u64) -> Interval {
-    assert!(n > 0 && k <= n, "proportion {k}/{n} is undefined");
-    let (nf, p) = (n as f64, k as f64 / n as f64);
+    wilson(k as f64 / n.max(1) as f64, n as f64, n > 0 && k <= n)
+}
+
+/// The Wilson interval of proportion `p` over `nf` (effective) trials.
+fn wilson(p: f64, nf: f64, defined: bool) -> Interval {
+    assert!(defined, "proportion {p} of {nf} is undefined");
     let z = z_975();
     let z2n = z * z / nf;
     let center = (p + z2n / 2.0) / (1.0 + z2n);
@@ -91,6 +143,41 @@ mod tests {
         assert!((i.mean - 2.5).abs() < 1e-12);
         let half = 1.959963984540054 * (5.0f64 / 3.0 / 4.0).sqrt();
         assert!((i.half_width() - half).abs() < 1e-9);
+    }
+
+    /// Trajectories of (sum, periods) (10, 4), (2, 2) and (6, 4): mean 1.8;
+    /// Σ (s − 1.8 n)² = 2.8² + 1.6² + 1.2² = 11.84; variance of the mean
+    /// 3/2 · 11.84 / 10² = 0.1776 on 2 degrees of freedom (t = 4.302653).
+    #[test]
+    fn replicated_interval_matches_hand_computation() {
+        let mut s = Summary::default();
+        for (sum, n) in [(10u64, 4u64), (2, 2), (6, 4)] {
+            let mut one = Summary::default();
+            (0..n).for_each(|i| one.record(if i == 0 { sum as f64 } else { 0.0 }));
+            one.close_trajectory();
+            s.try_merge(&one).unwrap();
+        }
+        let i = summary_interval(&s, MICROS);
+        assert!((i.mean - 1.8).abs() < 1e-12);
+        assert!((i.half_width() - 4.302653 * 0.1776f64.sqrt()).abs() < 1e-5, "{}", i.half_width());
+        // Without trajectories, the periods' own spread (as independent).
+        let mut flat = s.clone();
+        flat.trajectories = Replications::default();
+        let iid = mean_interval(10, 18.0, 10.0 * 10.0 + 2.0 * 2.0 + 6.0 * 6.0);
+        assert_eq!(summary_interval(&flat, MICROS), iid);
+    }
+
+    /// Two trajectories of 10 periods, one meeting in all, one in none:
+    /// variance 2/1 · (5² + 5²) / 20² = 0.25 against the binomial 0.25 / 20,
+    /// a design effect of 20, so the interval is Wilson's over one
+    /// effective trial; equal trajectories leave Wilson's interval as it is.
+    #[test]
+    fn replicated_proportions_widen_by_the_design_effect() {
+        let apart = Replications { count: 2, sum_sq: 100, cross: 100, n_sq: 200 };
+        let wide = replicated_proportion_interval(10, 20, &apart);
+        assert_eq!(wide, wilson(0.5, 1.0, true));
+        let alike = Replications { count: 2, sum_sq: 50, cross: 100, n_sq: 200 };
+        assert_eq!(replicated_proportion_interval(10, 20, &alike), proportion_interval(10, 20));
     }
 
     #[test]

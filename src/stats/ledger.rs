@@ -386,6 +386,7 @@ impl Ledger {
         self.tally.cause_failed = self.cause_failed.iter().map(|&v| q(v)).collect();
         self.tally.sessions_lost = self.sessions_lost.round() as u128;
         self.tally.events = events;
+        self.tally.close_trajectory();
         self.tally
     }
 }

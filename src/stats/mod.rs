@@ -6,7 +6,10 @@ mod histogram;
 mod ledger;
 mod tally;
 
-pub use estimate::{Interval, mean_interval, proportion_interval, rate_interval, z_975};
+pub use estimate::{
+    Interval, mean_interval, proportion_interval, rate_interval, replicated_proportion_interval, summary_interval,
+    z_975,
+};
 pub use histogram::LogHistogram;
 pub use ledger::{Ledger, Meter, ServiceState, Share};
-pub use tally::{MICROS, Summary, Tally};
+pub use tally::{MICROS, Replications, Summary, Tally};

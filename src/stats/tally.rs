@@ -13,8 +13,79 @@ fn checked<T>(sum: Option<T>) -> Result<T, String> {
     sum.ok_or_else(|| "a sum overflows".to_string())
 }
 
+/// Sums over independent trajectories of one per-period quantity, for an
+/// interval that stays honest when the periods of one trajectory are
+/// correlated (a constant weekly deploy cadence, say, keeps the hour of the
+/// week it first drew for the whole trajectory).
+///
+/// With `s_c` a trajectory's sum and `n_c` its periods: the number of
+/// trajectories, Σ s_c², Σ s_c·n_c and Σ n_c², the sums that the variance
+/// of the ratio estimate Σ s_c / Σ n_c needs (replication/deletion with
+/// unequal replications). Integer sums, so merging stays exact.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Replications {
+    /// Trajectories.
+    pub count: u64,
+    /// Σ s_c².
+    pub sum_sq: u128,
+    /// Σ s_c·n_c.
+    pub cross: u128,
+    /// Σ n_c².
+    pub n_sq: u128,
+}
+
+impl Replications {
+    /// One trajectory of `n` periods summing to `sum`; none if `n` is 0.
+    pub fn one(sum: u128, n: u64) -> Replications {
+        let n = u128::from(n);
+        if n == 0 {
+            return Replications::default();
+        }
+        Replications { count: 1, sum_sq: sum.saturating_mul(sum), cross: sum.saturating_mul(n), n_sq: n * n }
+    }
+
+    /// Adds another trajectory set's sums.
+    ///
+    /// # Errors
+    /// If a sum would overflow (only a corrupt file can make it).
+    pub fn try_merge(&mut self, other: &Replications) -> Result<(), String> {
+        self.count = checked(self.count.checked_add(other.count))?;
+        self.sum_sq = checked(self.sum_sq.checked_add(other.sum_sq))?;
+        self.cross = checked(self.cross.checked_add(other.cross))?;
+        self.n_sq = checked(self.n_sq.checked_add(other.n_sq))?;
+        Ok(())
+    }
+
+    /// The variance of the ratio estimate `sum / n` (`sum`, `n`: the
+    /// totals over every trajectory), with its degrees of freedom; `None`
+    /// with fewer than two trajectories.
+    pub fn variance_of_mean(&self, sum: u128, n: u64) -> Option<(f64, u64)> {
+        if self.count < 2 || n == 0 {
+            return None;
+        }
+        let (r, n) = (self.count as f64, n as f64);
+        let mean = sum as f64 / n;
+        // Σ (s_c − mean·n_c)², expanded into the kept sums.
+        let spread = self.sum_sq as f64 - 2.0 * mean * self.cross as f64 + mean * mean * self.n_sq as f64;
+        Some((r / (r - 1.0) * spread.max(0.0) / (n * n), self.count - 1))
+    }
+
+    /// Whether the sums fit `n` periods summing to `sum`: no more
+    /// trajectories than periods, and Cauchy–Schwarz (Σ n_c² ≥ n²/R, and
+    /// Σ s_c·n_c within what Σ s_c² and Σ n_c² allow).
+    fn fits(&self, sum: u128, n: u64) -> bool {
+        let (r, n) = (u128::from(self.count), u128::from(n));
+        let bounded = self.count <= n as u64 && self.n_sq <= n.saturating_mul(n);
+        let spread = self.count == 0
+            || (r.saturating_mul(self.n_sq) >= n * n && r.saturating_mul(self.sum_sq) >= sum.saturating_mul(sum));
+        bounded && spread && (self.count > 0 || (self.sum_sq == 0 && self.cross == 0 && self.n_sq == 0))
+    }
+}
+
 /// Running summary of one per-period quantity (in µs): count, sum, sum of
-/// squares, maximum and histogram. Memory is fixed, whatever the count.
+/// squares, maximum and histogram, and the sums over trajectories that its
+/// interval comes from. Memory is fixed, whatever the count.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Summary {
@@ -28,6 +99,9 @@ pub struct Summary {
     pub max: u64,
     /// Distribution.
     pub histogram: LogHistogram,
+    /// Sums over the trajectories the periods come from.
+    #[serde(default)]
+    pub trajectories: Replications,
 }
 
 impl Summary {
@@ -50,7 +124,14 @@ impl Summary {
         self.sum = checked(self.sum.checked_add(other.sum))?;
         self.sum_sq = checked(self.sum_sq.checked_add(other.sum_sq))?;
         self.max = self.max.max(other.max);
+        self.trajectories.try_merge(&other.trajectories)?;
         self.histogram.try_merge(&other.histogram)
+    }
+
+    /// Closes the trajectory it was filled by: its periods become one
+    /// replication. Called once, on a trajectory's own summary.
+    pub fn close_trajectory(&mut self) {
+        self.trajectories = Replications::one(self.sum, self.n);
     }
 
     /// Whether its parts agree: as many binned as counted, the sum within
@@ -61,7 +142,8 @@ impl Summary {
             && sum <= n.saturating_mul(max)
             && n.saturating_mul(self.sum_sq) >= sum.saturating_mul(sum)
             && self.sum_sq <= sum.saturating_mul(max)
-            && (self.n > 0 || (sum == 0 && self.max == 0));
+            && (self.n > 0 || (sum == 0 && self.max == 0))
+            && self.trajectories.fits(self.sum, self.n);
         if fits { Ok(()) } else { Err(format!("{what}: its count, sums, maximum and histogram disagree")) }
     }
 
@@ -93,12 +175,18 @@ pub struct Tally {
     pub year_failed: Summary,
     /// Years whose SLI met the SLO target.
     pub years_met: u64,
+    /// The same, over trajectories.
+    #[serde(default)]
+    pub years_met_trajectories: Replications,
     /// Downtime per SLO window [µs].
     pub window_down: Summary,
     /// Failed-request time per SLO window [µs].
     pub window_failed: Summary,
     /// Windows whose SLI met the SLO target.
     pub windows_met: u64,
+    /// The same, over trajectories.
+    #[serde(default)]
+    pub windows_met_trajectories: Replications,
     /// Downtime by cause [µs], indexed like the model's causes.
     pub cause_down: Vec<u128>,
     /// Failed-request time by cause [µs].
@@ -169,6 +257,8 @@ impl Tally {
         for (a, b) in self.summaries_mut().into_iter().zip(other.summaries()) {
             a.try_merge(b)?;
         }
+        self.years_met_trajectories.try_merge(&other.years_met_trajectories)?;
+        self.windows_met_trajectories.try_merge(&other.windows_met_trajectories)?;
         for (a, b) in [
             (&mut self.years_met, other.years_met),
             (&mut self.windows_met, other.windows_met),
@@ -195,6 +285,14 @@ impl Tally {
             *a = checked(a.checked_add(*b))?;
         }
         Ok(())
+    }
+
+    /// Closes the trajectory that filled it: its years and windows become
+    /// one replication of each figure.
+    pub fn close_trajectory(&mut self) {
+        self.summaries_mut().into_iter().for_each(Summary::close_trajectory);
+        self.years_met_trajectories = Replications::one(self.years_met.into(), self.year_down.n);
+        self.windows_met_trajectories = Replications::one(self.windows_met.into(), self.window_down.n);
     }
 
     /// Its summaries, in a fixed order.
@@ -251,6 +349,13 @@ impl Tally {
         }
         if self.years_met > years || self.windows_met > self.window_down.n {
             return Err("more periods meet the SLO than there are periods".into());
+        }
+        let met = [
+            (&self.years_met_trajectories, self.years_met, years, &self.year_down.trajectories),
+            (&self.windows_met_trajectories, self.windows_met, self.window_down.n, &self.window_down.trajectories),
+        ];
+        if met.iter().any(|(r, k, n, periods)| !r.fits(u128::from(*k), *n) || r.count != periods.count) {
+            return Err("its trajectory sums of periods meeting the SLO disagree".into());
         }
         if self.outage_durations.n != self.outages {
             return Err("its outage count and outage durations disagree".into());

@@ -596,8 +596,9 @@ fn merge_refuses_tampered_tallies() {
     };
     tamper(set(&original, "years_met", "1000000"), "more periods meet the SLO");
     tamper(original.replacen("\"n\":2000", "\"n\":1", 1), "disagree");
+    tamper(original.replacen("\"trajectories\":{\"count\":20", "\"trajectories\":{\"count\":2001", 1), "disagree");
     tamper(original.replace("\"shard\":[1,2]", "\"shard\":[5,2]"), "not K/N");
-    tamper(original.replace("\"shard\":[1,2]", "\"shard\":[2,3]"), "shard 2/3 of a 4000-year run holds 1000");
+    tamper(original.replace("\"shard\":[1,2]", "\"shard\":[2,3]"), "shard 2/3 of a 4000-year run holds 1300");
     tamper(original.replacen("\"tally\":{", "\"tally\":{\"extra\":1,", 1), "unknown field `extra`");
     // Two shards whose sums overflow together.
     let big = set(&original, "sessions_lost", &(u128::MAX - 1).to_string());

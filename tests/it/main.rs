@@ -4,6 +4,7 @@
 mod cli;
 mod cross_checks;
 mod fuzz;
+mod intervals;
 mod malformed;
 mod scenarios;
 mod traffic;
