@@ -36,7 +36,7 @@ impl Spread {
     /// Of a summary whose recorded values, divided by `unit`, are the figure.
     fn of(s: &Summary, unit: f64) -> Spread {
         let max = s.max_secs();
-        let q = |p| s.histogram.quantile(p, max) / unit;
+        let q = |p| s.histogram.quantile(p) / unit;
         Spread {
             mean: s.sum_secs() / s.n.max(1) as f64 / unit,
             p50: q(0.5),

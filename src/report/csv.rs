@@ -7,7 +7,8 @@ use crate::stats::LogHistogram;
 
 /// The histogram bins of per-year and per-window downtime, one row per
 /// non-empty bin and scenario:
-/// `scenario,period,low_minutes,high_minutes,count,fraction,cumulative_fraction`.
+/// `scenario,period,low_minutes,high_minutes,count,fraction,cumulative_fraction`,
+/// low and high being the smallest and largest downtime in the bin.
 pub struct DowntimeCsv;
 
 impl Exporter for DowntimeCsv {

@@ -1,63 +1,77 @@
-//! A fixed-layout logarithmic histogram of durations.
+//! A mergeable histogram of durations with 0.1 % resolution that is exact
+//! where the data allow.
 
 use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
 
-/// Bins per decade: 100 gives 2.3 % relative resolution on quantiles.
-const PER_DECADE: usize = 100;
-/// Decades covered above 1 s: up to 10⁹ s (31 years).
-const DECADES: usize = 9;
-/// Bin 0 holds exact zeros, bin 1 (0, 1 s), then log bins from 1 s.
-const BINS: usize = 2 + PER_DECADE * DECADES;
+/// Significant bits kept below a value's leading one: 2¹⁰ bins per
+/// doubling, so a bin is at most 1/1024 (0.098 %) of its values wide.
+const MANTISSA_BITS: u32 = 10;
+/// Values below this [µs] have a bin each.
+const EXACT: u64 = 1 << MANTISSA_BITS;
 
-/// Counts of durations in logarithmic bins; every histogram has the same bin
-/// edges, so merging is adding counts. Exact zeros get their own bin, since
-/// most years of a good design have no downtime at all.
-///
-/// Serializable because shard result files carry it between processes.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+/// One bin: how many values fell in it and the smallest and largest.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct LogHistogram {
-    counts: Vec<u64>,
+pub struct Bin {
+    /// Values counted.
+    pub count: u64,
+    /// The smallest [µs].
+    pub min: u64,
+    /// The largest [µs].
+    pub max: u64,
 }
 
-impl Default for LogHistogram {
-    fn default() -> Self {
-        LogHistogram { counts: vec![0; BINS] }
-    }
+/// Counts of durations [µs] in bins of fixed edges (exact below 1,024 µs,
+/// then 1,024 bins per doubling), each bin keeping its smallest and
+/// largest value. Quantiles interpolate between those, so they are exact
+/// for constant data (and wherever a bin holds one distinct value) and
+/// within 0.1 % of the data's own quantile otherwise.
+///
+/// Only non-empty bins are stored: memory follows the spread of the data,
+/// not its count. Every histogram has the same edges, so merging adds
+/// counts and takes minima and maxima: exact, and independent of order.
+/// Serializable because shard result files carry it between processes.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LogHistogram {
+    bins: BTreeMap<u32, Bin>,
 }
 
 impl LogHistogram {
-    fn bin(micros: u64) -> usize {
-        if micros == 0 {
-            return 0;
+    /// The bin of `micros`: the value itself below [`EXACT`], else its
+    /// leading bit's position and the [`MANTISSA_BITS`] bits after it.
+    fn bin(micros: u64) -> u32 {
+        if micros < EXACT {
+            return micros as u32;
         }
-        let secs = micros as f64 * 1e-6;
-        if secs < 1.0 {
-            return 1;
-        }
-        (2 + (secs.log10() * PER_DECADE as f64) as usize).min(BINS - 1)
+        let top = 63 - micros.leading_zeros();
+        let mantissa = (micros >> (top - MANTISSA_BITS)) as u32 & (EXACT as u32 - 1);
+        ((top - MANTISSA_BITS + 1) << MANTISSA_BITS) | mantissa
     }
 
-    /// The edges of bin `b` [s].
-    pub fn edges(b: usize) -> (f64, f64) {
-        match b {
-            0 => (0.0, 0.0),
-            1 => (0.0, 1.0),
-            _ => {
-                let k = (b - 2) as f64 / PER_DECADE as f64;
-                (10f64.powf(k), 10f64.powf(k + 1.0 / PER_DECADE as f64))
-            }
+    /// The edges of bin `b` [µs]: low inclusive, high exclusive.
+    fn edges(b: u32) -> (u128, u128) {
+        let b = u128::from(b);
+        let exact = u128::from(EXACT);
+        if b < exact {
+            return (b, b + 1);
         }
-    }
-
-    /// Whether `other` has the same bins (a file from another version may not).
-    pub fn same_shape(&self, other: &LogHistogram) -> bool {
-        self.counts.len() == other.counts.len()
+        let shift = (b >> MANTISSA_BITS) - 1;
+        let low = (exact | (b & (exact - 1))) << shift;
+        (low, low + (1 << shift))
     }
 
     /// Counts one duration [µs].
     pub fn record(&mut self, micros: u64) {
-        self.counts[Self::bin(micros)] += 1;
+        self.bins
+            .entry(Self::bin(micros))
+            .and_modify(|b| {
+                b.count += 1;
+                b.min = b.min.min(micros);
+                b.max = b.max.max(micros);
+            })
+            .or_insert(Bin { count: 1, min: micros, max: micros });
     }
 
     /// Adds another histogram's counts.
@@ -65,119 +79,168 @@ impl LogHistogram {
     /// # Errors
     /// If a count would overflow (only a corrupt file can make it).
     pub fn try_merge(&mut self, other: &LogHistogram) -> Result<(), String> {
-        for (a, b) in self.counts.iter_mut().zip(&other.counts) {
-            *a = a.checked_add(*b).ok_or("a histogram count overflows")?;
+        for (&k, o) in &other.bins {
+            let b = self.bins.entry(k).or_insert(Bin { count: 0, min: o.min, max: o.max });
+            b.count = b.count.checked_add(o.count).ok_or("a histogram count overflows")?;
+            (b.min, b.max) = (b.min.min(o.min), b.max.max(o.max));
         }
         Ok(())
     }
 
     /// Number of durations counted.
     pub fn count(&self) -> u64 {
-        self.counts.iter().sum()
+        self.bins.values().map(|b| b.count).sum()
     }
 
-    /// Non-empty bins as (low [s], high [s], count), in increasing order.
-    pub fn bins(&self) -> impl Iterator<Item = (f64, f64, u64)> + '_ {
-        self.counts.iter().enumerate().filter(|(_, c)| **c > 0).map(|(b, &c)| {
-            let (lo, hi) = Self::edges(b);
-            (lo, hi, c)
+    /// The largest duration counted [µs]; 0 when empty.
+    pub fn max(&self) -> u64 {
+        self.bins.values().next_back().map_or(0, |b| b.max)
+    }
+
+    /// Whether every bin is one that recording could produce: counted, and
+    /// its smallest and largest values within its edges and in order.
+    pub fn consistent(&self) -> bool {
+        self.bins.iter().all(|(&k, b)| {
+            let (low, high) = Self::edges(k);
+            let (min, max) = (u128::from(b.min), u128::from(b.max));
+            b.count > 0 && low <= min && min <= max && max < high && (b.count > 1 || min == max)
         })
     }
 
-    /// The `q`-quantile [s], interpolated within its bin (linearly in the
-    /// first bin, geometrically in log bins), and never above `max` [s].
+    /// Non-empty bins as (smallest [s], largest [s], count), in increasing
+    /// order.
+    pub fn bins(&self) -> impl Iterator<Item = (f64, f64, u64)> + '_ {
+        self.bins.values().map(|b| (b.min as f64 * 1e-6, b.max as f64 * 1e-6, b.count))
+    }
+
+    /// The `q`-quantile [s]: the value of rank ⌈q·n⌉ (at least 1),
+    /// interpolated linearly between the smallest and largest value of its
+    /// bin by its place among the bin's values.
     ///
-    /// Cost: one pass over the bins. Returns 0 for an empty histogram.
+    /// Cost: one pass over the non-empty bins. Returns 0 for an empty
+    /// histogram.
     ///
     /// # Panics
     /// If `q` is outside [0, 1].
-    pub fn quantile(&self, q: f64, max: f64) -> f64 {
+    pub fn quantile(&self, q: f64) -> f64 {
         assert!((0.0..=1.0).contains(&q), "quantile {q} outside [0, 1]");
-        let n = self.count();
-        if n == 0 {
-            return 0.0;
-        }
-        let rank = (q * n as f64).max(1.0);
+        let rank = (q * self.count() as f64).ceil().max(1.0);
         let mut below = 0u64;
-        for (b, &c) in self.counts.iter().enumerate() {
-            if c == 0 {
-                continue;
+        for b in self.bins.values() {
+            if (below + b.count) as f64 >= rank {
+                // The k-th of the bin's c values (1-based), placed evenly
+                // from its smallest to its largest.
+                let k = rank - below as f64;
+                let within = if b.count > 1 { (k - 1.0) / (b.count - 1) as f64 } else { 0.0 };
+                return (b.min as f64 + within * (b.max - b.min) as f64) * 1e-6;
             }
-            if (below + c) as f64 >= rank {
-                let within = ((rank - below as f64) / c as f64).clamp(0.0, 1.0);
-                let (lo, hi) = Self::edges(b);
-                let value = match b {
-                    0 => 0.0,
-                    1 => lo + within * (hi - lo),
-                    _ => lo * (hi / lo).powf(within),
-                };
-                return value.min(max);
-            }
-            below += c;
+            below += b.count;
         }
-        max
+        self.max() as f64 * 1e-6
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use proptest::prelude::*;
+
+    /// The `q`-quantile of `data` by the same rank rule, exactly.
+    fn exact(data: &mut [u64], q: f64) -> f64 {
+        data.sort_unstable();
+        let rank = (q * data.len() as f64).ceil().max(1.0) as usize;
+        data[rank - 1] as f64 * 1e-6
+    }
 
     #[test]
-    fn quantiles_of_known_data_within_bin_resolution() {
+    fn constant_data_gives_exact_quantiles() {
+        // A fixed pool of three instances: 26,280 instance-hours every year.
         let mut h = LogHistogram::default();
-        for s in 1..=1000u64 {
-            h.record(s * 1_000_000);
+        (0..1000).for_each(|_| h.record(26_280_000_000));
+        for q in [0.0, 0.5, 0.9, 0.99, 1.0] {
+            assert_eq!(h.quantile(q), 26_280.0, "q{q}");
         }
-        for (q, expected) in [(0.5, 500.0), (0.9, 900.0), (0.99, 990.0)] {
-            let got = h.quantile(q, 1000.0);
-            assert!((got / expected - 1.0).abs() < 0.025, "q{q}: {got} vs {expected}");
-        }
-        assert_eq!(h.quantile(1.0, 1000.0), 1000.0);
     }
 
     #[test]
-    fn sub_second_durations_share_one_bin_interpolated_linearly() {
+    fn quantiles_of_known_data() {
         let mut h = LogHistogram::default();
-        for ms in [200, 400, 600, 800] {
-            h.record(ms * 1_000);
+        (1..=1000u64).for_each(|s| h.record(s * 1_000_000));
+        // 1,000 distinct values, each alone in its bin: exact.
+        for (q, expected) in [(0.5, 500.0), (0.9, 900.0), (0.99, 990.0), (1.0, 1000.0), (0.0, 1.0)] {
+            assert_eq!(h.quantile(q), expected, "q{q}");
         }
-        assert_eq!(h.bins().collect::<Vec<_>>(), vec![(0.0, 1.0, 4)]);
-        // Rank 2 of 4 in the (0, 1 s) bin: halfway through it.
-        assert_eq!(h.quantile(0.5, 0.8), 0.5);
-        h.record(1_000_000);
-        assert_eq!(h.bins().nth(1).map(|b| b.0), Some(1.0), "1 s starts the first log bin");
     }
 
     #[test]
-    fn durations_beyond_the_last_decade_land_in_the_last_bin() {
-        let mut h = LogHistogram::default();
-        h.record(10_000_000_000_000_000); // 10¹⁰ s
-        let (low, high, count) = h.bins().next().unwrap();
-        assert_eq!((h.counts.len(), count), (BINS, 1));
-        assert!((low / 10f64.powf(8.99) - 1.0).abs() < 1e-9 && (high / 1e9 - 1.0).abs() < 1e-9, "{low} {high}");
+    fn bins_are_a_tenth_of_a_percent_wide_and_exact_below_1024() {
+        for v in [0u64, 1, 1023] {
+            assert_eq!(LogHistogram::edges(LogHistogram::bin(v)), (v.into(), u128::from(v) + 1));
+        }
+        assert_eq!(LogHistogram::edges(LogHistogram::bin(1024)), (1024, 1025));
+        assert_eq!(LogHistogram::edges(LogHistogram::bin(2048)), (2048, 2050));
+        assert_eq!(LogHistogram::edges(LogHistogram::bin(4095)), (4094, 4096));
+        let year = 31_536_000_000_000u64;
+        let (low, high) = LogHistogram::edges(LogHistogram::bin(year));
+        assert!(low <= year.into() && u128::from(year) < high);
+        assert!((high - low) as f64 / low as f64 <= 1.0 / 1024.0);
+        let (low, high) = LogHistogram::edges(LogHistogram::bin(u64::MAX));
+        assert_eq!((low, high), (u128::from(u64::MAX) + 1 - (1 << 53), 1 << 64), "the last bin");
     }
 
     #[test]
-    fn only_histograms_with_the_same_bins_fit_together() {
-        let other: LogHistogram = serde_json::from_str(r#"{"counts":[0,1]}"#).unwrap();
-        assert!(LogHistogram::default().same_shape(&LogHistogram::default()));
-        assert!(!LogHistogram::default().same_shape(&other));
-    }
-
-    #[test]
-    fn zeros_have_their_own_bin_and_merge_adds() {
+    fn zeros_count_and_merge_adds() {
         let mut a = LogHistogram::default();
         a.record(0);
         a.record(0);
         a.record(3_600_000_000);
-        assert_eq!(a.quantile(0.5, 3600.0), 0.0);
+        assert_eq!(a.quantile(0.5), 0.0);
+        assert_eq!(a.quantile(0.67), 3_600.0);
         let mut b = a.clone();
         b.try_merge(&a).unwrap();
         assert_eq!(b.count(), 6);
-        let mut full = LogHistogram::default();
-        full.counts[0] = u64::MAX;
-        assert!(full.try_merge(&a).is_err(), "an overflow is an error, never a wrap");
         assert_eq!(b.bins().next(), Some((0.0, 0.0, 4)));
+        let mut full = LogHistogram::default();
+        full.bins.insert(0, Bin { count: u64::MAX, min: 0, max: 0 });
+        assert!(full.try_merge(&a).is_err(), "an overflow is an error, never a wrap");
+    }
+
+    #[test]
+    fn tampered_bins_are_inconsistent() {
+        let mut h = LogHistogram::default();
+        h.record(5_000);
+        assert!(h.consistent());
+        for bad in [
+            Bin { count: 0, min: 5_000, max: 5_000 },
+            Bin { count: 2, min: 4_000, max: 5_000 },
+            Bin { count: 2, min: 5_001, max: 5_000 },
+            Bin { count: 1, min: 4_996, max: 5_000 },
+        ] {
+            let mut t = h.clone();
+            t.bins.insert(LogHistogram::bin(5_000), bad);
+            assert!(!t.consistent(), "{bad:?}");
+        }
+    }
+
+    proptest! {
+        /// Within 0.1 % of the exact quantile, whatever the data; merging
+        /// halves gives the histogram of the whole.
+        #[test]
+        fn quantiles_within_a_tenth_of_a_percent(
+            mut data in prop::collection::vec(0u64..100_000_000_000_000, 1..400),
+            q in 0.0f64..=1.0,
+            cut in 0usize..400,
+        ) {
+            let mut h = LogHistogram::default();
+            data.iter().for_each(|&v| h.record(v));
+            let (got, want) = (h.quantile(q), exact(&mut data, q));
+            prop_assert!((got - want).abs() <= want / 1024.0 + 1e-12, "{got} vs {want}");
+            let cut = cut.min(data.len());
+            let (mut a, mut b) = (LogHistogram::default(), LogHistogram::default());
+            data[..cut].iter().for_each(|&v| a.record(v));
+            data[cut..].iter().for_each(|&v| b.record(v));
+            a.try_merge(&b).unwrap();
+            prop_assert_eq!(a, h);
+        }
     }
 }

@@ -139,6 +139,8 @@ impl Summary {
     fn check(&self, what: &str) -> Result<(), String> {
         let (n, sum, max) = (u128::from(self.n), self.sum, u128::from(self.max));
         let fits = self.histogram.count() == self.n
+            && self.histogram.consistent()
+            && self.histogram.max() == self.max
             && sum <= n.saturating_mul(max)
             && n.saturating_mul(self.sum_sq) >= sum.saturating_mul(sum)
             && self.sum_sq <= sum.saturating_mul(max)
@@ -232,11 +234,9 @@ impl Tally {
         self.year_down.n
     }
 
-    /// Whether `other` can be merged into this one: same causes, same bins.
+    /// Whether `other` can be merged into this one: the same causes.
     pub fn same_shape(&self, other: &Tally) -> bool {
-        self.cause_down.len() == other.cause_down.len()
-            && self.cause_failed.len() == other.cause_failed.len()
-            && self.summaries().iter().zip(other.summaries()).all(|(a, b)| a.histogram.same_shape(&b.histogram))
+        self.cause_down.len() == other.cause_down.len() && self.cause_failed.len() == other.cause_failed.len()
     }
 
     /// Adds another tally (of the same scenario), computed here.
@@ -408,18 +408,6 @@ mod tests {
         let mut other_causes = Tally::new(2);
         other_causes.cause_failed.push(0);
         assert!(!t.same_shape(&other_causes), "other failed-request causes");
-        for i in 0..5 {
-            let mut other_bins = filled(1);
-            let s = [
-                &mut other_bins.year_down,
-                &mut other_bins.year_failed,
-                &mut other_bins.window_down,
-                &mut other_bins.window_failed,
-                &mut other_bins.outage_durations,
-            ];
-            s.into_iter().nth(i).unwrap().histogram = serde_json::from_str(r#"{"counts":[1]}"#).unwrap();
-            assert!(!t.same_shape(&other_bins), "histogram {i} has other bins");
-        }
     }
 
     #[test]
