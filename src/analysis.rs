@@ -5,10 +5,12 @@
 //! it is the boundary between analysis and the reporters.
 
 use crate::cause::Cause;
-use crate::scenario::{DAY_SECS, Scenario, Sli, YEAR_SECS};
+use crate::scenario::Scenario;
 use crate::stats::{
-    Interval, LogHistogram, MICROS, Summary, Tally, rate_interval, replicated_proportion_interval, summary_interval,
+    Interval, LogHistogram, MICROS, Sli, Summary, Tally, rate_interval, replicated_proportion_interval,
+    summary_interval,
 };
+use crate::units::{DAY_SECS, YEAR_SECS};
 use serde::Serialize;
 
 /// Distribution of a per-period figure, in the unit its field names
@@ -248,7 +250,7 @@ impl Results {
         let causes = Cause::all(scenario.dependencies.len())
             .map(|cause| CauseFigures {
                 cause,
-                name: cause.name(&scenario.dependencies).to_string(),
+                name: cause.name(|i| &scenario.dependencies[i].name).to_string(),
                 downtime_minutes_per_year: per_year(tally.cause_down[cause.id().index()]),
                 failed_request_minutes_per_year: per_year(tally.cause_failed[cause.id().index()]) * request_scale,
             })
@@ -305,7 +307,6 @@ impl Results {
 #[cfg(test)]
 pub(crate) mod fixture {
     use super::*;
-    use crate::run::{Run, RunInfo, Source};
 
     /// Four years, one dependency, SLO 99.9 % on requests over 30 days.
     pub fn scenario() -> Scenario {
@@ -379,18 +380,6 @@ repair = "1h"
         (t.scale_outs, t.scale_ins) = (10, 8);
         t.at_max = (100.0 * 3_600.0 * MICROS) as u128;
         t
-    }
-
-    /// The fixture as a finished run on 2 threads in 1.5 s.
-    pub fn run() -> Run {
-        let tally = tally();
-        let info = RunInfo {
-            source: Source::Simulated { threads: 2, shard: None, years_per_second: 4.0 / 1.5 },
-            wall_seconds: 1.5,
-            precision: None,
-            partial: None,
-        };
-        Run { results: Results::new(&scenario(), &tally), info, tally }
     }
 }
 

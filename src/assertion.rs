@@ -162,7 +162,7 @@ mod tests {
     use crate::analysis::fixture;
 
     fn check(text: &str) -> Result<Check> {
-        text.parse::<Assertion>().unwrap().check(&fixture::run().results)
+        text.parse::<Assertion>().unwrap().check(&Results::new(&fixture::scenario(), &fixture::tally()))
     }
 
     #[test]
@@ -182,7 +182,7 @@ mod tests {
     #[test]
     fn compares_the_figure_the_key_names() {
         // The fixture's time availability is 1 − 1350 s / 1 year.
-        let mean = 1.0 - 1_350.0 / crate::scenario::YEAR_SECS;
+        let mean = 1.0 - 1_350.0 / crate::units::YEAR_SECS;
         assert_eq!(check("time_availability.mean >= 0.9999").unwrap(), Check { actual: mean, holds: true });
         assert!(!check("time_availability.mean >= 0.99996").unwrap().holds);
         assert!(check("slo.p_year_meets == 0.5").unwrap().holds);

@@ -14,8 +14,6 @@
 //! capacity fails as `capacity`; the degraded dependencies' fractions apply
 //! to what the instances served.
 
-use crate::scenario::Dependency;
-
 /// A cause of downtime. The instance-level causes are listed in precedence
 /// order (the derived `Ord` ranks them); dependencies come after them, one
 /// cause each, identified by their position in the scenario.
@@ -144,11 +142,11 @@ impl Cause {
         })
     }
 
-    /// Its name in reports and JSON: a dependency goes by its own name in
-    /// `dependencies`, the scenario's list.
-    pub fn name(self, dependencies: &[Dependency]) -> &str {
+    /// Its name in reports and JSON: a dependency goes by its own name,
+    /// `dependency(i)` for the `i`-th in the scenario.
+    pub fn name<'a>(self, dependency: impl FnOnce(usize) -> &'a str) -> &'a str {
         match self {
-            Cause::Dependency(i) => &dependencies[usize::from(i)].name,
+            Cause::Dependency(i) => dependency(usize::from(i)),
             fixed => fixed.fixed_name().expect("a fixed cause has a name"),
         }
     }

@@ -15,7 +15,7 @@
 //! A flat profile is kept apart so that a constant demand integrates to the
 //! interval's length exactly.
 
-use crate::scenario::{DAY_SECS, YEAR_SECS};
+use crate::units::{DAY_SECS, YEAR_SECS};
 
 /// The base demand of a year, periodic from `origin` on.
 #[derive(Clone, Debug)]

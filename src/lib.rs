@@ -36,6 +36,7 @@ pub mod scenario;
 pub mod shard;
 pub mod stats;
 pub mod sweep;
+pub mod units;
 
 pub use model::timeline;
 pub use run::{Length, PrecisionReached, Run, RunConfig, RunInfo, Source, simulate};

@@ -6,9 +6,8 @@
 
 use crate::analysis::Results;
 use crate::error::{Error, Result};
-use crate::runner::{self, CHUNK_YEARS, Control, Slice};
+use crate::runner::{self, CHUNK_YEARS, Control, Shard, Slice};
 use crate::scenario::Scenario;
-use crate::shard::Shard;
 use crate::stats::{MICROS, Tally, summary_interval};
 use serde::Serialize;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -213,5 +212,24 @@ fn until_precise(sc: &Scenario, relative: f64, max_years: u64, control: Control)
             return (tally, PrecisionReached { target: relative, achieved, reached });
         }
         end = (done * 2).min(max_chunks);
+    }
+}
+
+/// A run of the analysis fixture, for the exporters' tests.
+#[cfg(test)]
+pub mod fixture {
+    use super::*;
+    use crate::analysis::fixture::{scenario, tally};
+
+    /// The fixture as a finished run on 2 threads in 1.5 s.
+    pub fn run() -> Run {
+        let tally = tally();
+        let info = RunInfo {
+            source: Source::Simulated { threads: 2, shard: None, years_per_second: 4.0 / 1.5 },
+            wall_seconds: 1.5,
+            precision: None,
+            partial: None,
+        };
+        Run { results: Results::new(&scenario(), &tally), info, tally }
     }
 }

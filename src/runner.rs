@@ -12,6 +12,8 @@ use crate::model::Deployment;
 use crate::scenario::Scenario;
 use crate::stats::Tally;
 use rayon::prelude::*;
+use serde::{Deserialize, Serialize};
+use std::str::FromStr;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 
 /// Years per chunk. Each chunk is one continuous trajectory, started with
@@ -20,6 +22,67 @@ use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 /// from, so a run needs many: 100 years each gives 20 in 2,000 years, for
 /// a warm-up of a year or so costing about 1 %.
 pub const CHUNK_YEARS: u64 = 100;
+
+/// The `index`-th (1-based) of `count` disjoint slices of a run's years:
+/// chunks of 100 years dealt round-robin.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(into = "[u64; 2]", try_from = "[u64; 2]")]
+pub struct Shard {
+    index: u64,
+    count: u64,
+}
+
+impl Shard {
+    /// Shard `index` of `count`, if 1 ≤ index ≤ count.
+    pub fn new(index: u64, count: u64) -> Option<Shard> {
+        (1..=count).contains(&index).then_some(Shard { index, count })
+    }
+
+    /// Its 1-based index.
+    pub fn index(self) -> u64 {
+        self.index
+    }
+
+    /// The number of shards.
+    pub fn count(self) -> u64 {
+        self.count
+    }
+
+    /// (index − 1, count), as the runner deals chunks.
+    pub(crate) fn zero_based(self) -> (u64, u64) {
+        (self.index - 1, self.count)
+    }
+}
+
+impl From<Shard> for [u64; 2] {
+    fn from(s: Shard) -> [u64; 2] {
+        [s.index, s.count]
+    }
+}
+
+impl TryFrom<[u64; 2]> for Shard {
+    type Error = String;
+    fn try_from([index, count]: [u64; 2]) -> std::result::Result<Shard, String> {
+        Shard::new(index, count).ok_or_else(|| format!("shard {index}/{count} is not K/N with 1 <= K <= N"))
+    }
+}
+
+impl FromStr for Shard {
+    type Err = String;
+    /// Parses `K/N`, e.g. `2/8`.
+    fn from_str(text: &str) -> std::result::Result<Shard, String> {
+        let bad = || format!("'{text}' is not of the form K/N with 1 <= K <= N (e.g. 2/8)");
+        let (k, n) = text.split_once('/').ok_or_else(bad)?;
+        let (k, n) = (k.trim().parse().map_err(|_| bad())?, n.trim().parse().map_err(|_| bad())?);
+        Shard::new(k, n).ok_or_else(bad)
+    }
+}
+
+impl std::fmt::Display for Shard {
+    fn fmt(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        write!(f, "{}/{}", self.index, self.count)
+    }
+}
 
 /// Which part of a run to compute.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

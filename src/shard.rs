@@ -7,78 +7,17 @@ use crate::analysis::Results;
 use crate::error::{Error, Result};
 use crate::run::{Run, RunInfo, Source};
 use crate::runner;
+pub use crate::runner::Shard;
 use crate::scenario::Scenario;
 use crate::stats::Tally;
 use serde::{Deserialize, Serialize};
 use std::path::{Path, PathBuf};
-use std::str::FromStr;
 use std::time::Instant;
-
-/// The `index`-th (1-based) of `count` disjoint slices of a run's years:
-/// chunks of 100 years dealt round-robin.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(into = "[u64; 2]", try_from = "[u64; 2]")]
-pub struct Shard {
-    index: u64,
-    count: u64,
-}
-
-impl Shard {
-    /// Shard `index` of `count`, if 1 ≤ index ≤ count.
-    pub fn new(index: u64, count: u64) -> Option<Shard> {
-        (1..=count).contains(&index).then_some(Shard { index, count })
-    }
-
-    /// Its 1-based index.
-    pub fn index(self) -> u64 {
-        self.index
-    }
-
-    /// The number of shards.
-    pub fn count(self) -> u64 {
-        self.count
-    }
-
-    /// (index − 1, count), as the runner deals chunks.
-    pub(crate) fn zero_based(self) -> (u64, u64) {
-        (self.index - 1, self.count)
-    }
-}
-
-impl From<Shard> for [u64; 2] {
-    fn from(s: Shard) -> [u64; 2] {
-        [s.index, s.count]
-    }
-}
-
-impl TryFrom<[u64; 2]> for Shard {
-    type Error = String;
-    fn try_from([index, count]: [u64; 2]) -> std::result::Result<Shard, String> {
-        Shard::new(index, count).ok_or_else(|| format!("shard {index}/{count} is not K/N with 1 <= K <= N"))
-    }
-}
-
-impl FromStr for Shard {
-    type Err = String;
-    /// Parses `K/N`, e.g. `2/8`.
-    fn from_str(text: &str) -> std::result::Result<Shard, String> {
-        let bad = || format!("'{text}' is not of the form K/N with 1 <= K <= N (e.g. 2/8)");
-        let (k, n) = text.split_once('/').ok_or_else(bad)?;
-        let (k, n) = (k.trim().parse().map_err(|_| bad())?, n.trim().parse().map_err(|_| bad())?);
-        Shard::new(k, n).ok_or_else(bad)
-    }
-}
-
-impl std::fmt::Display for Shard {
-    fn fmt(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
-        write!(f, "{}/{}", self.index, self.count)
-    }
-}
 
 /// Name of the mergeable result file a shard writes.
 pub const SHARD_FILE: &str = "tally.json";
 /// Version of its layout.
-const SHARD_FORMAT: u32 = 2;
+const SHARD_FORMAT: u32 = 3;
 
 /// What a shard writes for [`merge`]: the exact scenario text and the
 /// shard's integer tally, which merge by addition.
@@ -144,7 +83,7 @@ pub fn merge(paths: &[PathBuf]) -> Result<(Scenario, Run)> {
         if let Some((_, first)) = shards.first()
             && (first.scenario != shard.scenario
                 || first.years != shard.years
-                || first.shard.count != shard.shard.count)
+                || first.shard.count() != shard.shard.count())
         {
             return Err(merge_err("its scenario, years or shard count differ from the first shard's".into()));
         }
@@ -179,7 +118,7 @@ pub fn merge(paths: &[PathBuf]) -> Result<(Scenario, Run)> {
     if tally.years() < 2 {
         return Err(Error::TooFewYears { years: tally.years() });
     }
-    let source = Source::Merged { shards: shards.len(), of: first.shard.count };
+    let source = Source::Merged { shards: shards.len(), of: first.shard.count() };
     let info = RunInfo { source, wall_seconds: started.elapsed().as_secs_f64(), precision: None, partial: None };
     let results = Results::new(&scenario, &tally);
     Ok((scenario, Run { results, info, tally }))
@@ -191,7 +130,7 @@ mod tests {
 
     #[test]
     fn parses_k_of_n() {
-        assert_eq!("2/8".parse::<Shard>(), Ok(Shard { index: 2, count: 8 }));
+        assert_eq!("2/8".parse::<Shard>(), Ok(Shard::new(2, 8).unwrap()));
         for bad in ["0/3", "4/3", "2", "a/b", "1/0"] {
             assert!(bad.parse::<Shard>().is_err(), "{bad}");
         }

@@ -15,7 +15,8 @@ use super::slot::Proc;
 use super::{Deployment, Event, SlotId};
 use crate::demand::{Direction, Linear, Profile};
 use crate::engine::{EventQueue, SimTime};
-use crate::scenario::{Scenario, YEAR_SECS};
+use crate::scenario::Scenario;
+use crate::units::YEAR_SECS;
 use std::sync::Arc;
 
 /// A utilisation threshold the model watches.

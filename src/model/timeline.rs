@@ -8,7 +8,8 @@ use super::planned::PlannedKind;
 use super::{Deployment, SlotId};
 use crate::demand::{Linear, Profile};
 use crate::engine::{self, EventQueue, SimTime};
-use crate::scenario::{Scenario, YEAR_SECS};
+use crate::scenario::Scenario;
+use crate::units::YEAR_SECS;
 
 /// What one instance slot is doing, as the timeline shows it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -116,11 +117,12 @@ impl Deployment<'_> {
     }
 }
 
-/// Simulates the first trajectory (chunk 0) of `sc` and records the year
-/// `pick` chooses among its years: a second run of the same trajectory, so
-/// recording costs nothing in the runs that measure.
-pub fn record_year(sc: &Scenario, pick: Pick) -> Timeline {
-    let years = sc.simulation.years.clamp(1, crate::runner::CHUNK_YEARS);
+/// Simulates the first trajectory (chunk 0) of `sc`, `trajectory_years`
+/// long, and records the year `pick` chooses among its years: a second run
+/// of the same trajectory, so recording costs nothing in the runs that
+/// measure.
+pub fn record_year(sc: &Scenario, pick: Pick, trajectory_years: u64) -> Timeline {
+    let years = sc.simulation.years.clamp(1, trajectory_years);
     let start = sc.simulation.warmup;
     let mut queue = EventQueue::new();
     let mut first = Deployment::new(sc, 0, &mut queue);
@@ -178,8 +180,8 @@ mod tests {
         let text = crate::embedded::scenario("three-fd").expect("bundled");
         let overrides = [crate::scenario::Override::parse("simulation.years=50").unwrap()];
         let sc = Scenario::from_toml(text, "three-fd", &overrides).expect("valid");
-        let median = record_year(&sc, Pick::Median);
-        let worst = record_year(&sc, Pick::Worst);
+        let median = record_year(&sc, Pick::Median, 100);
+        let worst = record_year(&sc, Pick::Worst, 100);
         assert!(worst.downtime > median.downtime && median.downtime > 0.0);
         for tl in [&median, &worst] {
             assert!(tl.year < 50);

@@ -47,7 +47,7 @@ fn rows(w: &mut csv::Writer<Vec<u8>>, scenario: &str, period: &str, h: &LogHisto
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::analysis::fixture;
+    use crate::run::fixture;
 
     #[test]
     fn layout() {

@@ -19,7 +19,7 @@ fn charts(runs: &[Run], scenarios: &[Scenario]) -> Vec<(String, String, String)>
     ];
     for sc in scenarios {
         for (pick, which) in [(Pick::Median, "median"), (Pick::Worst, "worst")] {
-            let tl = record_year(sc, pick);
+            let tl = record_year(sc, pick, crate::runner::CHUNK_YEARS);
             let title = format!("One simulated year of {}: the {which} year of downtime", sc.name);
             let chart = svg::timeline(sc, &tl, &title);
             charts.push((format!("timeline-{}-{which}.svg", sc.name), title, chart));
@@ -71,7 +71,7 @@ pub fn write_report(dir: &Path, runs: &[Run], scenarios: &[Scenario]) -> Result<
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::analysis::fixture;
+    use crate::run::fixture;
 
     #[test]
     fn the_page_references_only_its_own_charts() {

@@ -32,7 +32,7 @@ impl Exporter for Json {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::analysis::fixture;
+    use crate::run::fixture;
 
     #[test]
     fn one_run_is_an_object_with_its_metadata_under_run() {

@@ -515,7 +515,7 @@ pub fn timeline(sc: &crate::scenario::Scenario, tl: &crate::timeline::Timeline, 
     // Slots in the pool longest first: an autoscaled pool's extra slots
     // come and go below the ones that stay.
     let presence = |slot: usize| {
-        let spans = tl.samples.iter().zip(tl.samples.iter().skip(1).map(|n| n.t).chain([crate::scenario::YEAR_SECS]));
+        let spans = tl.samples.iter().zip(tl.samples.iter().skip(1).map(|n| n.t).chain([crate::units::YEAR_SECS]));
         spans.filter(|(s, _)| state(s, slot) != SlotState::Absent).map(|(s, next)| next - s.t).sum::<f64>()
     };
     let mut order: Vec<(usize, f64)> = (0..n_slots).map(|slot| (slot, presence(slot))).collect();
@@ -541,7 +541,7 @@ pub fn timeline(sc: &crate::scenario::Scenario, tl: &crate::timeline::Timeline, 
         crate::report::human_minutes(tl.downtime / 60.0)
     );
     let day = 86_400.0;
-    let end = crate::scenario::YEAR_SECS / day;
+    let end = crate::units::YEAR_SECS / day;
     // Taller than the other charts: a row per component, and room above
     // them for the legend; with traffic, a panel of demand below.
     let panel = if tl.demand.is_empty() { 0 } else { 300 };
@@ -633,7 +633,7 @@ fn demand_panel(
     tl: &crate::timeline::Timeline,
 ) -> Result<(), String> {
     let day = 86_400.0;
-    let end = crate::scenario::YEAR_SECS / day;
+    let end = crate::units::YEAR_SECS / day;
     let steps = |value: &dyn Fn(&crate::timeline::Sample) -> f64| {
         let mut points = vec![];
         for (k, s) in tl.samples.iter().enumerate() {

@@ -265,7 +265,7 @@ pub fn sweep_table(points: &[crate::sweep::Point], runs: &[Run]) -> String {
 mod tests {
     use super::*;
 
-    use crate::analysis::fixture;
+    use crate::run::fixture;
 
     #[test]
     fn summary_layout() {

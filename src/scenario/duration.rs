@@ -1,12 +1,8 @@
 //! Durations written with units: "250ms", "10s", "5m", "2h", "30d", "1y".
 
+use crate::units::{DAY_SECS, YEAR_SECS};
 use serde::de::{self, Deserializer, Visitor};
 use std::fmt;
-
-/// Seconds in one simulated year: 365 days, as MODEL.md fixes it.
-pub const YEAR_SECS: f64 = 365.0 * DAY_SECS;
-/// Seconds in a day.
-pub const DAY_SECS: f64 = 86_400.0;
 
 /// The longest duration accepted [s]: a billion years, far beyond any
 /// trajectory, yet far from overflowing when added to simulated time.

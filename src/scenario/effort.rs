@@ -3,7 +3,8 @@
 //! extreme (a deploy every millisecond, failures a nanosecond apart) is
 //! refused with the estimate, rather than started to run for hours.
 
-use super::{FailureRepair, Planned, Scenario, YEAR_SECS};
+use super::{FailureRepair, Planned, Scenario};
+use crate::units::YEAR_SECS;
 
 /// More events than this per simulated year are refused: at the engine's
 /// ten million or so events a second, ten seconds or more per year.

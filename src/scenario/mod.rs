@@ -14,8 +14,9 @@ mod source;
 mod traffic;
 mod validate;
 
+pub use crate::stats::Sli;
 pub use dist::Dist;
-pub use duration::{DAY_SECS, Duration, YEAR_SECS, format_duration, parse_duration};
+pub use duration::{Duration, format_duration, parse_duration};
 pub use effort::{EVENTS_PER_SECOND, EVENTS_PER_YEAR_LIMIT};
 pub use source::{Override, line_column};
 pub use traffic::{Autoscaling, FlashSale, Overload, Traffic};
@@ -91,25 +92,6 @@ pub struct Simulation {
     /// Simulated time discarded at the start of each trajectory [s], to remove
     /// the bias of starting with every component healthy.
     pub warmup: f64,
-}
-
-/// Which service-level indicator the SLO is judged on.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Sli {
-    /// Good requests / all requests (the SRE's SLI).
-    Requests,
-    /// Fraction of time the service can serve.
-    Time,
-}
-
-impl Sli {
-    /// Its name in scenario files and reports.
-    pub fn name(self) -> &'static str {
-        match self {
-            Sli::Requests => "requests",
-            Sli::Time => "time",
-        }
-    }
 }
 
 /// The service-level objective.

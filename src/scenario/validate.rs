@@ -3,6 +3,7 @@
 
 use super::raw::*;
 use super::*;
+use crate::units::{DAY_SECS, YEAR_SECS};
 use std::ops::Range;
 
 /// Collects problems with their spans while checking.

@@ -10,7 +10,7 @@
 use super::Tally;
 use crate::cause::CauseId;
 use crate::demand::{Linear, Profile};
-use crate::scenario::{Sli, YEAR_SECS};
+use crate::units::YEAR_SECS;
 use std::sync::Arc;
 
 /// A share of the requests failing for one cause.
@@ -101,6 +101,26 @@ pub struct Meter {
     pub at_max: bool,
     /// Whether instances have a capacity, so utilisation is measured.
     pub utilisation: bool,
+}
+
+/// Which service-level indicator an SLO is judged on: what the ledger
+/// compares with the target in each year and window.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Sli {
+    /// Good requests / all requests (the SRE's SLI).
+    Requests,
+    /// Fraction of time the service can serve.
+    Time,
+}
+
+impl Sli {
+    /// Its name in scenario files and reports.
+    pub fn name(self) -> &'static str {
+        match self {
+            Sli::Requests => "requests",
+            Sli::Time => "time",
+        }
+    }
 }
 
 /// Integrates [`ServiceState`] over simulated time, from `start` (the end of
@@ -394,7 +414,7 @@ impl Ledger {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::scenario::DAY_SECS;
+    use crate::units::DAY_SECS;
 
     const WARMUP: f64 = 1_000.0;
     const WINDOW: f64 = 30.0 * DAY_SECS;

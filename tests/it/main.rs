@@ -5,6 +5,7 @@ mod cli;
 mod cross_checks;
 mod fuzz;
 mod intervals;
+mod layers;
 mod malformed;
 mod scenarios;
 mod traffic;

@@ -3,8 +3,9 @@
 //! is exact.
 
 use crate::{minimal, simulate};
-use availsim::scenario::{DAY_SECS, Override, Scenario, YEAR_SECS};
+use availsim::scenario::{Override, Scenario};
 use availsim::timeline::{Pick, Timeline, record_year};
+use availsim::units::{DAY_SECS, YEAR_SECS};
 
 /// Two instances of 100 requests/s each, never failing, behind a load
 /// balancer; 30 requests/s on weekdays and ten times that on Sundays. The
@@ -69,7 +70,7 @@ const MIN: f64 = 60.0;
 #[test]
 fn a_step_in_demand_scales_out_after_sustain_and_provisioning_and_back_in_to_min() {
     let sc = scenario(&sunday_rush(false), &["instance.capacity=100", "simulation.years=3"]);
-    let tl = record_year(&sc, Pick::Median);
+    let tl = record_year(&sc, Pick::Median, 100);
     let sunday = 6.0 * DAY_SECS;
     let monday = 7.0 * DAY_SECS;
     let pool = changes(&tl, |s| s.instances as f64);
@@ -114,7 +115,7 @@ fn a_step_in_demand_scales_out_after_sustain_and_provisioning_and_back_in_to_min
 #[test]
 fn new_instances_serve_after_their_health_check_admission() {
     let sc = scenario(&sunday_rush(true), &["instance.capacity=100", "simulation.years=3"]);
-    let tl = record_year(&sc, Pick::Median);
+    let tl = record_year(&sc, Pick::Median, 100);
     let sunday = 6.0 * DAY_SECS;
     let capacity = changes(&tl, |s| s.capacity_rps.unwrap());
     let rises: Vec<f64> = capacity.iter().filter(|c| c.0 < sunday + DAY_SECS).map(|c| c.0).collect();
