@@ -2,7 +2,6 @@
 //! where the data allow.
 
 use serde::{Deserialize, Serialize};
-use std::collections::BTreeMap;
 
 /// Significant bits kept below a value's leading one: 2¹⁰ bins per
 /// doubling, so a bin is at most 1/1024 (0.098 %) of its values wide.
@@ -28,14 +27,15 @@ pub struct Bin {
 /// for constant data (and wherever a bin holds one distinct value) and
 /// within 0.1 % of the data's own quantile otherwise.
 ///
-/// Only non-empty bins are stored: memory follows the spread of the data,
-/// not its count. Every histogram has the same edges, so merging adds
-/// counts and takes minima and maxima: exact, and independent of order.
+/// Only non-empty bins are stored, in order: memory follows the spread of
+/// the data, not its count. Every histogram has the same edges, so merging
+/// adds counts and takes minima and maxima (one pass over both, as each
+/// trajectory's tally joins its thread's): exact, and independent of order.
 /// Serializable because shard result files carry it between processes.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct LogHistogram {
-    bins: BTreeMap<u32, Bin>,
+    bins: Vec<(u32, Bin)>,
 }
 
 impl LogHistogram {
@@ -64,14 +64,16 @@ impl LogHistogram {
 
     /// Counts one duration [µs].
     pub fn record(&mut self, micros: u64) {
-        self.bins
-            .entry(Self::bin(micros))
-            .and_modify(|b| {
+        let key = Self::bin(micros);
+        match self.bins.binary_search_by_key(&key, |&(k, _)| k) {
+            Ok(at) => {
+                let b = &mut self.bins[at].1;
                 b.count += 1;
                 b.min = b.min.min(micros);
                 b.max = b.max.max(micros);
-            })
-            .or_insert(Bin { count: 1, min: micros, max: micros });
+            }
+            Err(at) => self.bins.insert(at, (key, Bin { count: 1, min: micros, max: micros })),
+        }
     }
 
     /// Adds another histogram's counts.
@@ -79,38 +81,56 @@ impl LogHistogram {
     /// # Errors
     /// If a count would overflow (only a corrupt file can make it).
     pub fn try_merge(&mut self, other: &LogHistogram) -> Result<(), String> {
-        for (&k, o) in &other.bins {
-            let b = self.bins.entry(k).or_insert(Bin { count: 0, min: o.min, max: o.max });
-            b.count = b.count.checked_add(o.count).ok_or("a histogram count overflows")?;
-            (b.min, b.max) = (b.min.min(o.min), b.max.max(o.max));
+        if other.bins.is_empty() {
+            return Ok(());
         }
+        let mut merged = Vec::with_capacity(self.bins.len() + other.bins.len());
+        let (mut a, mut b) = (self.bins.iter().copied().peekable(), other.bins.iter().copied().peekable());
+        while let (Some(&(ka, _)), Some(&(kb, _))) = (a.peek(), b.peek()) {
+            merged.push(
+                match ka.cmp(&kb) {
+                    std::cmp::Ordering::Less => a.next(),
+                    std::cmp::Ordering::Greater => b.next(),
+                    std::cmp::Ordering::Equal => {
+                        let ((k, x), (_, y)) = (a.next().expect("peeked"), b.next().expect("peeked"));
+                        let count = x.count.checked_add(y.count).ok_or("a histogram count overflows")?;
+                        Some((k, Bin { count, min: x.min.min(y.min), max: x.max.max(y.max) }))
+                    }
+                }
+                .expect("peeked"),
+            );
+        }
+        merged.extend(a.chain(b));
+        self.bins = merged;
         Ok(())
     }
 
     /// Number of durations counted.
     pub fn count(&self) -> u64 {
-        self.bins.values().map(|b| b.count).sum()
+        self.bins.iter().map(|(_, b)| b.count).sum()
     }
 
     /// The largest duration counted [µs]; 0 when empty.
     pub fn max(&self) -> u64 {
-        self.bins.values().next_back().map_or(0, |b| b.max)
+        self.bins.last().map_or(0, |(_, b)| b.max)
     }
 
     /// Whether every bin is one that recording could produce: counted, and
     /// its smallest and largest values within its edges and in order.
     pub fn consistent(&self) -> bool {
-        self.bins.iter().all(|(&k, b)| {
-            let (low, high) = Self::edges(k);
-            let (min, max) = (u128::from(b.min), u128::from(b.max));
-            b.count > 0 && low <= min && min <= max && max < high && (b.count > 1 || min == max)
-        })
+        let ordered = self.bins.windows(2).all(|w| w[0].0 < w[1].0);
+        ordered
+            && self.bins.iter().all(|&(k, b)| {
+                let (low, high) = Self::edges(k);
+                let (min, max) = (u128::from(b.min), u128::from(b.max));
+                b.count > 0 && low <= min && min <= max && max < high && (b.count > 1 || min == max)
+            })
     }
 
     /// Non-empty bins as (smallest [s], largest [s], count), in increasing
     /// order.
     pub fn bins(&self) -> impl Iterator<Item = (f64, f64, u64)> + '_ {
-        self.bins.values().map(|b| (b.min as f64 * 1e-6, b.max as f64 * 1e-6, b.count))
+        self.bins.iter().map(|(_, b)| (b.min as f64 * 1e-6, b.max as f64 * 1e-6, b.count))
     }
 
     /// The `q`-quantile [s]: the value of rank ⌈q·n⌉ (at least 1),
@@ -126,7 +146,7 @@ impl LogHistogram {
         assert!((0.0..=1.0).contains(&q), "quantile {q} outside [0, 1]");
         let rank = (q * self.count() as f64).ceil().max(1.0);
         let mut below = 0u64;
-        for b in self.bins.values() {
+        for (_, b) in &self.bins {
             if (below + b.count) as f64 >= rank {
                 // The k-th of the bin's c values (1-based), placed evenly
                 // from its smallest to its largest.
@@ -201,7 +221,7 @@ mod tests {
         assert_eq!(b.count(), 6);
         assert_eq!(b.bins().next(), Some((0.0, 0.0, 4)));
         let mut full = LogHistogram::default();
-        full.bins.insert(0, Bin { count: u64::MAX, min: 0, max: 0 });
+        full.bins.push((0, Bin { count: u64::MAX, min: 0, max: 0 }));
         assert!(full.try_merge(&a).is_err(), "an overflow is an error, never a wrap");
     }
 
@@ -217,9 +237,13 @@ mod tests {
             Bin { count: 1, min: 4_996, max: 5_000 },
         ] {
             let mut t = h.clone();
-            t.bins.insert(LogHistogram::bin(5_000), bad);
+            t.bins[0].1 = bad;
             assert!(!t.consistent(), "{bad:?}");
         }
+        let mut unordered = h.clone();
+        unordered.record(3_000);
+        unordered.bins.swap(0, 1);
+        assert!(!unordered.consistent(), "bins out of order");
     }
 
     proptest! {
