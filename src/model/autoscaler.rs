@@ -167,7 +167,7 @@ impl<'s> Deployment<'s> {
 
     /// Tells the ledger how many instances are paid for from `now` on.
     fn bill(&mut self, now: SimTime) {
-        let at_max = self.sc.autoscaling.as_ref().is_some_and(|a| a.enabled && self.fleet.size() as u32 >= a.max);
+        let at_max = self.sc.autoscaling.as_ref().is_some_and(|a| self.fleet.size() as u32 >= a.max);
         self.ledger.set_instances(now.secs(), self.fleet.billed() as u32, at_max);
     }
 }

@@ -108,7 +108,7 @@ impl Load {
         if sc.capacity.is_some() {
             watch(Level::Capacity, 1.0);
         }
-        if let Some(a) = sc.autoscaling.as_ref().filter(|a| a.enabled) {
+        if let Some(a) = &sc.autoscaling {
             watch(Level::ScaleOut, a.out_above);
             watch(Level::ScaleIn, a.in_below);
         }

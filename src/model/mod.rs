@@ -227,7 +227,7 @@ impl<'s> Deployment<'s> {
             causes: Cause::all(sc.dependencies.len()).count(),
             demand: sc.traffic.as_ref().map_or_else(|| std::sync::Arc::new(Profile::flat(1.0)), |t| t.profile.clone()),
             instances: fleet.billed() as u32,
-            at_max: sc.autoscaling.as_ref().is_some_and(|a| a.enabled && fleet.size() as u32 >= a.max),
+            at_max: sc.autoscaling.as_ref().is_some_and(|a| fleet.size() as u32 >= a.max),
             utilisation: sc.capacity.is_some(),
         };
         let mut model = Deployment {
@@ -241,7 +241,7 @@ impl<'s> Deployment<'s> {
             waiting: vec![],
             planned: Default::default(),
             load: Load::new(sc),
-            scaler: sc.autoscaling.as_ref().filter(|a| a.enabled).map(|_| Scaler::new()),
+            scaler: sc.autoscaling.as_ref().map(|_| Scaler::new()),
             register_alert_pending: false,
             dirty: false,
             state: ServiceState::default(),

@@ -54,34 +54,7 @@ impl Display for Scenario {
         if let Some(p) = &self.ad_outage {
             process(f, "availability domain", p)?;
         }
-        match &self.load_balancer {
-            None => writeln!(f, "  {:<22}none: clients reach instances directly", "load balancer")?,
-            Some(lb) => {
-                match &lb.failure {
-                    Some(p) => process(f, "load balancer", p)?,
-                    None => writeln!(f, "  {:<22}never fails", "load balancer")?,
-                }
-                match &lb.health_check {
-                    Some(hc) => writeln!(
-                        f,
-                        "  {:<22}every {}, timeout {}, down after {}, up after {}; mean detection {}",
-                        "health check",
-                        format_duration(hc.interval),
-                        format_duration(hc.timeout),
-                        hc.unhealthy_threshold,
-                        hc.healthy_threshold,
-                        format_duration(
-                            hc.interval / 2.0 + f64::from(hc.unhealthy_threshold - 1) * hc.interval + hc.timeout
-                        )
-                    )?,
-                    None => writeln!(
-                        f,
-                        "  {:<22}none: dead backends stay in rotation until removed by hand",
-                        "health check"
-                    )?,
-                }
-            }
-        }
+        load_balancer(f, self.load_balancer.as_ref())?;
         match &self.alert_delay {
             Some(d) => writeln!(f, "  {:<22}{d}", "monitoring alert")?,
             None => writeln!(f, "  {:<22}none: only the health checker notices failures", "monitoring")?,
@@ -115,6 +88,37 @@ impl Display for Scenario {
         }
         load(f, self)
     }
+}
+
+/// The load balancer and its health check.
+fn load_balancer(f: &mut Formatter, load_balancer: Option<&LoadBalancer>) -> fmt::Result {
+    match load_balancer {
+        None => writeln!(f, "  {:<22}none: clients reach instances directly", "load balancer")?,
+        Some(lb) => {
+            match &lb.failure {
+                Some(p) => process(f, "load balancer", p)?,
+                None => writeln!(f, "  {:<22}never fails", "load balancer")?,
+            }
+            match &lb.health_check {
+                Some(hc) => writeln!(
+                    f,
+                    "  {:<22}every {}, timeout {}, down after {}, up after {}; mean detection {}",
+                    "health check",
+                    format_duration(hc.interval),
+                    format_duration(hc.timeout),
+                    hc.unhealthy_threshold,
+                    hc.healthy_threshold,
+                    format_duration(
+                        hc.interval / 2.0 + f64::from(hc.unhealthy_threshold - 1) * hc.interval + hc.timeout
+                    )
+                )?,
+                None => {
+                    writeln!(f, "  {:<22}none: dead backends stay in rotation until removed by hand", "health check")?
+                }
+            }
+        }
+    }
+    Ok(())
 }
 
 fn load(f: &mut Formatter, sc: &Scenario) -> fmt::Result {
@@ -155,9 +159,8 @@ fn load(f: &mut Formatter, sc: &Scenario) -> fmt::Result {
     if let Some(a) = &sc.autoscaling {
         writeln!(
             f,
-            "  {:<22}{}; {}..{} instances, step {}; out above {} for {}, in below {} for {}; cooldown {}",
+            "  {:<22}{}..{} instances, step {}; out above {} for {}, in below {} for {}; cooldown {}",
             "autoscaling",
-            if a.enabled { "on" } else { "off (fixed pool)" },
             a.min,
             a.max,
             a.step,
@@ -168,6 +171,8 @@ fn load(f: &mut Formatter, sc: &Scenario) -> fmt::Result {
             format_duration(a.cooldown)
         )?;
         writeln!(f, "  {:<22}provisioning {}; drain {}", "", a.provisioning, format_duration(a.drain))?;
+    } else if sc.capacity.is_some() {
+        writeln!(f, "  {:<22}none: a fixed pool of {}", "autoscaling", sc.topology.instances())?;
     }
     Ok(())
 }

@@ -53,8 +53,6 @@ pub struct Overload {
 /// The instance pool's autoscaling policy.
 #[derive(Clone, Debug)]
 pub struct Autoscaling {
-    /// Whether it acts (off: a fixed pool of the topology's size).
-    pub enabled: bool,
     /// Fewest instances.
     pub min: u32,
     /// Most instances.
@@ -189,62 +187,71 @@ pub(super) fn check(
         }
         Overload { above, hazard }
     });
-    let autoscaling = raw_autoscaling.map(|a| {
-        let (min, max) = (*a.min.get_ref(), *a.max.get_ref());
-        let initial = topology.instances();
-        if capacity.is_none() {
-            c.problem(a.min.span(), "[autoscaling] needs [traffic] and instance.capacity: it scales on utilisation");
-        }
-        let replacement = match repair {
-            Repair::Pool { replacement, .. } => replacement.clone(),
-            Repair::Manual { time } => {
-                c.problem(a.min.span(), "[autoscaling] needs repair.mode = \"pool\": the pool launches the instances");
-                time.clone()
-            }
-        };
-        if min == 0 {
-            c.problem(a.min.span(), "autoscaling.min must be at least 1");
-        } else if min as usize > initial {
-            c.problem(a.min.span(), format!("autoscaling.min ({min}) is above the topology's {initial} instances"));
-        }
-        if (max as usize) < initial {
-            c.problem(a.max.span(), format!("autoscaling.max ({max}) is below the topology's {initial} instances"));
-        } else if max > u32::from(u16::MAX) {
-            c.problem(a.max.span(), "at most 65,535 instances are supported");
-        }
-        let (out_above, out_for) = a
-            .scale_out
-            .as_ref()
-            .map_or((0.7, 300.0), |o| (finite_positive(c, &o.above, "scale_out.above"), o.sustain.secs()));
-        let (in_below, in_for) = a.scale_in.as_ref().map_or((0.3, 900.0), |i| {
-            let below = finite_positive(c, &i.below, "scale_in.below");
-            if below >= out_above {
-                c.problem(
-                    i.below.span(),
-                    format!("scale_in.below ({below}) must be under scale_out.above ({out_above})"),
-                );
-            }
-            (below, i.sustain.secs())
-        });
-        let step = a.step.as_ref().map_or(1, |s| {
-            if *s.get_ref() == 0 {
-                c.problem(s.span(), "autoscaling.step must be at least 1");
-            }
-            *s.get_ref()
-        });
-        Autoscaling {
-            enabled: a.enabled.unwrap_or(true),
-            min,
-            max,
-            out_above,
-            out_for,
-            in_below,
-            in_for,
-            step: step.max(1),
-            cooldown: a.cooldown.map_or(300.0, |d| d.secs()),
-            provisioning: a.provisioning.unwrap_or(replacement),
-            drain: a.drain.map_or(300.0, |d| d.secs()),
-        }
-    });
+    let autoscaling = raw_autoscaling.and_then(|a| autoscaling(a, capacity, topology, repair, c));
     Load { traffic, capacity, overload, autoscaling }
+}
+
+/// `[autoscaling]`, checked against the topology, the capacity it scales
+/// on and the pool that launches its instances; `None` when `enabled` is
+/// false.
+fn autoscaling(
+    a: RawAutoscaling,
+    capacity: Option<f64>,
+    topology: &Topology,
+    repair: &Repair,
+    c: &mut Checker,
+) -> Option<Autoscaling> {
+    let (min, max) = (*a.min.get_ref(), *a.max.get_ref());
+    let initial = topology.instances();
+    if capacity.is_none() {
+        c.problem(a.min.span(), "[autoscaling] needs [traffic] and instance.capacity: it scales on utilisation");
+    }
+    let replacement = match repair {
+        Repair::Pool { replacement, .. } => replacement.clone(),
+        Repair::Manual { time } => {
+            c.problem(a.min.span(), "[autoscaling] needs repair.mode = \"pool\": the pool launches the instances");
+            time.clone()
+        }
+    };
+    if min == 0 {
+        c.problem(a.min.span(), "autoscaling.min must be at least 1");
+    } else if min as usize > initial {
+        c.problem(a.min.span(), format!("autoscaling.min ({min}) is above the topology's {initial} instances"));
+    }
+    if (max as usize) < initial {
+        c.problem(a.max.span(), format!("autoscaling.max ({max}) is below the topology's {initial} instances"));
+    } else if max > u32::from(u16::MAX) {
+        c.problem(a.max.span(), "at most 65,535 instances are supported");
+    }
+    let (out_above, out_for) = a
+        .scale_out
+        .as_ref()
+        .map_or((0.7, 300.0), |o| (finite_positive(c, &o.above, "scale_out.above"), o.sustain.secs()));
+    let (in_below, in_for) = a.scale_in.as_ref().map_or((0.3, 900.0), |i| {
+        let below = finite_positive(c, &i.below, "scale_in.below");
+        if below >= out_above {
+            c.problem(i.below.span(), format!("scale_in.below ({below}) must be under scale_out.above ({out_above})"));
+        }
+        (below, i.sustain.secs())
+    });
+    let step = a.step.as_ref().map_or(1, |s| {
+        if *s.get_ref() == 0 {
+            c.problem(s.span(), "autoscaling.step must be at least 1");
+        }
+        *s.get_ref()
+    });
+    // Switched off (a sweep over `enabled`, say), it is checked like any
+    // other section, then the pool is fixed: no autoscaler at all.
+    a.enabled.is_none_or(|on| on).then_some(Autoscaling {
+        min,
+        max,
+        out_above,
+        out_for,
+        in_below,
+        in_for,
+        step: step.max(1),
+        cooldown: a.cooldown.map_or(300.0, |d| d.secs()),
+        provisioning: a.provisioning.unwrap_or(replacement),
+        drain: a.drain.map_or(300.0, |d| d.secs()),
+    })
 }

@@ -38,33 +38,73 @@ pub(super) fn build(raw: RawScenario, origin: &str, c: &mut Checker) -> Scenario
     if !is_plain_name(raw.name.get_ref()) {
         c.problem(raw.name.span(), "name may hold only letters, digits, '-', '_' and '.' (it names output folders)");
     }
-    let sim = &raw.simulation;
+    let simulation = simulation(&raw.simulation, c);
+    let topology = topology(&raw.topology, c);
+    let load_balancer = raw.load_balancer.map(|lb| load_balancer(lb, c));
+    let repair = repair(&raw.repair, load_balancer.as_ref(), c);
+    let alert_delay = monitoring(raw.monitoring, &raw.instance, &raw.repair, load_balancer.as_ref(), c);
+    let dependencies = dependencies(raw.dependency, c);
+    let sessions = sessions(&raw.sessions, &dependencies, c);
+    let load =
+        super::traffic::check(raw.traffic, &raw.instance, raw.autoscaling, &topology, &repair, simulation.warmup, c);
+    let fr = |r: RawFailure| FailureRepair { failure: r.failure, repair: r.repair };
+    let scenario = Scenario {
+        name: raw.name.into_inner(),
+        description: raw.description,
+        origin: origin.to_string(),
+        text: String::new(),
+        simulation,
+        slo: slo(&raw.slo, c),
+        topology,
+        crash: raw.instance.failure,
+        gray_failure: raw.instance.gray_failure.map(toml::Spanned::into_inner),
+        fd_outage: raw.fault_domain.map(fr),
+        ad_outage: raw.availability_domain.map(fr),
+        load_balancer,
+        alert_delay,
+        repair,
+        dependencies,
+        sessions,
+        deploy: raw.deploy.map(|p| planned(p, true, c)),
+        maintenance: raw.maintenance.map(|p| planned(p, false, c)),
+        traffic: load.traffic,
+        capacity: load.capacity,
+        overload: load.overload,
+        autoscaling: load.autoscaling,
+    };
+    effort(&scenario, c);
+    scenario
+}
+
+/// `[simulation]`: years, seed and warm-up, with their defaults.
+fn simulation(sim: &RawSimulation, c: &mut Checker) -> Simulation {
     let years = sim.years.as_ref().map_or(DEFAULT_YEARS, |y| *y.get_ref());
     if let Some(y) = &sim.years
         && *y.get_ref() < 2
     {
         c.problem(y.span(), "years must be at least 2, so that a confidence interval exists");
     }
-    let simulation = Simulation {
-        years,
-        seed: sim.seed.unwrap_or(DEFAULT_SEED),
-        warmup: sim.warmup.map_or(YEAR_SECS, Duration::secs),
-    };
+    Simulation { years, seed: sim.seed.unwrap_or(DEFAULT_SEED), warmup: sim.warmup.map_or(YEAR_SECS, Duration::secs) }
+}
 
-    let target = c.fraction(&raw.slo.target, "slo.target", false);
-    let window = raw.slo.window.as_ref().map_or(30.0 * DAY_SECS, |w| w.get_ref().secs());
-    if let Some(w) = &raw.slo.window
+/// `[slo]`: the target, the window (1 h to 1 y) and the indicator.
+fn slo(raw: &RawSlo, c: &mut Checker) -> Slo {
+    let target = c.fraction(&raw.target, "slo.target", false);
+    let window = raw.window.as_ref().map_or(30.0 * DAY_SECS, |w| w.get_ref().secs());
+    if let Some(w) = &raw.window
         && !(3_600.0..=YEAR_SECS).contains(&w.get_ref().secs())
     {
         c.problem(w.span(), "the SLO window must be between 1h and 1y");
     }
-    let sli = match raw.slo.sli {
+    let sli = match raw.sli {
         RawSli::Requests => Sli::Requests,
         RawSli::Time => Sli::Time,
     };
-    let slo = Slo { target, window, sli };
+    Slo { target, window, sli }
+}
 
-    let topo = &raw.topology;
+/// `[topology]`: domains and instances, within the 16-bit numbering.
+fn topology(topo: &RawTopology, c: &mut Checker) -> Topology {
     let ads = *topo.availability_domains.get_ref() as usize;
     let fds = *topo.fault_domains_per_ad.get_ref() as usize;
     if ads == 0 {
@@ -91,69 +131,113 @@ pub(super) fn build(raw: RawScenario, origin: &str, c: &mut Checker) -> Scenario
     } else if per_fd.iter().map(|&n| n as usize).sum::<usize>() > u16::MAX as usize {
         c.problem(topo.instances_per_fd.span(), "at most 65,535 instances are supported");
     }
-    let topology = Topology { availability_domains: ads, fault_domains_per_ad: fds, instances_per_fd: per_fd };
+    Topology { availability_domains: ads, fault_domains_per_ad: fds, instances_per_fd: per_fd }
+}
 
-    let fr = |r: RawFailure| FailureRepair { failure: r.failure, repair: r.repair };
-    let load_balancer = raw.load_balancer.map(|lb| {
-        let failure = match (lb.failure, lb.repair) {
-            (Some(failure), Some(repair)) => {
-                Some(FailureRepair { failure: failure.into_inner(), repair: repair.into_inner() })
-            }
-            (None, None) => None,
-            (Some(one), None) | (None, Some(one)) => {
-                c.problem(
-                    one.span(),
-                    "load_balancer needs both `failure` and `repair`, or neither (a load balancer that never fails)",
-                );
-                None
-            }
-        };
-        let health_check = lb.health_check.map(|hc| {
-            let check = HealthCheck {
-                interval: hc.interval.get_ref().secs(),
-                timeout: hc.timeout.get_ref().secs(),
-                unhealthy_threshold: *hc.unhealthy_threshold.get_ref(),
-                healthy_threshold: *hc.healthy_threshold.get_ref(),
-            };
-            if check.interval <= 0.0 {
-                c.problem(hc.interval.span(), "the probe interval must be positive");
-            }
-            if check.timeout >= check.interval {
-                c.problem(hc.timeout.span(), "the probe timeout must be shorter than the interval");
-            }
-            if check.unhealthy_threshold == 0 {
-                c.problem(hc.unhealthy_threshold.span(), "unhealthy_threshold must be at least 1");
-            }
-            if check.healthy_threshold == 0 {
-                c.problem(hc.healthy_threshold.span(), "healthy_threshold must be at least 1");
-            }
-            check
-        });
-        LoadBalancer { failure, health_check }
-    });
-
-    let repair = match *raw.repair.mode.get_ref() {
-        RawRepairMode::Pool => Repair::Pool {
-            replacement: raw.repair.time,
-            cross_fd: raw.repair.cross_fd.as_ref().is_some_and(|b| *b.get_ref()),
-            register: raw.repair.register.as_ref().is_none_or(|b| *b.get_ref()),
-        },
-        RawRepairMode::Manual => {
-            for flag in [&raw.repair.cross_fd, &raw.repair.register].into_iter().flatten() {
-                c.problem(flag.span(), "cross_fd and register apply to mode = \"pool\" only");
-            }
-            Repair::Manual { time: raw.repair.time }
+/// `[load_balancer]` and its health check.
+fn load_balancer(lb: RawLoadBalancer, c: &mut Checker) -> LoadBalancer {
+    let failure = match (lb.failure, lb.repair) {
+        (Some(failure), Some(repair)) => {
+            Some(FailureRepair { failure: failure.into_inner(), repair: repair.into_inner() })
+        }
+        (None, None) => None,
+        (Some(one), None) | (None, Some(one)) => {
+            c.problem(
+                one.span(),
+                "load_balancer needs both `failure` and `repair`, or neither (a load balancer that never fails)",
+            );
+            None
         }
     };
-    if let Some(flag) = &raw.repair.register
+    LoadBalancer { failure, health_check: lb.health_check.map(|hc| health_check(&hc, c)) }
+}
+
+/// `[load_balancer.health_check]`: a positive interval, a shorter timeout,
+/// thresholds of at least 1.
+fn health_check(hc: &RawHealthCheck, c: &mut Checker) -> HealthCheck {
+    let check = HealthCheck {
+        interval: hc.interval.get_ref().secs(),
+        timeout: hc.timeout.get_ref().secs(),
+        unhealthy_threshold: *hc.unhealthy_threshold.get_ref(),
+        healthy_threshold: *hc.healthy_threshold.get_ref(),
+    };
+    if check.interval <= 0.0 {
+        c.problem(hc.interval.span(), "the probe interval must be positive");
+    }
+    if check.timeout >= check.interval {
+        c.problem(hc.timeout.span(), "the probe timeout must be shorter than the interval");
+    }
+    if check.unhealthy_threshold == 0 {
+        c.problem(hc.unhealthy_threshold.span(), "unhealthy_threshold must be at least 1");
+    }
+    if check.healthy_threshold == 0 {
+        c.problem(hc.healthy_threshold.span(), "healthy_threshold must be at least 1");
+    }
+    check
+}
+
+/// `[repair]`: the pool (with its placement and registration flags) or an
+/// operator.
+fn repair(raw: &RawRepair, load_balancer: Option<&LoadBalancer>, c: &mut Checker) -> Repair {
+    let repair = match *raw.mode.get_ref() {
+        RawRepairMode::Pool => Repair::Pool {
+            replacement: raw.time.clone(),
+            cross_fd: raw.cross_fd.as_ref().is_some_and(|b| *b.get_ref()),
+            register: raw.register.as_ref().is_none_or(|b| *b.get_ref()),
+        },
+        RawRepairMode::Manual => {
+            for flag in [&raw.cross_fd, &raw.register].into_iter().flatten() {
+                c.problem(flag.span(), "cross_fd and register apply to mode = \"pool\" only");
+            }
+            Repair::Manual { time: raw.time.clone() }
+        }
+    };
+    if let Some(flag) = &raw.register
         && !*flag.get_ref()
         && load_balancer.is_none()
     {
         c.problem(flag.span(), "register = false needs a [load_balancer] to register with");
     }
+    repair
+}
 
+/// `[monitoring]`: the alert delay, required where only monitoring can
+/// notice a failure.
+fn monitoring(
+    raw: Option<RawMonitoring>,
+    instance: &RawInstance,
+    repair: &RawRepair,
+    load_balancer: Option<&LoadBalancer>,
+    c: &mut Checker,
+) -> Option<Dist> {
+    let alert_delay = raw.map(|m| m.alert_delay);
+    if alert_delay.is_some() {
+        return alert_delay;
+    }
+    let unwatched = if let Some(gray) = &instance.gray_failure {
+        Some((gray.span(), "gray failures pass health checks"))
+    } else if *repair.mode.get_ref() == RawRepairMode::Manual {
+        Some((repair.mode.span(), "manual repair starts when an operator is alerted"))
+    } else if load_balancer.is_none_or(|lb| lb.health_check.is_none()) {
+        Some((repair.mode.span(), "without health checks nothing else notices a dead instance"))
+    } else {
+        repair
+            .register
+            .as_ref()
+            .filter(|f| !*f.get_ref())
+            .map(|f| (f.span(), "unregistered replacements are registered by an alerted operator"))
+    };
+    if let Some((span, why)) = unwatched {
+        c.problem(span, format!("this scenario needs [monitoring] alert_delay: {why}"));
+    }
+    None
+}
+
+/// `[[dependency]]`: impact, unique names that are not causes' names, at
+/// most as many as the 16-bit cause numbering leaves.
+fn dependencies(raw: Vec<RawDependency>, c: &mut Checker) -> Vec<Dependency> {
     let mut dependencies: Vec<Dependency> = vec![];
-    for d in raw.dependency {
+    for d in raw {
         let impact = match (d.impact, &d.failing_fraction) {
             (RawImpact::Required, None) => Impact::Required,
             (RawImpact::Degraded, Some(f)) => Impact::Degraded(c.fraction(f, "failing_fraction", false)),
@@ -178,13 +262,9 @@ pub(super) fn build(raw: RawScenario, origin: &str, c: &mut Checker) -> Scenario
                 format!("'{}' names a built-in cause of downtime: choose another name", d.name.get_ref()),
             );
         }
-        dependencies.push(Dependency {
-            name: d.name.into_inner(),
-            impact,
-            process: FailureRepair { failure: d.failure, repair: d.repair },
-        });
+        let process = FailureRepair { failure: d.failure, repair: d.repair };
+        dependencies.push(Dependency { name: d.name.into_inner(), impact, process });
     }
-
     // Dependencies are numbered in 16 bits, after the fixed causes.
     let most = usize::from(u16::MAX) - crate::cause::Cause::FIXED;
     if dependencies.len() > most {
@@ -193,8 +273,12 @@ pub(super) fn build(raw: RawScenario, origin: &str, c: &mut Checker) -> Scenario
             format!("at most {most} dependencies are supported (this scenario has {})", dependencies.len()),
         );
     }
-    let storage_span = raw.sessions.storage.span();
-    let storage = match (*raw.sessions.storage.get_ref(), &raw.sessions.store) {
+    dependencies
+}
+
+/// `[sessions]`: where sessions live; an external store names a dependency.
+fn sessions(raw: &RawSessions, dependencies: &[Dependency], c: &mut Checker) -> Sessions {
+    let storage = match (*raw.storage.get_ref(), &raw.store) {
         (RawStorage::External, Some(store)) => match dependencies.iter().position(|d| d.name == *store.get_ref()) {
             Some(i) => Storage::External(i),
             None => {
@@ -204,7 +288,7 @@ pub(super) fn build(raw: RawScenario, origin: &str, c: &mut Checker) -> Scenario
         },
         (RawStorage::External, None) => {
             c.problem(
-                storage_span,
+                raw.storage.span(),
                 "sessions.storage = \"external\" needs sessions.store, the name of a [[dependency]]",
             );
             Storage::ClientToken
@@ -216,104 +300,62 @@ pub(super) fn build(raw: RawScenario, origin: &str, c: &mut Checker) -> Scenario
         (RawStorage::Memory, None) => Storage::Memory,
         (RawStorage::ClientToken, None) => Storage::ClientToken,
     };
-    let sessions = Sessions { storage, active: raw.sessions.active as f64 };
+    Sessions { storage, active: raw.active as f64 }
+}
 
-    let alert_delay = raw.monitoring.map(|m| m.alert_delay);
-    if alert_delay.is_none() {
-        // What only monitoring can notice needs monitoring.
-        let unwatched = if let Some(gray) = &raw.instance.gray_failure {
-            Some((gray.span(), "gray failures pass health checks"))
-        } else if *raw.repair.mode.get_ref() == RawRepairMode::Manual {
-            Some((raw.repair.mode.span(), "manual repair starts when an operator is alerted"))
-        } else if load_balancer.as_ref().is_none_or(|lb| lb.health_check.is_none()) {
-            Some((raw.repair.mode.span(), "without health checks nothing else notices a dead instance"))
-        } else {
-            raw.repair
-                .register
-                .as_ref()
-                .filter(|f| !*f.get_ref())
-                .map(|f| (f.span(), "unregistered replacements are registered by an alerted operator"))
-        };
-        if let Some((span, why)) = unwatched {
-            c.problem(span, format!("this scenario needs [monitoring] alert_delay: {why}"));
+/// `[deploy]` (`deploys`) or `[maintenance]`: cadence, strategy and, for
+/// deploys only, bad releases.
+fn planned(p: RawPlanned, deploys: bool, c: &mut Checker) -> Planned {
+    let strategy = match p.strategy {
+        RawStrategy::AllAtOnce => Strategy::AllAtOnce,
+        RawStrategy::Rolling => Strategy::Rolling,
+    };
+    if p.every.get_ref().mean() <= 0.0 {
+        c.problem(p.every.span(), "`every` must have a positive mean");
+    }
+    let bad_release = match (p.bad_release_probability, p.rollback) {
+        (None, None) => None,
+        (Some(prob), _) if !deploys => {
+            c.problem(prob.span(), "bad releases apply to [deploy] only");
+            None
         }
-    }
-    let mut planned = |p: Option<RawPlanned>, deploys: bool| {
-        p.map(|p| {
-            let strategy = match p.strategy {
-                RawStrategy::AllAtOnce => Strategy::AllAtOnce,
-                RawStrategy::Rolling => Strategy::Rolling,
-            };
-            if p.every.get_ref().mean() <= 0.0 {
-                c.problem(p.every.span(), "`every` must have a positive mean");
-            }
-            let bad_release = match (p.bad_release_probability, p.rollback) {
-                (None, None) => None,
-                (Some(prob), _) if !deploys => {
-                    c.problem(prob.span(), "bad releases apply to [deploy] only");
-                    None
-                }
-                (Some(prob), Some(rollback)) => Some(BadRelease {
-                    probability: c.fraction(&prob, "bad_release_probability", true),
-                    rollback: rollback.into_inner(),
-                }),
-                (Some(prob), None) => {
-                    c.problem(prob.span(), "bad_release_probability needs `rollback`, the time from deploy start to the end of the rollback");
-                    None
-                }
-                (None, Some(rollback)) => {
-                    c.problem(rollback.span(), "`rollback` needs bad_release_probability");
-                    None
-                }
-            };
-            Planned { every: p.every.into_inner(), duration: p.duration, strategy, bad_release }
-        })
+        (Some(prob), Some(rollback)) => Some(BadRelease {
+            probability: c.fraction(&prob, "bad_release_probability", true),
+            rollback: rollback.into_inner(),
+        }),
+        (Some(prob), None) => {
+            c.problem(
+                prob.span(),
+                "bad_release_probability needs `rollback`, the time from deploy start to the end of the rollback",
+            );
+            None
+        }
+        (None, Some(rollback)) => {
+            c.problem(rollback.span(), "`rollback` needs bad_release_probability");
+            None
+        }
     };
-    let deploy = planned(raw.deploy, true);
-    let maintenance = planned(raw.maintenance, false);
-    let load =
-        super::traffic::check(raw.traffic, &raw.instance, raw.autoscaling, &topology, &repair, simulation.warmup, c);
+    Planned { every: p.every.into_inner(), duration: p.duration, strategy, bad_release }
+}
 
-    let scenario = Scenario {
-        name: raw.name.into_inner(),
-        description: raw.description,
-        origin: origin.to_string(),
-        text: String::new(),
-        simulation,
-        slo,
-        topology,
-        crash: raw.instance.failure,
-        gray_failure: raw.instance.gray_failure.map(toml::Spanned::into_inner),
-        fd_outage: raw.fault_domain.map(fr),
-        ad_outage: raw.availability_domain.map(fr),
-        load_balancer,
-        alert_delay,
-        repair,
-        dependencies,
-        sessions,
-        deploy,
-        maintenance,
-        traffic: load.traffic,
-        capacity: load.capacity,
-        overload: load.overload,
-        autoscaling: load.autoscaling,
-    };
+/// Refuses a scenario whose rates would make a simulated year take hours.
+fn effort(scenario: &Scenario, c: &mut Checker) {
     let (events, busiest) = scenario.events_per_year();
-    if events > EVENTS_PER_YEAR_LIMIT {
-        let amount = if events.is_finite() {
-            format!(
-                "about {events:.1e} events per simulated year (some {} of computing each)",
-                format_duration(events / EVENTS_PER_SECOND)
-            )
-        } else {
-            "an unbounded number of events per simulated year (times of about 0 s)".to_string()
-        };
-        c.problem(
-            0..0,
-            format!(
-                "this scenario needs {amount}, mostly from {busiest}; availsim refuses more than {EVENTS_PER_YEAR_LIMIT:.0e} a year: check the units of {busiest}"
-            ),
-        );
+    if events <= EVENTS_PER_YEAR_LIMIT {
+        return;
     }
-    scenario
+    let amount = if events.is_finite() {
+        format!(
+            "about {events:.1e} events per simulated year (some {} of computing each)",
+            format_duration(events / EVENTS_PER_SECOND)
+        )
+    } else {
+        "an unbounded number of events per simulated year (times of about 0 s)".to_string()
+    };
+    c.problem(
+        0..0,
+        format!(
+            "this scenario needs {amount}, mostly from {busiest}; availsim refuses more than {EVENTS_PER_YEAR_LIMIT:.0e} a year: check the units of {busiest}"
+        ),
+    );
 }

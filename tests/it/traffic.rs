@@ -3,6 +3,7 @@
 //! is exact.
 
 use crate::{minimal, simulate};
+use availsim::embedded;
 use availsim::scenario::{Override, Scenario};
 use availsim::timeline::{Pick, Timeline, record_year};
 use availsim::units::{DAY_SECS, YEAR_SECS};
@@ -345,6 +346,21 @@ fn traffic_and_autoscaling_keys_are_checked() {
             .unwrap_or_else(|| panic!("accepted: {extra} {sets:?}"));
         assert!(err.to_string().contains(want), "{extra} {sets:?}: {err}");
     }
+}
+
+/// A switched-off autoscaler is no autoscaler once checked (the model never
+/// asks), yet its keys are still checked.
+#[test]
+fn a_disabled_autoscaler_is_none_and_still_checked() {
+    let text = embedded::scenario("flash-sale").unwrap();
+    let off = |sets: &[&str]| {
+        let overrides: Vec<Override> = sets.iter().map(|s| Override::parse(s).unwrap()).collect();
+        Scenario::from_toml(text, "flash-sale.toml", &overrides)
+    };
+    assert!(off(&[]).unwrap().autoscaling.is_some());
+    assert!(off(&["autoscaling.enabled=false"]).unwrap().autoscaling.is_none());
+    let err = off(&["autoscaling.enabled=false", "autoscaling.step=0"]).expect_err("refused");
+    assert!(err.to_string().contains("step must be at least 1"), "{err}");
 }
 
 /// Flash sales add their requests and, above capacity, fail the excess:
