@@ -117,6 +117,41 @@ impl Assertion {
     }
 }
 
+/// Checks, before anything is simulated, that every assertion names a
+/// figure of every scenario.
+///
+/// # Errors
+/// The first that does not, as [`Assertion::validate`].
+pub fn validate_all(assertions: &[Assertion], scenarios: &[Scenario]) -> Result<()> {
+    scenarios.iter().try_for_each(|sc| assertions.iter().try_for_each(|a| a.validate(sc)))
+}
+
+/// One assertion checked against one labelled run: the CI gate's line.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Verdict {
+    /// The assertion as written.
+    pub assertion: String,
+    /// What was checked: a scenario's name, or a sweep point's values.
+    pub label: String,
+    /// The figure's value and whether the assertion holds.
+    pub check: Check,
+}
+
+/// The gate: every assertion against every run, `labels[i]` naming
+/// `results[i]`. A design passes when every verdict holds.
+///
+/// # Errors
+/// [`Error::Assertion`] when a key names no figure of a run.
+pub fn gate(assertions: &[Assertion], labels: &[String], results: &[&Results]) -> Result<Vec<Verdict>> {
+    let mut verdicts = vec![];
+    for a in assertions {
+        for (label, r) in labels.iter().zip(results) {
+            verdicts.push(Verdict { assertion: a.to_string(), label: label.clone(), check: a.check(r)? });
+        }
+    }
+    Ok(verdicts)
+}
+
 /// The value of figure `key`, or why there is none, naming the closest key.
 fn find(key: &str, figures: &[(String, f64)]) -> std::result::Result<f64, String> {
     if let Some((_, v)) = figures.iter().find(|(k, _)| k == key) {

@@ -41,6 +41,16 @@ pub enum Error {
         /// What is wrong.
         message: String,
     },
+    /// The request as a whole cannot be carried out as asked (a sweep with
+    /// nothing to vary, two scenarios that would write into one folder).
+    /// Nothing is simulated.
+    #[error("{what}: {message}")]
+    Usage {
+        /// The command or option at fault, e.g. `sweep` or `--out`.
+        what: String,
+        /// What is wrong and how to fix it.
+        message: String,
+    },
     /// A result file from `--shard` could not be used for merging.
     #[error("cannot merge '{path}': {message}")]
     Merge {

@@ -2,6 +2,7 @@
 
 mod app;
 mod cli;
+mod console;
 
 use clap::Parser;
 use std::io::Write;

@@ -3,7 +3,8 @@
 //! seed, and each component its own stream, so differences between points
 //! are the design's, not noise).
 
-use crate::error::Result;
+use crate::assertion::Assertion;
+use crate::error::{Error, Result};
 use crate::run::{Run, RunConfig, simulate};
 use crate::scenario::{Override, Scenario, parse_duration};
 use serde_json::Value;
@@ -145,6 +146,98 @@ pub fn scenarios(text: &str, origin: &str, overrides: &[Override], varies: &[Var
             Ok((point, sc))
         })
         .collect()
+}
+
+/// A sweep as asked for: a scenario (a bundled name or a path), what
+/// varies, the figure plotted, the years per point and the assertions
+/// gating every point, with a sweep file's settings merged in.
+#[derive(Clone, Debug)]
+pub struct Plan {
+    /// The scenario, as [`Scenario::resolve`] takes it.
+    pub scenario: String,
+    /// What varies, the file's first.
+    pub varies: Vec<Vary>,
+    /// The figure `sweep.svg` plots.
+    pub plot: String,
+    /// Simulated years per point, if not the scenario's.
+    pub years: Option<u64>,
+    /// Checked at every point, the file's first.
+    pub assertions: Vec<Assertion>,
+}
+
+impl Plan {
+    /// The plan for `scenario` with the command line's settings. If
+    /// `scenario` is a sweep file, its settings come first: the command
+    /// line adds to them (`varies`, `assertions`) or overrides them
+    /// (`plot`, `years`), and its scenario, a bundled name or a path
+    /// relative to the file, is the one swept.
+    ///
+    /// # Errors
+    /// A malformed sweep file or value in it; [`Error::Usage`] when
+    /// nothing varies.
+    pub fn new(
+        scenario: &str,
+        varies: Vec<Vary>,
+        plot: Option<String>,
+        years: Option<u64>,
+        assertions: Vec<Assertion>,
+    ) -> Result<Plan> {
+        let path = std::path::Path::new(scenario);
+        let mut plan = Plan { scenario: scenario.to_string(), varies, plot: String::new(), years, assertions };
+        let mut plot = plot;
+        if let Some(file) = SweepFile::read(path)? {
+            let bad = |what: &str, value: &str, message| Error::Override {
+                option: format!("{what} = \"{value}\" in {}", path.display()),
+                message,
+            };
+            let mut varies = file
+                .vary
+                .iter()
+                .map(|v| v.parse::<Vary>().map_err(|m| bad("vary", v, m)))
+                .collect::<Result<Vec<_>>>()?;
+            varies.append(&mut plan.varies);
+            plan.varies = varies;
+            let mut asserted = file
+                .assert
+                .iter()
+                .map(|a| a.parse::<Assertion>().map_err(|m| bad("assert", a, m)))
+                .collect::<Result<Vec<_>>>()?;
+            asserted.append(&mut plan.assertions);
+            plan.assertions = asserted;
+            plan.years = plan.years.or(file.years);
+            plot = plot.or(file.plot);
+            let beside = path.parent().unwrap_or(std::path::Path::new(".")).join(&file.scenario);
+            plan.scenario = if beside.exists() { beside.display().to_string() } else { file.scenario };
+        }
+        if plan.varies.is_empty() {
+            let message = "nothing varies: give --vary KEY=VALUES (or a sweep file)".to_string();
+            return Err(Error::Usage { what: "sweep".into(), message });
+        }
+        plan.plot = plot.unwrap_or_else(|| "request_availability".into());
+        Ok(plan)
+    }
+
+    /// Every point of the grid with its checked scenario, built from `base`
+    /// (the plan's scenario, loaded with the caller's overrides), with the
+    /// plotted figure and every assertion checked against each, before
+    /// anything is simulated.
+    ///
+    /// # Errors
+    /// As [`scenarios`], [`crate::assertion::validate_all`]; [`Error::Usage`]
+    /// when the plotted figure does not exist.
+    pub fn points(&self, base: &Scenario) -> Result<Vec<(Point, Scenario)>> {
+        let points = scenarios(&base.text, &base.origin, &[], &self.varies)?;
+        let checked: Vec<Scenario> = points.iter().map(|(_, sc)| sc.clone()).collect();
+        crate::assertion::validate_all(&self.assertions, &checked)?;
+        crate::assertion::check_figure(&self.plot, base)
+            .map_err(|message| Error::Usage { what: format!("--plot {}", self.plot), message })?;
+        Ok(points)
+    }
+}
+
+/// A point's label in messages: its values, `key=value` each.
+pub fn label(point: &Point) -> String {
+    point.values.iter().map(|(k, v)| format!("{k}={v}")).collect::<Vec<_>>().join(" ")
 }
 
 /// Simulates every point as `config` says; the runs use one seed, so they

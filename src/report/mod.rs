@@ -24,6 +24,42 @@ pub trait Exporter {
     fn serialize(&self, runs: &[Run]) -> Vec<u8>;
 }
 
+/// Writes a sweep's `sweep.csv`, `sweep.json` and `sweep.svg` (plotting
+/// `plot`) into `dir`.
+///
+/// # Errors
+/// [`Error::Write`] for a file that cannot be written.
+pub fn write_sweep(
+    dir: &Path,
+    points: &[(crate::sweep::Point, crate::scenario::Scenario)],
+    runs: &[Run],
+    plot: &str,
+) -> Result<()> {
+    let grid: Vec<crate::sweep::Point> = points.iter().map(|(p, _)| p.clone()).collect();
+    write_atomic(&dir.join("sweep.csv"), &crate::sweep::csv(points, runs))?;
+    write_atomic(&dir.join("sweep.json"), &crate::sweep::json(points, runs))?;
+    write_atomic(&dir.join("sweep.svg"), svg::sweep(&grid, runs, plot).as_bytes())
+}
+
+/// Checks that no two of `scenarios` (loaded from `specs`) share a name:
+/// each writes into `<dir>/<name>/`, so one would overwrite the other.
+///
+/// # Errors
+/// [`Error::Usage`] naming the second of a pair.
+pub fn check_distinct_names(specs: &[String], scenarios: &[crate::scenario::Scenario]) -> Result<()> {
+    let twice = scenarios.iter().enumerate().find(|(i, sc)| scenarios[..*i].iter().any(|o| o.name == sc.name));
+    match twice {
+        Some((i, sc)) => Err(Error::Usage {
+            what: "--out".into(),
+            message: format!(
+                "'{}' and an earlier scenario are both named '{}': each writes into --out/<name>, so one would overwrite the other; rename one",
+                specs[i], sc.name
+            ),
+        }),
+        None => Ok(()),
+    }
+}
+
 /// Writes `bytes` to `path` atomically: to a uniquely named temporary file
 /// beside it, then renamed, so a reader never sees half a report, two
 /// runs writing into one directory cannot collide, and a failed write

@@ -267,6 +267,20 @@ pub struct BadRelease {
 }
 
 impl Scenario {
+    /// Loads `spec`: a file if one exists at that path, else the bundled
+    /// scenario of that name, else the file (whose error then says it is
+    /// missing).
+    ///
+    /// # Errors
+    /// As [`Scenario::load`].
+    pub fn resolve(spec: &str, overrides: &[Override]) -> Result<Scenario> {
+        let path = Path::new(spec);
+        match crate::embedded::scenario(spec) {
+            Some(text) if !path.exists() => Scenario::from_toml(text, spec, overrides),
+            _ => Scenario::load(path, overrides),
+        }
+    }
+
     /// Reads and checks a scenario file, after applying `overrides`.
     pub fn load(path: &Path, overrides: &[Override]) -> Result<Scenario> {
         let bytes = std::fs::read(path).map_err(|source| Error::Read { path: path.to_path_buf(), source })?;

@@ -39,7 +39,7 @@ pub struct RawScenario {
 pub struct RawSimulation {
     pub years: Option<Spanned<u64>>,
     pub seed: Option<u64>,
-    pub warmup: Option<Duration>,
+    pub warmup: Option<Spanned<Duration>>,
 }
 
 #[derive(Deserialize)]

@@ -76,6 +76,9 @@ pub(super) fn build(raw: RawScenario, origin: &str, c: &mut Checker) -> Scenario
     scenario
 }
 
+/// The longest warm-up accepted [years]: as long as a trajectory.
+const MAX_WARMUP_YEARS: f64 = 100.0;
+
 /// `[simulation]`: years, seed and warm-up, with their defaults.
 fn simulation(sim: &RawSimulation, c: &mut Checker) -> Simulation {
     let years = sim.years.as_ref().map_or(DEFAULT_YEARS, |y| *y.get_ref());
@@ -84,7 +87,17 @@ fn simulation(sim: &RawSimulation, c: &mut Checker) -> Simulation {
     {
         c.problem(y.span(), "years must be at least 2, so that a confidence interval exists");
     }
-    Simulation { years, seed: sim.seed.unwrap_or(DEFAULT_SEED), warmup: sim.warmup.map_or(YEAR_SECS, Duration::secs) }
+    let warmup = sim.warmup.as_ref().map_or(YEAR_SECS, |w| w.get_ref().secs());
+    if let Some(w) = &sim.warmup
+        && warmup > MAX_WARMUP_YEARS * YEAR_SECS
+    {
+        // Every trajectory runs its warm-up first, unmeasured.
+        c.problem(
+            w.span(),
+            format!("the warm-up is at most {MAX_WARMUP_YEARS}y: each trajectory (100 years) runs it first, unmeasured; 1y removes the start-up bias of most designs"),
+        );
+    }
+    Simulation { years, seed: sim.seed.unwrap_or(DEFAULT_SEED), warmup }
 }
 
 /// `[slo]`: the target, the window (1 h to 1 y) and the indicator.

@@ -1,0 +1,107 @@
+//! The terminal side of the command: signals that stop a run at a year's
+//! end, stdout that may be closed or full, stderr notes, and the progress
+//! bar with its first-second estimate.
+
+use anyhow::{Context, Result};
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+use std::io::{IsTerminal, Write};
+use std::process::ExitCode;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::{Arc, OnceLock};
+use std::time::{Duration, Instant};
+
+/// Set by the first SIGINT or SIGTERM: runs stop at the end of the year
+/// they are in and report the years done; a second signal ends at once.
+pub struct Interrupt {
+    /// Set once a run is to stop.
+    pub stop: Arc<AtomicBool>,
+    signal: Arc<AtomicUsize>,
+}
+
+static INTERRUPT: OnceLock<Interrupt> = OnceLock::new();
+
+/// Installs the handlers (once).
+pub fn interrupt() -> &'static Interrupt {
+    INTERRUPT.get_or_init(|| {
+        let (stop, signal) = (Arc::new(AtomicBool::new(false)), Arc::new(AtomicUsize::new(0)));
+        #[cfg(unix)]
+        for sig in [signal_hook::consts::SIGINT, signal_hook::consts::SIGTERM] {
+            // Registered first, so it sees the flag as the previous signal left it.
+            let _ = signal_hook::flag::register_conditional_shutdown(sig, 128 + sig, Arc::clone(&stop));
+            let _ = signal_hook::flag::register(sig, Arc::clone(&stop));
+            let _ = signal_hook::flag::register_usize(sig, Arc::clone(&signal), sig as usize);
+        }
+        Interrupt { stop, signal }
+    })
+}
+
+/// Writes a line to stderr; a closed or full stderr loses the message,
+/// never the run.
+pub fn note(line: &str) {
+    let _ = writeln!(std::io::stderr(), "{line}");
+}
+
+/// Whether stdout's reader has gone (`| head`): further output is dropped.
+static STDOUT_CLOSED: AtomicBool = AtomicBool::new(false);
+
+/// Writes to stdout. A closed pipe ends output quietly, as for other Unix
+/// tools; any other failure (a full disk) is an error, which callers
+/// report after writing the files asked for, so no result is lost.
+pub fn out(bytes: &[u8]) -> Result<()> {
+    if STDOUT_CLOSED.load(Ordering::Relaxed) {
+        return Ok(());
+    }
+    let mut stdout = std::io::stdout().lock();
+    match stdout.write_all(bytes).and_then(|()| stdout.flush()) {
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => {
+            STDOUT_CLOSED.store(true, Ordering::Relaxed);
+            Ok(())
+        }
+        other => other.context("writing to stdout"),
+    }
+}
+
+/// The exit code for an interrupted run (128 + the signal), if it was.
+pub fn interrupted() -> Option<ExitCode> {
+    let i = interrupt();
+    i.stop.load(Ordering::Relaxed).then(|| ExitCode::from(128 + i.signal.load(Ordering::Relaxed).clamp(1, 127) as u8))
+}
+
+/// A progress bar on stderr that appears only once a run has taken a
+/// second, and never when stderr is not a terminal or with --quiet. A run
+/// still going after a second also says on stderr (terminal or not) how
+/// long it should take in all.
+pub fn progress_bar(total: u64, label: &str, quiet: bool) -> ProgressBar {
+    let bar = ProgressBar::with_draw_target(Some(total), ProgressDrawTarget::hidden());
+    bar.set_style(
+        ProgressStyle::with_template("{msg} [{bar:30}] {human_pos}/{human_len} years · {elapsed} elapsed · eta {eta}")
+            .expect("valid template")
+            .progress_chars("=> "),
+    );
+    bar.set_message(label.to_string());
+    if !quiet {
+        let (shown, label) = (bar.clone(), label.to_string());
+        let started = Instant::now();
+        std::thread::spawn(move || {
+            std::thread::sleep(Duration::from_secs(1));
+            if shown.is_finished() {
+                return;
+            }
+            let (done, elapsed) = (shown.position(), started.elapsed().as_secs_f64());
+            let estimate = if done > 0 {
+                let rate = done as f64 / elapsed;
+                format!(
+                    "{label}: about {} in all for {total} years ({rate:.0} years/s)",
+                    indicatif::HumanDuration(Duration::from_secs_f64(total as f64 / rate))
+                )
+            } else {
+                format!("{label}: under a year simulated in the first second; {total} years will take long")
+            };
+            let _ = writeln!(std::io::stderr(), "{estimate}");
+            if std::io::stderr().is_terminal() {
+                shown.set_draw_target(ProgressDrawTarget::stderr());
+            }
+        });
+    }
+    bar
+}
