@@ -55,34 +55,14 @@ pub fn exit_code(error: &anyhow::Error) -> ExitCode {
     if let Some(code) = interrupted() {
         return code;
     }
-    let usage = error.chain().any(|e| {
-        matches!(
-            e.downcast_ref::<Error>(),
-            Some(
-                Error::Scenario { .. }
-                    | Error::Problems { .. }
-                    | Error::Override { .. }
-                    | Error::Usage { .. }
-                    | Error::Read { .. }
-                    | Error::Merge { .. }
-                    | Error::TooFewYears { .. }
-                    | Error::Assertion { .. }
-            )
-        )
-    });
+    let usage = error.chain().any(|e| e.downcast_ref::<Error>().is_some_and(Error::is_usage));
     ExitCode::from(if usage { 2 } else { 1 })
 }
 
 /// Loads a scenario (a path or a bundled name) with `--set`, `--years` and
 /// `--seed` applied as overrides, so they are checked like the file.
 fn load(spec: &str, sets: &[String], years: Option<u64>, seed: Option<u64>) -> Result<Scenario> {
-    let mut overrides = sets
-        .iter()
-        .map(|s| Override::parse(s).map_err(|m| Error::Override { option: format!("--set {s}"), message: m }))
-        .collect::<Result<Vec<_>, _>>()?;
-    overrides.extend(years.map(|y| Override::option("simulation.years", y, "--years")));
-    overrides.extend(seed.map(|s| Override::option("simulation.seed", s, "--seed")));
-    Ok(Scenario::resolve(spec, &overrides)?)
+    Ok(Scenario::resolve(spec, &Override::from_options(sets, years, seed)?)?)
 }
 
 /// Loads every scenario of `specs` with the options' overrides.
@@ -103,27 +83,7 @@ fn simulate(sc: &Scenario, options: &RunOptions, shard: Option<Shard>) -> Result
     let run = availsim::simulate(sc, &config);
     bar.finish_and_clear();
     let run = run?;
-    if let Some(p) = run.info.partial {
-        note(&format!(
-            "interrupted: {} of {} years completed; the figures below cover those only",
-            p.years_done, p.years_requested
-        ));
-    }
-    if let Some(p) = run.info.precision {
-        let achieved = p.achieved.map_or("no downtime yet".to_string(), |a| format!("±{:.2} %", 100.0 * a));
-        note(&if p.reached {
-            format!(
-                "precision reached after {} years: 95 % interval {achieved} of the unavailability",
-                run.results.years
-            )
-        } else {
-            format!(
-                "warning: precision ±{:.2} % not reached within --max-years {}: {achieved}",
-                100.0 * p.target,
-                options.max_years
-            )
-        });
-    }
+    run.info.notes(run.results.years, options.max_years).iter().for_each(|n| note(n));
     Ok(run)
 }
 
@@ -240,11 +200,7 @@ fn gate(assertions: &[Assertion], labels: &[String], runs: &[Run]) -> Result<Exi
 
 fn merge(paths: &[PathBuf], format: Format, out_dir: Option<&Path>) -> Result<ExitCode> {
     let (_, run) = availsim::merge(paths)?;
-    if let availsim::Source::Merged { shards, of } = run.info.source
-        && shards as u64 != of
-    {
-        note(&format!("warning: merging {shards} of {of} shards; the figures cover only their years"));
-    }
+    run.info.notes(run.results.years, 0).iter().for_each(|n| note(n));
     let printed = print(std::slice::from_ref(&run), format);
     if let Some(dir) = out_dir {
         report::write_run(dir, &run)?;

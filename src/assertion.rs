@@ -228,6 +228,32 @@ mod tests {
         assert!(check("downtime_minutes_per_year.max > 59.9").unwrap().holds);
     }
 
+    /// Every assertion against every labelled run, in order; a key that
+    /// names no figure is an error, not a verdict.
+    #[test]
+    fn the_gate_checks_each_assertion_at_each_run() {
+        let r = Results::new(&fixture::scenario(), &fixture::tally());
+        let assertions: Vec<Assertion> =
+            ["outages_per_year > 0", "outages_per_year > 1e9"].iter().map(|a| a.parse().unwrap()).collect();
+        let labels = ["a".to_string(), "b".to_string()];
+        let verdicts = gate(&assertions, &labels, &[&r, &r]).unwrap();
+        let seen: Vec<(&str, &str, bool)> =
+            verdicts.iter().map(|v| (v.assertion.as_str(), v.label.as_str(), v.check.holds)).collect();
+        assert_eq!(
+            seen,
+            [
+                ("outages_per_year > 0", "a", true),
+                ("outages_per_year > 0", "b", true),
+                ("outages_per_year > 1e9", "a", false),
+                ("outages_per_year > 1e9", "b", false)
+            ]
+        );
+        let typo: Assertion = "outage_per_year > 0".parse().unwrap();
+        assert!(gate(std::slice::from_ref(&typo), &labels, &[&r, &r]).is_err());
+        assert!(validate_all(&[typo], &[fixture::scenario()]).is_err());
+        assert!(validate_all(&assertions, &[fixture::scenario()]).is_ok());
+    }
+
     #[test]
     fn a_misspelt_key_is_an_error_with_a_suggestion() {
         let err = check("request_availabilty.mean >= 0.999").unwrap_err().to_string();

@@ -98,5 +98,14 @@ pub enum Error {
     },
 }
 
+impl Error {
+    /// Whether the caller's input is at fault (a scenario, an option, a
+    /// file to merge, an assertion) rather than the machine (a file that
+    /// cannot be written): a command line exits with 2 for these.
+    pub fn is_usage(&self) -> bool {
+        !matches!(self, Error::Write { .. } | Error::Interrupted { .. })
+    }
+}
+
 /// The library's result type.
 pub type Result<T, E = Error> = std::result::Result<T, E>;

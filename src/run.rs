@@ -121,6 +121,38 @@ pub struct PrecisionReached {
     pub reached: bool,
 }
 
+impl RunInfo {
+    /// What a user should be told about how the run went, beside its
+    /// figures: an interruption, a precision target reached or missed,
+    /// shards missing from a merge.
+    pub fn notes(&self, years: u64, max_years: u64) -> Vec<String> {
+        let mut notes = vec![];
+        if let Source::Merged { shards, of } = self.source
+            && shards as u64 != of
+        {
+            notes.push(format!("warning: merging {shards} of {of} shards; the figures cover only their years"));
+        }
+        if let Some(p) = self.partial {
+            notes.push(format!(
+                "interrupted: {} of {} years completed; the figures below cover those only",
+                p.years_done, p.years_requested
+            ));
+        }
+        if let Some(p) = self.precision {
+            let achieved = p.achieved.map_or("no downtime yet".to_string(), |a| format!("±{:.2} %", 100.0 * a));
+            notes.push(if p.reached {
+                format!("precision reached after {years} years: 95 % interval {achieved} of the unavailability")
+            } else {
+                format!(
+                    "warning: precision ±{:.2} % not reached within --max-years {max_years}: {achieved}",
+                    100.0 * p.target
+                )
+            });
+        }
+        notes
+    }
+}
+
 /// A finished run: figures, how they were obtained, and the tally behind
 /// them (which merges with other runs' of the same scenario).
 #[derive(Clone, Debug)]
@@ -231,5 +263,35 @@ pub mod fixture {
             partial: None,
         };
         Run { results: Results::new(&scenario(), &tally), info, tally }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// What the user is told: an interruption, a precision target, missing
+    /// shards; nothing for a plain run.
+    #[test]
+    fn notes_say_how_the_run_went() {
+        let plain = fixture::run().info;
+        assert!(plain.notes(4, 10).is_empty());
+        let partial = Some(Partial { years_done: 4, years_requested: 9 });
+        let reached = Some(PrecisionReached { target: 0.01, achieved: Some(0.008), reached: true });
+        let notes = RunInfo { partial, precision: reached, ..plain.clone() }.notes(4, 10);
+        assert_eq!(
+            notes,
+            [
+                "interrupted: 4 of 9 years completed; the figures below cover those only",
+                "precision reached after 4 years: 95 % interval ±0.80 % of the unavailability"
+            ]
+        );
+        let missed = Some(PrecisionReached { target: 0.01, achieved: None, reached: false });
+        let notes = RunInfo { precision: missed, ..plain.clone() }.notes(4, 10);
+        assert_eq!(notes, ["warning: precision ±1.00 % not reached within --max-years 10: no downtime yet"]);
+        let merged = RunInfo { source: Source::Merged { shards: 2, of: 3 }, ..plain.clone() };
+        assert_eq!(merged.notes(4, 0), ["warning: merging 2 of 3 shards; the figures cover only their years"]);
+        let all = RunInfo { source: Source::Merged { shards: 3, of: 3 }, ..plain };
+        assert!(all.notes(4, 0).is_empty());
     }
 }

@@ -186,24 +186,20 @@ impl Plan {
         let mut plan = Plan { scenario: scenario.to_string(), varies, plot: String::new(), years, assertions };
         let mut plot = plot;
         if let Some(file) = SweepFile::read(path)? {
-            let bad = |what: &str, value: &str, message| Error::Override {
-                option: format!("{what} = \"{value}\" in {}", path.display()),
-                message,
-            };
-            let mut varies = file
-                .vary
-                .iter()
-                .map(|v| v.parse::<Vary>().map_err(|m| bad("vary", v, m)))
-                .collect::<Result<Vec<_>>>()?;
-            varies.append(&mut plan.varies);
-            plan.varies = varies;
-            let mut asserted = file
-                .assert
-                .iter()
-                .map(|a| a.parse::<Assertion>().map_err(|m| bad("assert", a, m)))
-                .collect::<Result<Vec<_>>>()?;
-            asserted.append(&mut plan.assertions);
-            plan.assertions = asserted;
+            // Each value of the file, parsed; an error names the file.
+            fn parsed<T: FromStr<Err = String>>(
+                values: &[String],
+                what: &str,
+                path: &std::path::Path,
+            ) -> Result<Vec<T>> {
+                let bad = |v: &String, message| Error::Override {
+                    option: format!("{what} = \"{v}\" in {}", path.display()),
+                    message,
+                };
+                values.iter().map(|v| v.parse::<T>().map_err(|m| bad(v, m))).collect()
+            }
+            plan.varies = [parsed(&file.vary, "vary", path)?, std::mem::take(&mut plan.varies)].concat();
+            plan.assertions = [parsed(&file.assert, "assert", path)?, std::mem::take(&mut plan.assertions)].concat();
             plan.years = plan.years.or(file.years);
             plot = plot.or(file.plot);
             let beside = path.parent().unwrap_or(std::path::Path::new(".")).join(&file.scenario);

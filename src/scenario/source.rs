@@ -30,6 +30,24 @@ impl Override {
         Ok(Override { path, value: value.trim().to_string(), option: format!("--set {text}") })
     }
 
+    /// The overrides of a command line: each `--set` (`sets`), then
+    /// `--years` and `--seed` when given.
+    ///
+    /// # Errors
+    /// [`crate::error::Error::Override`] naming a malformed `--set`.
+    pub fn from_options(sets: &[String], years: Option<u64>, seed: Option<u64>) -> crate::error::Result<Vec<Override>> {
+        let mut overrides = sets
+            .iter()
+            .map(|s| {
+                Override::parse(s)
+                    .map_err(|message| crate::error::Error::Override { option: format!("--set {s}"), message })
+            })
+            .collect::<crate::error::Result<Vec<_>>>()?;
+        overrides.extend(years.map(|y| Override::option("simulation.years", y, "--years")));
+        overrides.extend(seed.map(|s| Override::option("simulation.seed", s, "--seed")));
+        Ok(overrides)
+    }
+
     /// The override behind a dedicated option such as `--years 10`.
     pub fn option(key: &str, value: impl ToString, option: &str) -> Override {
         let value = value.to_string();
