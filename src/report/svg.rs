@@ -286,22 +286,22 @@ pub fn downtime(runs: &[Run]) -> String {
 /// one bar pair per cause and scenario, causes in the same colours in
 /// every chart.
 pub fn causes(runs: &[Run]) -> String {
-    // Causes that cost anything in any run, in precedence order.
-    let shown: Vec<(Cause, String)> = runs[0]
-        .results
-        .causes
-        .0
-        .iter()
-        .filter(|c| {
-            runs.iter().any(|r| {
-                r.results
-                    .causes
-                    .get(&c.name)
-                    .is_some_and(|f| f.downtime_minutes_per_year + f.failed_request_minutes_per_year > 0.0)
-            })
+    // Causes that cost anything in any run, in precedence order (a
+    // scenario's own dependencies after the first's): the union over runs.
+    let costs = |name: &str| {
+        runs.iter().any(|r| {
+            r.results
+                .causes
+                .get(name)
+                .is_some_and(|f| f.downtime_minutes_per_year + f.failed_request_minutes_per_year > 0.0)
         })
-        .map(|c| (c.cause, c.name.clone()))
-        .collect();
+    };
+    let mut shown: Vec<(Cause, String)> = vec![];
+    for c in runs.iter().flat_map(|r| r.results.causes.0.iter()) {
+        if !shown.iter().any(|(_, name)| *name == c.name) && costs(&c.name) {
+            shown.push((c.cause, c.name.clone()));
+        }
+    }
     svg(&provenance(runs), |area| {
         let max = runs
             .iter()
@@ -334,7 +334,8 @@ pub fn causes(runs: &[Run]) -> String {
             let colour = cause_colour(*cause);
             for (i, run) in runs.iter().enumerate() {
                 let row = (c * runs.len() + i) as f64;
-                let f = run.results.causes.get(name).expect("same causes in every run");
+                // A scenario without this cause (another's dependency) has no bar.
+                let Some(f) = run.results.causes.get(name) else { continue };
                 let bar = |v: f64, top: f64, bottom: f64| {
                     Rectangle::new([(0.01, row + bottom), (v.max(0.01), row + top)], colour.filled())
                 };

@@ -91,6 +91,9 @@ fn finite_positive(c: &mut Checker, v: &Spanned<f64>, what: &str) -> f64 {
     x
 }
 
+/// The largest flash-sale multiplier accepted.
+const MAX_FLASH_MULTIPLIER: f64 = 1_000.0;
+
 fn traffic(raw: RawTraffic, origin: f64, c: &mut Checker) -> Traffic {
     let rps = finite_positive(c, &raw.rps, "traffic.rps");
     let daily = match &raw.daily {
@@ -137,14 +140,12 @@ fn traffic(raw: RawTraffic, origin: f64, c: &mut Checker) -> Traffic {
             RawMultiplier::Fixed(m) => (m, m),
             RawMultiplier::Range([low, high]) => (low, high),
         };
-        if !(multiplier.0.is_finite()
-            && multiplier.1.is_finite()
-            && 1.0 <= multiplier.0
-            && multiplier.0 <= multiplier.1)
-        {
+        // Beyond a thousandfold, the sale's demand dwarfs the profile's by
+        // more than double precision resolves when solving for crossings.
+        if !(1.0 <= multiplier.0 && multiplier.0 <= multiplier.1 && multiplier.1 <= MAX_FLASH_MULTIPLIER) {
             c.problem(
                 f.multiplier.span(),
-                "flash_sale.multiplier must be a number >= 1, or [low, high] with 1 <= low <= high",
+                format!("flash_sale.multiplier must be a number from 1 to {MAX_FLASH_MULTIPLIER}, or [low, high] with 1 <= low <= high <= {MAX_FLASH_MULTIPLIER}"),
             );
         }
         FlashSale { per_year, multiplier, ramp: f.ramp, duration: f.duration }

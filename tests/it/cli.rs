@@ -622,3 +622,14 @@ fn an_unwritable_out_fails_before_the_run() {
     assert!(out.stdout.is_empty(), "nothing simulated");
     assert!(String::from_utf8_lossy(&out.stderr).contains("cannot write"));
 }
+
+/// A report over scenarios with different dependencies charts the causes
+/// of all of them (three-fd's session store, which single-instance lacks).
+#[test]
+fn a_report_charts_every_scenarios_causes() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("r");
+    stdout(availsim().args(["report", "single-instance", "three-fd", "--years", "200", "--quiet", "--out"]).arg(&out));
+    let causes = std::fs::read_to_string(out.join("causes.svg")).unwrap();
+    assert!(causes.contains("session-store · three-fd"), "three-fd's own dependency is charted");
+}

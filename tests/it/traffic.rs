@@ -290,7 +290,7 @@ fn traffic_and_autoscaling_keys_are_checked() {
         (
             "[traffic]\nrps = 5\n[traffic.flash_sale]\nper_year = 2\nmultiplier = 0.5\nramp = \"1m\"\nduration = \"1h\"\n",
             &[],
-            "multiplier must be a number >= 1",
+            "multiplier must be a number from 1 to 1000",
         ),
         ("", &["instance.capacity=100"], "instance.capacity needs a [traffic] section"),
         ("[traffic]\nrps = 5\n", &["instance.overload={ above = 0.9, hazard = 3 }"], "needs instance.capacity"),
