@@ -6,7 +6,7 @@
 
 use crate::analysis::Results;
 use crate::error::{Error, Result};
-use crate::runner::{self, CHUNK_YEARS, Control, Shard, Slice};
+use crate::runner::{self, Control, Shard, Slice};
 use crate::scenario::Scenario;
 use crate::stats::{MICROS, Tally, summary_interval};
 use serde::Serialize;
@@ -223,7 +223,7 @@ pub fn simulate(scenario: &Scenario, config: &RunConfig) -> Result<Run> {
 /// Runs rounds of chunks, doubling the years each time, until the half-width
 /// of the 95 % interval on time unavailability is at most `relative` of it.
 fn until_precise(sc: &Scenario, relative: f64, max_years: u64, control: Control) -> (Tally, PrecisionReached) {
-    let max_chunks = max_years.div_ceil(CHUNK_YEARS).max(1);
+    let max_chunks = runner::chunks(max_years);
     let mut tally = runner::empty_tally(sc);
     let mut done = 0;
     let mut end = 10.min(max_chunks);

@@ -20,7 +20,9 @@ use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 /// every component healthy and run through the warm-up first, then cut into
 /// years. Chunks are the independent replications that intervals come
 /// from, so a run needs many: 100 years each gives 20 in 2,000 years, for
-/// a warm-up of a year or so costing about 1 %.
+/// a warm-up of a year or so costing about 1 %. The years beyond a
+/// multiple of 100 go to the last chunk (a run of 150 years is one chunk),
+/// so that no replication is a stub of a few years.
 pub const CHUNK_YEARS: u64 = 100;
 
 /// The `index`-th (1-based) of `count` disjoint slices of a run's years:
@@ -98,18 +100,19 @@ pub struct Slice {
 impl Slice {
     /// Every chunk of a run of `years` years.
     pub fn all(years: u64) -> Slice {
-        Slice { first_chunk: 0, end_chunk: years.div_ceil(CHUNK_YEARS), shard: (0, 1) }
+        Slice { first_chunk: 0, end_chunk: chunks(years), shard: (0, 1) }
     }
 
     /// Years in its chunks, of a run of `years` years.
     pub fn years(&self, years: u64) -> u64 {
         let (k, of) = self.shard;
-        // Chunks c in [first, end) with c % of == k, all whole but the run's last.
+        // Chunks c in [first, end) with c % of == k, all of 100 years but
+        // the run's last, which holds the rest.
         let below = |n: u64| n / of + u64::from(n % of > k);
         let count = below(self.end_chunk) - below(self.first_chunk);
-        let last = years.div_ceil(CHUNK_YEARS).saturating_sub(1);
-        let short = (self.first_chunk..self.end_chunk).contains(&last) && last % of == k;
-        count * CHUNK_YEARS - if short { CHUNK_YEARS - chunk_years(last, years) } else { 0 }
+        let last = chunks(years) - 1;
+        let holds_last = (self.first_chunk..self.end_chunk).contains(&last) && last % of == k;
+        count * CHUNK_YEARS + if holds_last { chunk_years(last, years) - CHUNK_YEARS } else { 0 }
     }
 
     /// Its chunks, lazily: memory does not depend on the number of years.
@@ -137,9 +140,14 @@ impl Control<'_> {
 /// Progress is counted in millionths of a year, across chunks.
 const PROGRESS_UNIT: f64 = 1e6;
 
-/// Years in chunk `chunk` of a run of `years` years.
+/// Chunks in a run of `years` years: at least one.
+pub fn chunks(years: u64) -> u64 {
+    (years / CHUNK_YEARS).max(1)
+}
+
+/// Years in chunk `chunk` of a run of `years` years: the last holds the rest.
 fn chunk_years(chunk: u64, years: u64) -> u64 {
-    CHUNK_YEARS.min(years - chunk * CHUNK_YEARS)
+    if chunk + 1 == chunks(years) { years - chunk * CHUNK_YEARS } else { CHUNK_YEARS }
 }
 
 /// An empty tally shaped for `scenario`'s causes.

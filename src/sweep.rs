@@ -67,6 +67,9 @@ fn list(spec: &str) -> Vec<String> {
     out
 }
 
+/// The most points a sweep may have: each is a full run.
+pub const MAX_POINTS: usize = 10_000;
+
 /// The values of `A..B:STEPS` or `log:A..B:STEPS`.
 fn range(text: &str, from: &str, rest: &str) -> std::result::Result<Vec<String>, String> {
     let bad = |why: &str| format!("'{text}': {why} (write A..B:STEPS or log:A..B:STEPS, e.g. 5s..60s:4)");
@@ -76,8 +79,8 @@ fn range(text: &str, from: &str, rest: &str) -> std::result::Result<Vec<String>,
     };
     let (to, steps) = rest.split_once(':').ok_or_else(|| bad("no number of steps"))?;
     let steps: usize = steps.trim().parse().map_err(|_| bad("the number of steps is not a whole number"))?;
-    if steps < 2 {
-        return Err(bad("a range needs at least 2 steps"));
+    if !(2..=MAX_POINTS).contains(&steps) {
+        return Err(bad(&format!("a range takes 2 to {MAX_POINTS} steps")));
     }
     // A duration if it has a unit, else a plain number.
     let value = |s: &str| -> std::result::Result<(f64, bool), String> {
@@ -205,9 +208,18 @@ impl Plan {
             let beside = path.parent().unwrap_or(std::path::Path::new(".")).join(&file.scenario);
             plan.scenario = if beside.exists() { beside.display().to_string() } else { file.scenario };
         }
+        let usage = |message: String| Err(Error::Usage { what: "sweep".into(), message });
         if plan.varies.is_empty() {
-            let message = "nothing varies: give --vary KEY=VALUES (or a sweep file)".to_string();
-            return Err(Error::Usage { what: "sweep".into(), message });
+            return usage("nothing varies: give --vary KEY=VALUES (or a sweep file)".into());
+        }
+        let twice = plan.varies.iter().enumerate().find(|(i, v)| plan.varies[..*i].iter().any(|o| o.key == v.key));
+        if let Some((_, v)) = twice {
+            return usage(format!("{} is varied twice: give all its values in one --vary", v.key));
+        }
+        let points =
+            plan.varies.iter().try_fold(1usize, |n, v| n.checked_mul(v.values.len()).filter(|&n| n <= MAX_POINTS));
+        if points.is_none() {
+            return usage(format!("the grid has more than {MAX_POINTS} points: vary fewer values"));
         }
         plan.plot = plot.unwrap_or_else(|| "request_availability".into());
         Ok(plan)

@@ -633,3 +633,27 @@ fn a_report_charts_every_scenarios_causes() {
     let causes = std::fs::read_to_string(out.join("causes.svg")).unwrap();
     assert!(causes.contains("session-store · three-fd"), "three-fd's own dependency is charted");
 }
+
+/// A key varied twice would mislabel the points, and a grid beyond 10,000
+/// points would exhaust memory: both are refused before anything runs.
+#[test]
+fn sweeps_refuse_a_key_varied_twice_and_huge_grids() {
+    rejects(
+        availsim().args(["sweep", "three-fd", "--vary", "repair.time=1m,2m", "--vary", "repair.time=3m,4m"]),
+        &["repair.time is varied twice"],
+    );
+    let huge = availsim().args(["sweep", "three-fd", "--vary", "repair.time=1m..30m:100000000"]).output().unwrap();
+    assert_eq!(huge.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&huge.stderr).contains("2 to 10000 steps"));
+    rejects(
+        availsim().args([
+            "sweep",
+            "three-fd",
+            "--vary",
+            "repair.time=1m..30m:200",
+            "--vary",
+            "load_balancer.health_check.interval=1s..60s:200",
+        ]),
+        &["more than 10000 points"],
+    );
+}
