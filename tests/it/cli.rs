@@ -657,3 +657,12 @@ fn sweeps_refuse_a_key_varied_twice_and_huge_grids() {
         &["more than 10000 points"],
     );
 }
+
+/// The help names every bundled scenario.
+#[test]
+fn help_lists_every_bundled_scenario() {
+    let help = stdout(availsim().arg("--help"));
+    for (name, _) in availsim::embedded::SCENARIOS {
+        assert!(help.contains(name), "{name} missing from --help");
+    }
+}
