@@ -108,7 +108,7 @@ fn print(runs: &[Run], format: Format) -> Result<()> {
         Format::Table => &Table,
         Format::Json => &Json,
     };
-    out(&exporter.serialize(runs))
+    out(&exporter.serialize(runs)?)
 }
 
 fn run(spec: &str, options: &RunOptions, shard: Option<Shard>) -> Result<ExitCode> {

@@ -87,6 +87,15 @@ pub enum Error {
         /// Years completed.
         years: u64,
     },
+    /// An exporter or chart could not be rendered (a bug: rendering into
+    /// memory is not expected to fail). Nothing of that output is written.
+    #[error("cannot render {what}: {message}")]
+    Render {
+        /// The output, e.g. `causes.svg`.
+        what: String,
+        /// Why.
+        message: String,
+    },
     /// An output file could not be written. Results computed so far are
     /// still printed; only the file is missing.
     #[error("cannot write '{path}'")]
@@ -101,9 +110,10 @@ pub enum Error {
 impl Error {
     /// Whether the caller's input is at fault (a scenario, an option, a
     /// file to merge, an assertion) rather than the machine (a file that
-    /// cannot be written): a command line exits with 2 for these.
+    /// cannot be written, a chart that does not render): a command line
+    /// exits with 2 for these.
     pub fn is_usage(&self) -> bool {
-        !matches!(self, Error::Write { .. } | Error::Interrupted { .. })
+        !matches!(self, Error::Write { .. } | Error::Render { .. } | Error::Interrupted { .. })
     }
 }
 

@@ -2,6 +2,7 @@
 //! histogram bins.
 
 use super::Exporter;
+use crate::error::{Error, Result};
 use crate::run::Run;
 use crate::stats::LogHistogram;
 
@@ -12,21 +13,22 @@ use crate::stats::LogHistogram;
 pub struct DowntimeCsv;
 
 impl Exporter for DowntimeCsv {
-    fn serialize(&self, runs: &[Run]) -> Vec<u8> {
+    fn serialize(&self, runs: &[Run]) -> Result<Vec<u8>> {
+        let failed = |e: &dyn std::fmt::Display| Error::Render { what: "downtime.csv".into(), message: e.to_string() };
         let mut w = csv::Writer::from_writer(vec![]);
         let header = ["scenario", "period", "low_minutes", "high_minutes", "count", "fraction", "cumulative_fraction"];
-        w.write_record(header).expect("writing to memory");
+        w.write_record(header).map_err(|e| failed(&e))?;
         for run in runs {
             let h = &run.results.histograms;
             for (period, histogram) in [("year", &h.year), ("window", &h.window)] {
-                rows(&mut w, &run.results.scenario, period, histogram);
+                rows(&mut w, &run.results.scenario, period, histogram).map_err(|e| failed(&e))?;
             }
         }
-        w.into_inner().expect("writing to memory")
+        w.into_inner().map_err(|e| failed(&e))
     }
 }
 
-fn rows(w: &mut csv::Writer<Vec<u8>>, scenario: &str, period: &str, h: &LogHistogram) {
+fn rows(w: &mut csv::Writer<Vec<u8>>, scenario: &str, period: &str, h: &LogHistogram) -> csv::Result<()> {
     let n = h.count().max(1) as f64;
     let mut below = 0;
     for (lo, hi, count) in h.bins() {
@@ -39,9 +41,9 @@ fn rows(w: &mut csv::Writer<Vec<u8>>, scenario: &str, period: &str, h: &LogHisto
             count.to_string(),
             format!("{:.9}", count as f64 / n),
             format!("{:.9}", below as f64 / n),
-        ])
-        .expect("writing to memory");
+        ])?;
     }
+    Ok(())
 }
 
 #[cfg(test)]
@@ -51,6 +53,6 @@ mod tests {
 
     #[test]
     fn layout() {
-        insta::assert_snapshot!(String::from_utf8(DowntimeCsv.serialize(&[fixture::run()])).unwrap());
+        insta::assert_snapshot!(String::from_utf8(DowntimeCsv.serialize(&[fixture::run()]).unwrap()).unwrap());
     }
 }

@@ -11,21 +11,21 @@ use std::path::{Path, PathBuf};
 /// The charts of a report: (file name, title, SVG). With the scenarios,
 /// a timeline of a median and of the worst year of each, from a second
 /// run of its first trajectory.
-fn charts(runs: &[Run], scenarios: &[Scenario]) -> Vec<(String, String, String)> {
+fn charts(runs: &[Run], scenarios: &[Scenario]) -> Result<Vec<(String, String, String)>> {
     let mut charts = vec![
-        ("availability.svg".to_string(), "Availability".to_string(), svg::availability(runs)),
-        ("downtime.svg".into(), "Downtime per year and per SLO window".into(), svg::downtime(runs)),
-        ("causes.svg".into(), "What eats the budget".into(), svg::causes(runs)),
+        ("availability.svg".to_string(), "Availability".to_string(), svg::availability(runs)?),
+        ("downtime.svg".into(), "Downtime per year and per SLO window".into(), svg::downtime(runs)?),
+        ("causes.svg".into(), "What eats the budget".into(), svg::causes(runs)?),
     ];
     for sc in scenarios {
         for (pick, which) in [(Pick::Median, "median"), (Pick::Worst, "worst")] {
             let tl = record_year(sc, pick, crate::runner::CHUNK_YEARS);
             let title = format!("One simulated year of {}: the {which} year of downtime", sc.name);
-            let chart = svg::timeline(sc, &tl, &title);
+            let chart = svg::timeline(sc, &tl, &title)?;
             charts.push((format!("timeline-{}-{which}.svg", sc.name), title, chart));
         }
     }
-    charts
+    Ok(charts)
 }
 
 /// Escapes text for HTML.
@@ -34,9 +34,9 @@ fn escape(text: &str) -> String {
 }
 
 /// The page showing the charts and the summary table.
-fn index(runs: &[Run], charts: &[(String, String, String)]) -> String {
+fn index(runs: &[Run], charts: &[(String, String, String)]) -> Result<String> {
     let names: Vec<&str> = runs.iter().map(|r| r.results.scenario.as_str()).collect();
-    let table = String::from_utf8(FiguresTable.serialize(runs)).expect("tables are UTF-8");
+    let table = String::from_utf8_lossy(&FiguresTable.serialize(runs)?).into_owned();
     let figures: String = charts
         .iter()
         .map(|(file, title, _)| {
@@ -45,26 +45,27 @@ fn index(runs: &[Run], charts: &[(String, String, String)]) -> String {
             )
         })
         .collect();
-    format!(
+    Ok(format!(
         "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n<title>availsim · {title}</title>\n\
          <style>body{{font-family:sans-serif;margin:2em;max-width:960px}}pre{{font-size:13px;background:#f6f6f6;\
          padding:1em;overflow-x:auto}}figure{{margin:2em 0}}figcaption{{color:#555}}</style>\n</head>\n<body>\n\
          <h1>availsim · {title}</h1>\n<pre>{table}</pre>\n{figures}</body>\n</html>\n",
         title = escape(&names.join(" vs ")),
         table = escape(&table),
-    )
+    ))
 }
 
 /// Writes the report of `runs` (of `scenarios`, in order) into `dir`: one
 /// SVG per chart and `index.html`; returns the page's path. Each file is
-/// written atomically.
+/// written atomically, and only once every one has rendered.
 pub fn write_report(dir: &Path, runs: &[Run], scenarios: &[Scenario]) -> Result<PathBuf> {
-    let charts = charts(runs, scenarios);
+    let charts = charts(runs, scenarios)?;
+    let html = index(runs, &charts)?;
     for (file, _, svg) in &charts {
         write_atomic(&dir.join(file), svg.as_bytes())?;
     }
     let page = dir.join("index.html");
-    write_atomic(&page, index(runs, &charts).as_bytes())?;
+    write_atomic(&page, html.as_bytes())?;
     Ok(page)
 }
 
@@ -76,8 +77,8 @@ mod tests {
     #[test]
     fn the_page_references_only_its_own_charts() {
         let runs = [fixture::run()];
-        let charts = charts(&runs, &[]);
-        let page = index(&runs, &charts);
+        let charts = charts(&runs, &[]).unwrap();
+        let page = index(&runs, &charts).unwrap();
         let sources: Vec<&str> = page.split("src=\"").skip(1).map(|s| &s[..s.find('"').unwrap()]).collect();
         assert_eq!(sources, ["availability.svg", "downtime.svg", "causes.svg"]);
         assert!(!page.contains("http://") && !page.contains("https://") && !page.contains("<script"));

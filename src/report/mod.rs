@@ -21,7 +21,10 @@ use std::path::Path;
 pub trait Exporter {
     /// The runs (one, or several side by side, the first the baseline) as
     /// bytes of this format.
-    fn serialize(&self, runs: &[Run]) -> Vec<u8>;
+    ///
+    /// # Errors
+    /// [`Error::Render`] if rendering fails (not expected: it writes into memory).
+    fn serialize(&self, runs: &[Run]) -> Result<Vec<u8>>;
 }
 
 /// Writes a sweep's `sweep.csv`, `sweep.json` and `sweep.svg` (plotting
@@ -38,7 +41,7 @@ pub fn write_sweep(
     let grid: Vec<crate::sweep::Point> = points.iter().map(|(p, _)| p.clone()).collect();
     write_atomic(&dir.join("sweep.csv"), &crate::sweep::csv(points, runs))?;
     write_atomic(&dir.join("sweep.json"), &crate::sweep::json(points, runs))?;
-    write_atomic(&dir.join("sweep.svg"), svg::sweep(&grid, runs, plot).as_bytes())
+    write_atomic(&dir.join("sweep.svg"), svg::sweep(&grid, runs, plot)?.as_bytes())
 }
 
 /// Checks that no two of `scenarios` (loaded from `specs`) share a name:
@@ -98,6 +101,6 @@ pub fn check_writable(dir: &Path) -> Result<()> {
 /// Writes `summary.json` and `downtime.csv` for `run` into `dir`.
 pub fn write_run(dir: &Path, run: &Run) -> Result<()> {
     let runs = std::slice::from_ref(run);
-    write_atomic(&dir.join("summary.json"), &Json.serialize(runs))?;
-    write_atomic(&dir.join("downtime.csv"), &DowntimeCsv.serialize(runs))
+    write_atomic(&dir.join("summary.json"), &Json.serialize(runs)?)?;
+    write_atomic(&dir.join("downtime.csv"), &DowntimeCsv.serialize(runs)?)
 }

@@ -5,6 +5,7 @@
 //! the scenarios' seed and years.
 
 use crate::cause::Cause;
+use crate::error::{Error, Result};
 use crate::run::Run;
 use crate::stats::LogHistogram;
 use plotters::prelude::*;
@@ -80,7 +81,7 @@ fn provenance(runs: &[Run]) -> String {
 fn svg(
     footer_text: &str,
     draw: impl FnOnce(&DrawingArea<SVGBackend, plotters::coord::Shift>) -> Result<(), String>,
-) -> String {
+) -> Result<String> {
     svg_sized(SIZE, footer_text, draw)
 }
 
@@ -89,7 +90,7 @@ fn svg_sized(
     size: (u32, u32),
     footer_text: &str,
     draw: impl FnOnce(&DrawingArea<SVGBackend, plotters::coord::Shift>) -> Result<(), String>,
-) -> String {
+) -> Result<String> {
     let mut out = String::new();
     {
         let root = SVGBackend::with_string(&mut out, size).into_drawing_area();
@@ -102,9 +103,9 @@ fn svg_sized(
             root.present().map_err(|e| e.to_string())
         });
         // Drawing into a string cannot fail for I/O; a layout error would be a bug.
-        result.expect("chart layout");
+        result.map_err(|message| Error::Render { what: format!("the chart '{footer_text}'"), message })?;
     }
-    out
+    Ok(out)
 }
 
 /// Draws the legend of the labelled series at `position`.
@@ -125,7 +126,7 @@ fn legend<'a, CT: plotters::coord::CoordTranslate>(
 /// Each scenario's time and request availability with their 95 %
 /// intervals, on a nines scale (−log₁₀ of unavailability), with the SLO
 /// target as a line.
-pub fn availability(runs: &[Run]) -> String {
+pub fn availability(runs: &[Run]) -> Result<String> {
     svg(&provenance(runs), |area| {
         let top = runs
             .iter()
@@ -231,7 +232,7 @@ fn cdf_points(histogram: &LogHistogram, lo: f64, hi: f64) -> Vec<(f64, f64)> {
 /// The share of periods with at most each downtime, per year and per SLO
 /// window, on a log axis of minutes, with each period's error budget as
 /// a vertical line: where a curve crosses it is how often the budget holds.
-pub fn downtime(runs: &[Run]) -> String {
+pub fn downtime(runs: &[Run]) -> Result<String> {
     svg(&provenance(runs), |area| {
         let (lo, hi) = (0.1f64, 525_600.0f64);
         let mut chart = ChartBuilder::on(area)
@@ -285,7 +286,7 @@ pub fn downtime(runs: &[Run]) -> String {
 /// What eats the budget: downtime and failed requests per year by cause,
 /// one bar pair per cause and scenario, causes in the same colours in
 /// every chart.
-pub fn causes(runs: &[Run]) -> String {
+pub fn causes(runs: &[Run]) -> Result<String> {
     // Causes that cost anything in any run, in precedence order (a
     // scenario's own dependencies after the first's): the union over runs.
     let costs = |name: &str| {
@@ -369,7 +370,7 @@ fn sweep_x(values: &[String]) -> (Vec<f64>, bool) {
 /// `request_availability`; its 95 % interval drawn as a band when it has
 /// one) against the first varied key, one line per value of the second,
 /// with the SLO target when the figure is an availability.
-pub fn sweep(points: &[crate::sweep::Point], runs: &[Run], figure: &str) -> String {
+pub fn sweep(points: &[crate::sweep::Point], runs: &[Run], figure: &str) -> Result<String> {
     let first_key = points[0].values.first().map(|(k, _)| k.clone()).unwrap_or_default();
     let firsts: Vec<String> = {
         let mut seen: Vec<String> = vec![];
@@ -480,7 +481,7 @@ pub fn sweep(points: &[crate::sweep::Point], runs: &[Run], figure: &str) -> Stri
 /// fault domain, each instance slot by fault domain (serving, dead but in
 /// rotation, out of rotation, drained), and planned work. Normal states
 /// are left blank, so what happened stands out.
-pub fn timeline(sc: &crate::scenario::Scenario, tl: &crate::timeline::Timeline, title: &str) -> String {
+pub fn timeline(sc: &crate::scenario::Scenario, tl: &crate::timeline::Timeline, title: &str) -> Result<String> {
     use crate::timeline::SlotState;
     let (scenario, seed) = (&sc.name, sc.simulation.seed);
     let first = &tl.samples[0];

@@ -15,14 +15,14 @@ pub struct Table;
 pub struct FiguresTable;
 
 impl Exporter for Table {
-    fn serialize(&self, runs: &[Run]) -> Vec<u8> {
-        table(runs, true).into_bytes()
+    fn serialize(&self, runs: &[Run]) -> crate::error::Result<Vec<u8>> {
+        Ok(table(runs, true).into_bytes())
     }
 }
 
 impl Exporter for FiguresTable {
-    fn serialize(&self, runs: &[Run]) -> Vec<u8> {
-        table(runs, false).into_bytes()
+    fn serialize(&self, runs: &[Run]) -> crate::error::Result<Vec<u8>> {
+        Ok(table(runs, false).into_bytes())
     }
 }
 
@@ -269,7 +269,7 @@ mod tests {
 
     #[test]
     fn summary_layout() {
-        insta::assert_snapshot!(String::from_utf8(Table.serialize(&[fixture::run()])).unwrap());
+        insta::assert_snapshot!(String::from_utf8(Table.serialize(&[fixture::run()]).unwrap()).unwrap());
     }
 
     #[test]
@@ -277,7 +277,7 @@ mod tests {
         let mut second = fixture::run();
         second.results.scenario = "fixture-2".into();
         second.results.downtime_minutes_per_year.mean /= 4.0;
-        insta::assert_snapshot!(String::from_utf8(Table.serialize(&[fixture::run(), second])).unwrap());
+        insta::assert_snapshot!(String::from_utf8(Table.serialize(&[fixture::run(), second]).unwrap()).unwrap());
     }
 
     #[test]
