@@ -7,7 +7,7 @@
 mod queue;
 mod time;
 
-pub use queue::EventQueue;
+pub use queue::{EventQueue, Timer};
 pub use time::SimTime;
 
 /// A simulated system driven by the engine.
@@ -70,7 +70,7 @@ mod tests {
         fn handle(&mut self, now: SimTime, left: u32, queue: &mut EventQueue<u32>) {
             self.seen.push(now.secs());
             if left > 0 {
-                queue.schedule(now + 1.0, left - 1);
+                queue.schedule(Timer(0), now + 1.0, left - 1);
             }
         }
     }
@@ -79,7 +79,7 @@ mod tests {
     fn run_until_stops_after_end_and_handles_events_at_end() {
         let mut model = Countdown { seen: vec![] };
         let mut queue = EventQueue::new();
-        queue.schedule(SimTime::ZERO, 10);
+        queue.schedule(Timer(0), SimTime::ZERO, 10);
         let handled = run_until(&mut model, &mut queue, SimTime::from_secs(3.0));
         assert_eq!(handled, 4);
         assert_eq!(model.seen, vec![0.0, 1.0, 2.0, 3.0]);
@@ -90,7 +90,7 @@ mod tests {
     fn ticks_come_every_tick_events() {
         let mut model = Countdown { seen: vec![] };
         let mut queue = EventQueue::new();
-        queue.schedule(SimTime::ZERO, (3 * TICK_EVENTS) as u32);
+        queue.schedule(Timer(0), SimTime::ZERO, (3 * TICK_EVENTS) as u32);
         let mut ticks = vec![];
         let handled = run_ticking(&mut model, &mut queue, SimTime::from_secs(1e12), &mut |t| ticks.push(t.secs()));
         assert_eq!(handled, 3 * TICK_EVENTS + 1);

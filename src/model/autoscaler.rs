@@ -9,7 +9,7 @@
 
 use super::load::Level;
 use super::slot::Proc;
-use super::{Deployment, Event, SlotId};
+use super::{Deployment, Event, SlotId, SlotTimer};
 use crate::engine::{EventQueue, SimTime};
 use crate::scenario::Autoscaling;
 
@@ -22,14 +22,12 @@ pub(super) struct Scaler {
     in_since: Option<f64>,
     /// When the last action was taken [s].
     last_action: f64,
-    /// Tags the pending check.
-    epoch: u32,
 }
 
 impl Scaler {
     /// An autoscaler that has not acted yet.
     pub(super) fn new() -> Scaler {
-        Scaler { out_since: None, in_since: None, last_action: f64::NEG_INFINITY, epoch: 0 }
+        Scaler { out_since: None, in_since: None, last_action: f64::NEG_INFINITY }
     }
 }
 
@@ -58,29 +56,27 @@ impl<'s> Deployment<'s> {
 
     /// Schedules the next check: when an alarm's sustain period ends, not
     /// before the cooldown does, and only for an action the bounds allow.
-    fn schedule_scale_check(&mut self, q: &mut EventQueue<Event>) {
+    fn schedule_scale_check(&self, q: &mut EventQueue<Event>) {
         let a = self.policy();
         let size = self.fleet.size() as u32;
-        let scaler = self.scaler.as_mut().expect("autoscaling");
-        scaler.epoch += 1;
+        let scaler = self.scaler.as_ref().expect("autoscaling");
         let out = scaler.out_since.filter(|_| size < a.max).map_or(f64::INFINITY, |s| s + a.out_for);
         let inn = scaler.in_since.filter(|_| size > a.min).map_or(f64::INFINITY, |s| s + a.in_for);
         let due = out.min(inn);
         if due.is_finite() {
             let at = due.max(scaler.last_action + a.cooldown);
-            q.schedule(SimTime::from_secs(at), Event::ScaleCheck { epoch: scaler.epoch });
+            self.schedule(q, SimTime::from_secs(at), Event::ScaleCheck);
+        } else {
+            q.cancel(self.timers.of(&Event::ScaleCheck));
         }
     }
 
     /// A scheduled check: acts if an alarm has lasted its sustain period
     /// and the cooldown is over.
-    pub(super) fn scale_check(&mut self, epoch: u32, now: SimTime, q: &mut EventQueue<Event>) -> bool {
+    pub(super) fn scale_check(&mut self, now: SimTime, q: &mut EventQueue<Event>) -> bool {
         let a = self.policy();
         let t = now.secs();
         let scaler = self.scaler.as_ref().expect("autoscaling");
-        if scaler.epoch != epoch {
-            return false;
-        }
         let size = self.fleet.size() as u32;
         let cooled = t >= scaler.last_action + a.cooldown;
         let out = scaler.out_since.is_some_and(|s| t >= s + a.out_for) && size < a.max;
@@ -145,24 +141,19 @@ impl<'s> Deployment<'s> {
         slot.merged_start = f64::INFINITY;
         slot.first_failure = None;
         slot.held_alert = f64::INFINITY;
-        slot.set_proc(Proc::Retired);
-        slot.hc_epoch += 1;
-        slot.alert_epoch += 1;
-        let life = slot.life;
+        self.set_proc(id, Proc::Retired, q);
+        self.cancel(q, id, SlotTimer::Mark);
+        self.cancel(q, id, SlotTimer::Alert);
         self.waiting.retain(|&w| w != id);
         self.refresh(id, now, q);
         self.fleet.retire(id);
-        q.schedule(now + self.policy().drain, Event::Terminate { slot: id, life });
+        self.schedule(q, now + self.policy().drain, Event::Terminate(id));
     }
 
     /// A drained instance is terminated.
-    pub(super) fn terminate(&mut self, id: SlotId, life: u32, now: SimTime) -> bool {
-        if self.fleet.slot(id).life != life {
-            return false;
-        }
+    pub(super) fn terminate(&mut self, id: SlotId, now: SimTime) {
         self.fleet.free(id);
         self.bill(now);
-        true
     }
 
     /// Tells the ledger how many instances are paid for from `now` on.

@@ -65,7 +65,7 @@ impl Fleet {
     /// the slot is new (rather than reused).
     pub fn add(&mut self, fd: u16, running: bool) -> (SlotId, bool) {
         let (id, mut slot, new) = match self.free.pop() {
-            Some(id) => (id, Slot::reused(fd, &self.slots[id.index()]), false),
+            Some(id) => (id, Slot::new(fd), false),
             None => {
                 let id = SlotId(u32::try_from(self.slots.len()).expect("instance count is validated"));
                 (id, Slot::new(fd), true)

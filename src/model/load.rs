@@ -91,8 +91,6 @@ pub(super) struct Load {
     /// Serving instances when the overload crash was last drawn.
     good: usize,
     watches: Vec<Watch>,
-    crossing_epoch: u32,
-    overload_epoch: u32,
     /// Extra crash rate of a serving instance while overloaded [1/s].
     overload_rate: f64,
 }
@@ -126,8 +124,6 @@ impl Load {
             capacity: f64::NAN,
             good: 0,
             watches,
-            crossing_epoch: 0,
-            overload_epoch: 0,
             overload_rate,
         })
     }
@@ -191,7 +187,7 @@ impl Deployment<'_> {
     pub(super) fn start_load(&mut self, q: &mut EventQueue<Event>) {
         if let Some(f) = self.sc.traffic.as_ref().and_then(|t| t.flash_sale.as_ref()) {
             let gap = self.draws.exponential(Stream::Traffic, YEAR_SECS / f.per_year);
-            q.schedule(SimTime::from_secs(gap), Event::FlashSale);
+            self.schedule(q, SimTime::from_secs(gap), Event::FlashSale);
         }
     }
 
@@ -200,22 +196,20 @@ impl Deployment<'_> {
         let traffic = self.sc.traffic.as_ref().expect("flash sales need traffic");
         let f = traffic.flash_sale.as_ref().expect("scheduled only when configured");
         let gap = self.draws.exponential(Stream::Traffic, YEAR_SECS / f.per_year);
-        q.schedule(now + gap, Event::FlashSale);
+        self.schedule(q, now + gap, Event::FlashSale);
         let (low, high) = f.multiplier;
         let multiplier = low + (high - low) * self.draws.uniform(Stream::Traffic);
         let ramp = self.draws.sample(Stream::Traffic, &f.ramp);
         let plateau = self.draws.sample(Stream::Traffic, &f.duration);
         let height = (multiplier - 1.0) * traffic.rps / traffic.profile.mean_rps();
         let sale = Sale { start: now.secs(), ramp, plateau, height };
-        for at in sale.bounds() {
-            q.schedule(SimTime::from_secs(at), Event::FlashPhase);
-        }
         self.load_mut().sales.push(sale);
-        self.flash_phase(now);
+        self.flash_phase(now, q);
     }
 
-    /// A flash sale changes phase: what the sales add is recomputed.
-    pub(super) fn flash_phase(&mut self, now: SimTime) {
+    /// A flash sale changes phase: what the sales add is recomputed, and
+    /// the next change of any sale under way is scheduled.
+    pub(super) fn flash_phase(&mut self, now: SimTime, q: &mut EventQueue<Event>) {
         let t = now.secs();
         let load = self.load_mut();
         load.sales.retain(|s| s.bounds()[2] > t);
@@ -229,6 +223,9 @@ impl Deployment<'_> {
         }
         (load.flash, load.flash_until, load.flash_changed) = (flash, until, true);
         self.ledger.set_flash(t, flash);
+        if until.is_finite() {
+            self.schedule(q, SimTime::from_secs(until), Event::FlashPhase);
+        }
     }
 
     fn load_mut(&mut self) -> &mut Load {
@@ -273,22 +270,20 @@ impl Deployment<'_> {
     }
 
     /// Schedules the earliest crossing of any watch.
-    fn schedule_crossing(&mut self, q: &mut EventQueue<Event>) {
-        let load = self.load_mut();
-        load.crossing_epoch += 1;
+    fn schedule_crossing(&self, q: &mut EventQueue<Event>) {
+        let load = self.load.as_ref().expect("traffic is modelled");
         let next = load.watches.iter().map(|w| w.next).fold(f64::INFINITY, f64::min);
         if next.is_finite() {
-            q.schedule(SimTime::from_secs(next), Event::Crossing { epoch: load.crossing_epoch });
+            self.schedule(q, SimTime::from_secs(next), Event::Crossing);
+        } else {
+            q.cancel(self.timers.of(&Event::Crossing));
         }
     }
 
     /// Demand crosses one or more thresholds now.
-    pub(super) fn crossing(&mut self, epoch: u32, now: SimTime, q: &mut EventQueue<Event>) -> bool {
+    pub(super) fn crossing(&mut self, now: SimTime, q: &mut EventQueue<Event>) {
         let t = now.secs();
         let load = self.load_mut();
-        if load.crossing_epoch != epoch {
-            return false;
-        }
         // The thresholds due flip by their direction (demand sits on them
         // now); any other that demand jumped past (a step at a segment
         // boundary) flips by value.
@@ -308,7 +303,6 @@ impl Deployment<'_> {
             self.crossed(level, now, q);
         }
         self.scaling_signal(now, q);
-        true
     }
 
     /// What a threshold's flip does.
@@ -328,27 +322,23 @@ impl Deployment<'_> {
         let good = self.fleet.good();
         let load = self.load_mut();
         load.good = good;
-        load.overload_epoch += 1;
         let rate = load.overload_rate * good as f64;
         if rate > 0.0 && load.above(Level::Overload) {
-            let epoch = load.overload_epoch;
             let after = self.draws.exponential(Stream::Traffic, 1.0 / rate);
-            q.schedule(now + after, Event::OverloadCrash { epoch });
+            self.schedule(q, now + after, Event::OverloadCrash);
+        } else {
+            q.cancel(self.timers.of(&Event::OverloadCrash));
         }
     }
 
     /// A serving instance, chosen uniformly, crashes from overload.
-    pub(super) fn overload_crash(&mut self, epoch: u32, now: SimTime, q: &mut EventQueue<Event>) -> bool {
-        if self.load.as_ref().is_none_or(|l| l.overload_epoch != epoch) {
-            return false;
-        }
+    pub(super) fn overload_crash(&mut self, now: SimTime, q: &mut EventQueue<Event>) {
         let good: Vec<SlotId> = self.fleet.ids().filter(|&id| self.fleet.slot(id).counted.good).collect();
         let pick = (self.draws.uniform(Stream::Traffic) * good.len() as f64) as usize;
         let id = good[pick.min(good.len() - 1)];
         self.settle(id, now, q);
-        self.fleet.slot_mut(id).set_proc(Proc::Crashed);
+        self.set_proc(id, Proc::Crashed, q);
         self.refresh_with(id, now, q, false);
         self.draw_overload_crash(now, q);
-        true
     }
 }

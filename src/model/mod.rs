@@ -14,6 +14,7 @@ mod autoscaler;
 mod dependencies;
 mod domains;
 pub mod draws;
+mod event;
 mod fleet;
 pub mod health;
 mod load;
@@ -23,6 +24,7 @@ mod service;
 mod slot;
 pub mod timeline;
 
+pub use event::{Component, Event};
 pub use fleet::SlotId;
 pub use planned::PlannedKind;
 
@@ -36,6 +38,7 @@ use autoscaler::Scaler;
 use dependencies::Dependencies;
 use domains::Domains;
 use draws::{Draws, Stream};
+use event::{SlotTimer, Timers};
 use fleet::Fleet;
 use load::Load;
 use planned::PlannedRun;
@@ -49,137 +52,13 @@ fn id16(i: usize) -> u16 {
     u16::try_from(i).expect("counts are checked to fit 16 bits")
 }
 
-/// Something that happens at a point in time. Slot events carry the epoch
-/// they were scheduled under; a stale one (the slot moved on) is ignored
-/// when it comes out of the queue, which is cheaper than removing it.
-#[derive(Clone, Copy, Debug)]
-pub enum Event {
-    /// A component with its own failure/repair process goes down or comes back.
-    Flip {
-        /// The component.
-        component: Component,
-        /// Whether it comes back (else it goes down).
-        up: bool,
-    },
-    /// The instance in a slot crashes.
-    Crash {
-        /// The slot.
-        slot: SlotId,
-        /// The incarnation it was scheduled for.
-        life: u32,
-    },
-    /// The instance in a slot starts failing requests while passing checks.
-    Gray {
-        /// The slot.
-        slot: SlotId,
-        /// The incarnation it was scheduled for.
-        life: u32,
-    },
-    /// A replacement or repair finishes: the instance runs.
-    Ready {
-        /// The slot.
-        slot: SlotId,
-        /// The incarnation it was scheduled for.
-        life: u32,
-    },
-    /// A replacement that started at an earlier, recorded time is admitted
-    /// by the health checker: its start and its admission in one event.
-    Admit {
-        /// The slot.
-        slot: SlotId,
-        /// The incarnation it was scheduled for.
-        life: u32,
-    },
-    /// A health-check mark (down or up) of a backend comes due.
-    HealthMark {
-        /// The slot.
-        slot: SlotId,
-        /// The health-check epoch it was scheduled under.
-        epoch: u32,
-    },
-    /// Monitoring alerts an operator about a slot's failure.
-    Alert {
-        /// The slot.
-        slot: SlotId,
-        /// The failure episode it was raised for.
-        epoch: u32,
-    },
-    /// Planned work of a kind starts (and the next one is scheduled).
-    PlannedStart {
-        /// Deploy or maintenance.
-        kind: PlannedKind,
-    },
-    /// A step of a planned run ends.
-    PlannedStep {
-        /// Deploy or maintenance.
-        kind: PlannedKind,
-        /// The run it belongs to.
-        run: u32,
-    },
-    /// A bad release's rollback completes.
-    Rollback {
-        /// The deploy run that shipped it.
-        run: u32,
-    },
-    /// An operator registers every running instance with the load balancer.
-    RegisterAll,
-    /// A flash sale begins (and the next one is scheduled).
-    FlashSale,
-    /// A flash sale changes phase (ramp, plateau, ramp down, end).
-    FlashPhase,
-    /// Demand crosses a watched utilisation threshold.
-    Crossing {
-        /// The watch setting it was scheduled under.
-        epoch: u32,
-    },
-    /// A serving instance crashes from overload.
-    OverloadCrash {
-        /// The draw it was scheduled under.
-        epoch: u32,
-    },
-    /// The autoscaler checks its alarms.
-    ScaleCheck {
-        /// The check it was scheduled as.
-        epoch: u32,
-    },
-    /// A scaled-in instance has drained and is terminated.
-    Terminate {
-        /// The slot.
-        slot: SlotId,
-        /// The incarnation it was scheduled for.
-        life: u32,
-    },
-}
-
-/// A component with its own alternating failure/repair process.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Component {
-    /// The load balancer.
-    LoadBalancer,
-    /// Dependency `i`.
-    Dependency(u16),
-    /// Availability domain `i`.
-    Ad(u16),
-    /// Fault domain `i`.
-    Fd(u16),
-}
-
-impl Component {
-    fn stream(self) -> Stream {
-        match self {
-            Component::LoadBalancer => Stream::LoadBalancer,
-            Component::Dependency(i) => Stream::Dependency(i),
-            Component::Ad(i) => Stream::Ad(i),
-            Component::Fd(i) => Stream::Fd(i),
-        }
-    }
-}
-
 /// One trajectory of a deployment: the simulated state of every component.
 #[derive(Clone, Debug)]
 pub struct Deployment<'s> {
     sc: &'s Scenario,
     draws: Draws,
+    /// Which timer holds each pending event.
+    timers: Timers,
     lb_up: bool,
     domains: Domains,
     dependencies: Dependencies,
@@ -233,6 +112,7 @@ impl<'s> Deployment<'s> {
         let mut model = Deployment {
             sc,
             draws,
+            timers: Timers::new(sc.dependencies.len(), topo.availability_domains, n_fd),
             lb_up: true,
             domains: Domains::new(topo.availability_domains, topo.fault_domains_per_ad),
             dependencies: Dependencies::new(sc.dependencies.len()),
@@ -269,7 +149,7 @@ impl<'s> Deployment<'s> {
         }
         for component in components {
             let at = now + self.draws.sample(component.stream(), &self.process(component).failure);
-            q.schedule(at, Event::Flip { component, up: false });
+            self.schedule(q, at, Event::Flip { component, up: false });
         }
         for id in self.fleet.ids().collect::<Vec<_>>() {
             if let Some(hc) = self.health_check() {
@@ -282,7 +162,7 @@ impl<'s> Deployment<'s> {
                 // A uniform phase within the first cadence period.
                 let u = self.draws.uniform(kind.stream());
                 let first = u * self.draws.sample(kind.stream(), &p.every);
-                q.schedule(now + first, Event::PlannedStart { kind });
+                self.schedule(q, now + first, Event::PlannedStart(kind));
             }
         }
         self.start_load(q);
@@ -314,9 +194,7 @@ impl<'s> Deployment<'s> {
     /// whether it is a gray failure, and after how long [s].
     ///
     /// Crash and gray failure are competing risks: both times are drawn, and
-    /// only the earlier is scheduled. Scheduling both would leave the later
-    /// one stale in the queue at every replacement, and with gray failures
-    /// years apart those stale events would pile up and slow every pop.
+    /// only the earlier is scheduled, on the slot's one process timer.
     fn draw_failure(&mut self, id: SlotId) -> (bool, f64) {
         let sc = self.sc;
         let crash = self.draws.sample(Stream::Slot(id), &sc.crash);
@@ -331,9 +209,8 @@ impl<'s> Deployment<'s> {
             Some(drawn) => drawn,
             None => self.draw_failure(id),
         };
-        let life = self.fleet.slot(id).life;
-        let event = if gray { Event::Gray { slot: id, life } } else { Event::Crash { slot: id, life } };
-        q.schedule(now + after, event);
+        let event = if gray { Event::Gray(id) } else { Event::Crash(id) };
+        self.schedule(q, now + after, event);
     }
 
     /// Runs the trajectory through its measured years, year by year;
@@ -373,9 +250,8 @@ impl engine::Model for Deployment<'_> {
         self.ledger.advance(now.secs());
         self.holding_at_event = self.fleet.holding();
         self.dirty = false;
-        // Events that change nothing the service evaluation reads (stale
-        // ones, a replacement starting before the health checker admits it)
-        // skip it.
+        // Events that change nothing the service evaluation reads (a
+        // scale check that finds nothing to do) skip it.
         if self.apply(now, event, q) {
             let changed = self.fleet.take_changed() | (self.load.is_some() && self.update_load(now, q));
             if changed || self.dirty {
@@ -394,55 +270,55 @@ impl Deployment<'_> {
     fn apply(&mut self, now: SimTime, event: Event, q: &mut EventQueue<Event>) -> bool {
         match event {
             Event::Flip { component, up } => self.flip(component, up, now, q),
-            Event::Crash { slot, life } | Event::Gray { slot, life } => {
-                if self.fleet.slot(slot).life != life {
-                    return false;
-                }
-                let proc = if matches!(event, Event::Crash { .. }) { Proc::Crashed } else { Proc::Gray };
-                self.fleet.slot_mut(slot).set_proc(proc);
+            Event::Crash(id) | Event::Gray(id) => {
+                let proc = if matches!(event, Event::Crash(_)) { Proc::Crashed } else { Proc::Gray };
+                self.set_proc(id, proc, q);
                 // Already failing (its domain is out): the instance's own
                 // failure is a new reason to alert.
-                let new_reason = self.fleet.slot(slot).failing;
-                self.refresh_with(slot, now, q, new_reason);
+                let new_reason = self.fleet.slot(id).failing;
+                self.refresh_with(id, now, q, new_reason);
             }
-            Event::Ready { slot, life } => {
-                if self.fleet.slot(slot).life != life {
-                    return false;
+            Event::Ready(id) => self.ready(id, now, q, true),
+            Event::Admit(id) => self.admit(id, now, q),
+            Event::HealthMark(id) => self.health_mark(id, now, q),
+            Event::Alert(id) => {
+                // A replacement whose start was merged into its admission may
+                // have started since, ending the episode: caught up now, the
+                // alert finds nothing failing and comes to nothing.
+                self.settle(id, now, q);
+                if self.fleet.slot(id).failing {
+                    self.on_alert(id, now, q);
                 }
-                self.ready(slot, now, q, true);
             }
-            Event::Admit { slot, life } => {
-                if self.fleet.slot(slot).life != life {
-                    return false;
-                }
-                self.admit(slot, now, q);
-            }
-            Event::HealthMark { slot, epoch } => {
-                if self.fleet.slot(slot).hc_epoch != epoch {
-                    return false;
-                }
-                self.health_mark(slot, now, q);
-            }
-            Event::Alert { slot, epoch } => {
-                // A replacement that started since may have ended the episode.
-                self.settle(slot, now, q);
-                if self.fleet.slot(slot).alert_epoch != epoch {
-                    return false;
-                }
-                self.on_alert(slot, now, q);
-            }
-            Event::PlannedStart { kind } => self.planned_start(kind, now, q),
-            Event::PlannedStep { kind, run } => return self.planned_step(kind, run, now, q),
-            Event::Rollback { run } => self.rollback(run, now, q),
+            Event::PlannedStart(kind) => self.planned_start(kind, now, q),
+            Event::PlannedStep(kind) => self.planned_step(kind, now, q),
+            Event::Rollback => self.rollback(now, q),
             Event::RegisterAll => self.register_all(now, q),
             Event::FlashSale => self.flash_sale(now, q),
-            Event::FlashPhase => self.flash_phase(now),
-            Event::Crossing { epoch } => return self.crossing(epoch, now, q),
-            Event::OverloadCrash { epoch } => return self.overload_crash(epoch, now, q),
-            Event::ScaleCheck { epoch } => return self.scale_check(epoch, now, q),
-            Event::Terminate { slot, life } => return self.terminate(slot, life, now),
+            Event::FlashPhase => self.flash_phase(now, q),
+            Event::Crossing => self.crossing(now, q),
+            Event::OverloadCrash => self.overload_crash(now, q),
+            Event::ScaleCheck => return self.scale_check(now, q),
+            Event::Terminate(id) => self.terminate(id, now),
         }
         true
+    }
+
+    /// Schedules `event` at `at` on its timer, replacing what that held.
+    fn schedule(&self, q: &mut EventQueue<Event>, at: SimTime, event: Event) {
+        q.schedule(self.timers.of(&event), at, event);
+    }
+
+    /// Cancels slot `id`'s pending event of kind `kind`, if any.
+    fn cancel(&self, q: &mut EventQueue<Event>, id: SlotId, kind: SlotTimer) {
+        q.cancel(self.timers.slot(id, kind));
+    }
+
+    /// Moves slot `id`'s process to `proc`: what the previous one had
+    /// pending (a failure, a start) can no longer happen.
+    fn set_proc(&mut self, id: SlotId, proc: Proc, q: &mut EventQueue<Event>) {
+        self.fleet.slot_mut(id).proc = proc;
+        self.cancel(q, id, SlotTimer::Proc);
     }
 
     /// A component with its own failure/repair process went down or came
@@ -451,7 +327,7 @@ impl Deployment<'_> {
         let process = self.process(component);
         let next = if up { &process.failure } else { &process.repair };
         let at = now + self.draws.sample(component.stream(), next);
-        q.schedule(at, Event::Flip { component, up: !up });
+        self.schedule(q, at, Event::Flip { component, up: !up });
         match component {
             Component::LoadBalancer => {
                 self.lb_up = up;
@@ -534,8 +410,8 @@ impl Deployment<'_> {
         let alert = if slot.failing && !was_failing {
             slot.detected = false;
             slot.episode = outage.unwrap_or(Cause::InstanceFailure);
-            slot.alert_epoch += 1;
             slot.held_alert = f64::INFINITY;
+            q.cancel(self.timers.slot(id, SlotTimer::Alert));
             true
         } else if slot.failing && new_reason {
             // A new episode of the instance's own, inside the domain's.
@@ -544,9 +420,9 @@ impl Deployment<'_> {
             true
         } else {
             if !slot.failing && was_failing {
-                slot.alert_epoch += 1;
                 slot.detected = false;
                 slot.held_alert = f64::INFINITY;
+                q.cancel(self.timers.slot(id, SlotTimer::Alert));
             }
             false
         };
@@ -574,19 +450,17 @@ impl Deployment<'_> {
 
     /// Takes slot `id` out of rotation by hand, dropping any pending
     /// health-check mark.
-    fn mark_down(&mut self, id: SlotId) {
+    fn mark_down(&mut self, id: SlotId, q: &mut EventQueue<Event>) {
         let outage = self.domains.outage(self.fleet.slot(id).fd);
         let slot = self.fleet.slot_mut(id);
         slot.out_cause = slot.reason(outage);
         slot.lb.force_down();
-        slot.hc_epoch += 1;
+        self.cancel(q, id, SlotTimer::Mark);
     }
 
     /// Schedules a health-check mark of slot `id`, replacing any pending one.
-    fn schedule_mark(&mut self, id: SlotId, mark: health::Mark, q: &mut EventQueue<Event>) {
-        let slot = self.fleet.slot_mut(id);
-        slot.hc_epoch += 1;
-        q.schedule(SimTime::from_secs(mark.at), Event::HealthMark { slot: id, epoch: slot.hc_epoch });
+    fn schedule_mark(&self, id: SlotId, mark: health::Mark, q: &mut EventQueue<Event>) {
+        self.schedule(q, SimTime::from_secs(mark.at), Event::HealthMark(id));
     }
 
     /// A health-check mark of slot `id` comes due.

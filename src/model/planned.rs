@@ -52,8 +52,6 @@ impl PlannedKind {
 /// The run of one kind of planned work in progress, if any.
 #[derive(Clone, Debug, Default)]
 pub struct PlannedRun {
-    /// Identifies the run; tags its step and rollback events.
-    id: u32,
     /// Whether a run is under way.
     active: bool,
     /// Batches still to go through (rolling), last first.
@@ -90,18 +88,17 @@ impl<'s> Deployment<'s> {
     pub(super) fn planned_start(&mut self, kind: PlannedKind, now: SimTime, q: &mut EventQueue<Event>) {
         let spec = self.spec(kind);
         let next = now + self.draws.sample(kind.stream(), &spec.every);
-        q.schedule(next, Event::PlannedStart { kind });
-        if self.planned[kind.index()].active {
+        self.schedule(q, next, Event::PlannedStart(kind));
+        if self.planned[kind.index()].active || (kind == PlannedKind::Deploy && self.rolling_back(q)) {
             return;
         }
         let mut bad = false;
-        let id = self.planned[kind.index()].id + 1;
         if let Some(b) = &spec.bad_release
             && self.draws.uniform(kind.stream()) < b.probability
         {
             bad = true;
             let at = now + self.draws.sample(kind.stream(), &b.rollback);
-            q.schedule(at, Event::Rollback { run: id });
+            self.schedule(q, at, Event::Rollback);
         }
         let remaining = match spec.strategy {
             Strategy::AllAtOnce => vec![],
@@ -117,7 +114,7 @@ impl<'s> Deployment<'s> {
             }
         };
         let run = &mut self.planned[kind.index()];
-        (run.id, run.active, run.bad, run.remaining) = (id, true, bad, remaining);
+        (run.active, run.bad, run.remaining) = (true, bad, remaining);
         self.next_step(kind, now, q);
     }
 
@@ -135,38 +132,33 @@ impl<'s> Deployment<'s> {
             },
         }
         let at = now + self.draws.sample(kind.stream(), &spec.duration);
-        q.schedule(at, Event::PlannedStep { kind, run: self.planned[kind.index()].id });
+        self.schedule(q, at, Event::PlannedStep(kind));
         for &id in &current {
             self.settle(id, now, q);
             // Drained first, so the slot leaves rotation under this cause.
             self.fleet.slot_mut(id).drained |= kind.bit();
             if self.fleet.slot(id).checked_in() {
-                self.mark_down(id);
+                self.mark_down(id, q);
             }
             self.refresh(id, now, q);
         }
         self.planned[kind.index()].current = current;
     }
 
-    /// A step of run `run` of `kind` ends; returns whether it was current.
-    pub(super) fn planned_step(
-        &mut self,
-        kind: PlannedKind,
-        run: u32,
-        now: SimTime,
-        q: &mut EventQueue<Event>,
-    ) -> bool {
-        let r = &self.planned[kind.index()];
-        if r.id != run || !r.active {
-            return false;
-        }
-        self.undrain(kind, r.bad, now, q);
+    /// The step under way of the run of `kind` ends.
+    pub(super) fn planned_step(&mut self, kind: PlannedKind, now: SimTime, q: &mut EventQueue<Event>) {
+        self.undrain(kind, self.planned[kind.index()].bad, now, q);
         if self.planned[kind.index()].remaining.is_empty() {
             self.planned[kind.index()].active = false;
         } else {
             self.next_step(kind, now, q);
         }
-        true
+    }
+
+    /// Whether a bad release is being rolled back: no deploy starts then,
+    /// so a rollback always concerns the latest release.
+    fn rolling_back(&self, q: &EventQueue<Event>) -> bool {
+        q.due(self.timers.of(&Event::Rollback)).is_some()
     }
 
     /// Ends a step: its instances come back, running the new release (which
@@ -185,15 +177,16 @@ impl<'s> Deployment<'s> {
         self.planned[kind.index()].current = current;
     }
 
-    /// The bad release of deploy run `run` is rolled back: every instance
-    /// runs a good release again and the rollout, if still going, stops.
-    pub(super) fn rollback(&mut self, run: u32, now: SimTime, q: &mut EventQueue<Event>) {
+    /// The bad release is rolled back: every instance runs a good release
+    /// again and the rollout, if still going, stops.
+    pub(super) fn rollback(&mut self, now: SimTime, q: &mut EventQueue<Event>) {
         let deploy = PlannedKind::Deploy;
         let r = &mut self.planned[deploy.index()];
-        if r.id == run && r.active {
+        if r.active {
             r.active = false;
             r.remaining.clear();
             self.undrain(deploy, false, now, q);
+            q.cancel(self.timers.of(&Event::PlannedStep(deploy)));
         }
         for id in self.fleet.ids().collect::<Vec<_>>() {
             self.settle(id, now, q);

@@ -9,7 +9,7 @@
 
 use super::draws::Stream;
 use super::slot::Proc;
-use super::{Deployment, Event, SlotId, health};
+use super::{Deployment, Event, SlotId, SlotTimer, health};
 use crate::engine::{EventQueue, SimTime};
 use crate::scenario::{Dist, Repair};
 
@@ -33,8 +33,7 @@ impl Deployment<'_> {
         if self.replaced_before(id, at) {
             self.fleet.slot_mut(id).held_alert = at;
         } else {
-            let epoch = self.fleet.slot(id).alert_epoch;
-            q.schedule(SimTime::from_secs(at), Event::Alert { slot: id, epoch });
+            self.schedule_alert(id, at, q);
         }
     }
 
@@ -53,10 +52,15 @@ impl Deployment<'_> {
         let slot = self.fleet.slot(id);
         let held = slot.held_alert;
         if held.is_finite() && slot.failing && !slot.detected && !self.replaced_before(id, held) {
-            let epoch = slot.alert_epoch;
             self.fleet.slot_mut(id).held_alert = f64::INFINITY;
-            q.schedule(SimTime::from_secs(held.max(now.secs())), Event::Alert { slot: id, epoch });
+            self.schedule_alert(id, held.max(now.secs()), q);
         }
+    }
+
+    /// Schedules an alert about slot `id` at `at`, unless one for the same
+    /// episode comes first: that one finds this reason too.
+    fn schedule_alert(&self, id: SlotId, at: f64, q: &mut EventQueue<Event>) {
+        q.schedule_first(self.timers.slot(id, SlotTimer::Alert), SimTime::from_secs(at), Event::Alert(id));
     }
 
     /// Monitoring has alerted an operator about slot `id`'s failure.
@@ -65,15 +69,15 @@ impl Deployment<'_> {
         self.fleet.slot_mut(id).held_alert = f64::INFINITY;
         if self.lb().is_some() && self.fleet.slot(id).checked_in() {
             // Taken out of rotation by hand.
-            self.mark_down(id);
+            self.mark_down(id, q);
         }
         let proc = self.fleet.slot(id).proc;
         match &self.sc.repair {
             Repair::Pool { .. } if proc.broken() || proc == Proc::Running => self.replace(id, now, q),
             Repair::Manual { time } if proc.broken() => {
-                self.fleet.slot_mut(id).set_proc(Proc::Repairing);
+                self.set_proc(id, Proc::Repairing, q);
                 let at = now + self.draws.sample(Stream::Slot(id), time);
-                q.schedule(at, Event::Ready { slot: id, life: self.fleet.slot(id).life });
+                self.schedule(q, at, Event::Ready(id));
             }
             _ => {}
         }
@@ -96,10 +100,10 @@ impl Deployment<'_> {
         let slot = self.fleet.slot_mut(id);
         // A new backend, unknown to the health checker until it runs.
         slot.lb = health::Tracker::new(false, false, now.secs());
-        slot.hc_epoch += 1;
         slot.registered = register;
         slot.detected = true;
         slot.held_alert = f64::INFINITY;
+        self.cancel(q, id, SlotTimer::Mark);
         self.launch(id, now, q, launch_time);
     }
 
@@ -117,16 +121,15 @@ impl Deployment<'_> {
             None
         };
         let Some(fd) = target else {
-            self.fleet.slot_mut(id).set_proc(Proc::WaitingFd);
+            self.set_proc(id, Proc::WaitingFd, q);
             self.waiting.push(id);
             return;
         };
         self.fleet.move_to(id, fd);
-        self.fleet.slot_mut(id).set_proc(Proc::Repairing);
+        self.set_proc(id, Proc::Repairing, q);
         let at = now + self.draws.sample(Stream::Slot(id), launch_time);
-        let life = self.fleet.slot(id).life;
         let Some(hc) = self.health_check() else {
-            q.schedule(at, Event::Ready { slot: id, life });
+            self.schedule(q, at, Event::Ready(id));
             return;
         };
         // A new backend: a new probe phase.
@@ -141,9 +144,9 @@ impl Deployment<'_> {
             // admission, and nothing else can see it start: one event for
             // both. Whatever touches the slot before then catches it up.
             slot.merged_start = at.secs();
-            q.schedule(SimTime::from_secs(admitted), Event::Admit { slot: id, life });
+            self.schedule(q, SimTime::from_secs(admitted), Event::Admit(id));
         } else {
-            q.schedule(at, Event::Ready { slot: id, life });
+            self.schedule(q, at, Event::Ready(id));
         }
     }
 
@@ -168,8 +171,7 @@ impl Deployment<'_> {
         let slot = self.fleet.slot_mut(id);
         if slot.merged_start.is_finite() {
             let started = std::mem::replace(&mut slot.merged_start, f64::INFINITY);
-            slot.life += 1;
-            q.schedule(SimTime::from_secs(started), Event::Ready { slot: id, life: slot.life });
+            self.schedule(q, SimTime::from_secs(started), Event::Ready(id));
         }
     }
 
@@ -206,7 +208,7 @@ impl Deployment<'_> {
     /// With `schedule_admission` false (a merged start, admitted now), the
     /// health checker's first mark is left pending, to be fired at once.
     pub(super) fn ready(&mut self, id: SlotId, now: SimTime, q: &mut EventQueue<Event>, schedule_admission: bool) {
-        self.fleet.slot_mut(id).set_proc(Proc::Running);
+        self.set_proc(id, Proc::Running, q);
         self.arm_failures(id, now, q);
         if let Some(hc) = self.health_check()
             && self.pool()
@@ -256,7 +258,7 @@ impl Deployment<'_> {
             let delay =
                 self.sc.alert_delay.as_ref().expect("validation requires monitoring for unregistered replacements");
             let at = now + self.draws.sample(Stream::Operator, delay);
-            q.schedule(at, Event::RegisterAll);
+            self.schedule(q, at, Event::RegisterAll);
         }
     }
 }

@@ -68,12 +68,6 @@ pub struct Slot {
     /// The first failure of the next instance, drawn at its launch:
     /// (gray, delay after it starts running [s]).
     pub first_failure: Option<(bool, f64)>,
-    /// Incarnation counter: tags Crash, Gray, Ready and Admit events.
-    pub life: u32,
-    /// Tags health-check mark events.
-    pub hc_epoch: u32,
-    /// Tags Alert events.
-    pub alert_epoch: u32,
     /// What the fleet counted for it at the last sync.
     pub counted: Counted,
 }
@@ -123,29 +117,8 @@ impl Slot {
             held_alert: f64::INFINITY,
             merged_start: f64::INFINITY,
             first_failure: None,
-            life: 0,
-            hc_epoch: 0,
-            alert_epoch: 0,
             counted: Counted { in_rotation: true, good: true, holds_sessions: true, reason: Cause::InstanceFailure },
         }
-    }
-
-    /// A new instance in a freed slot in fault domain `fd`: its event tags
-    /// carry on from the previous one's, so that events left over from
-    /// that one stay stale.
-    pub fn reused(fd: u16, previous: &Slot) -> Slot {
-        Slot {
-            life: previous.life + 1,
-            hc_epoch: previous.hc_epoch + 1,
-            alert_epoch: previous.alert_epoch + 1,
-            ..Slot::new(fd)
-        }
-    }
-
-    /// Moves the process to `proc`, invalidating events of the previous one.
-    pub fn set_proc(&mut self, proc: Proc) {
-        self.proc = proc;
-        self.life += 1;
     }
 
     /// Whether the load balancer has it marked up.

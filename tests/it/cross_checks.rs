@@ -270,3 +270,49 @@ repair = { dist = "exponential", mean = "1d" }"#,
     assert!((per_year("cache") / (0.5 * u1) - 1.0).abs() < 0.05, "cache {}", per_year("cache"));
     assert!((per_year("search") / (0.2 * u2 * (1.0 - 0.5 * u1)) - 1.0).abs() < 0.05, "search {}", per_year("search"));
 }
+
+/// Instances that never fail need a repair section all the same.
+const MANUAL: &str = "[repair]\nmode = \"manual\"\ntime = \"1h\"";
+
+/// Planned work on a constant cadence: a daily one-hour deploy of every
+/// instance at once takes the service down 1 h in 24, exactly (a year is
+/// 365 whole days); rolling through three fault domains takes none of the
+/// time, and without a load balancer fails the third of the requests that
+/// reach the drained domain for 3 × 1 h a day.
+#[test]
+fn planned_work_takes_its_duration_out_of_each_cadence() {
+    let deploy = |strategy: &str| {
+        minimal(
+            &[2, 2, 2],
+            &format!("{MANUAL}\n[deploy]\nevery = \"1d\"\nduration = \"1h\"\nstrategy = \"{strategy}\""),
+        )
+    };
+    let all = simulate(&deploy("all_at_once"), 300, &[]);
+    assert!((all.time_availability.mean - 23.0 / 24.0).abs() < 1e-9, "{:?}", all.time_availability);
+    assert!((all.request_availability.mean - 23.0 / 24.0).abs() < 1e-9);
+    assert!((all.causes.get("deploy").unwrap().downtime_minutes_per_year - 365.0 * 60.0).abs() < 1e-6);
+
+    let rolling = simulate(&deploy("rolling"), 300, &[]);
+    assert_eq!(rolling.time_availability.mean, 1.0);
+    assert!((rolling.request_availability.mean - 23.0 / 24.0).abs() < 1e-9, "{:?}", rolling.request_availability);
+}
+
+/// A bad release is rolled back after a constant 30 h while deploys come
+/// daily: no deploy starts while a rollback is pending (the next release
+/// would not fix the one being rolled back), so every other day's deploy
+/// is skipped and the service is down 30 h in every 48 (the 1 h drain,
+/// then the bad release until the rollback): time availability 18/48.
+#[test]
+fn no_deploy_starts_while_a_bad_release_is_rolled_back() {
+    let text = minimal(
+        &[2],
+        &format!(
+            "{MANUAL}\n[deploy]\nevery = \"1d\"\nduration = \"1h\"\nstrategy = \"all_at_once\"\n\
+         bad_release_probability = 1.0\nrollback = \"30h\""
+        ),
+    );
+    let r = simulate(&text, 2_000, &[]);
+    assert!((r.time_availability.mean - 18.0 / 48.0).abs() < 2e-3, "{:?}", r.time_availability);
+    let bad = r.causes.get("bad_release").unwrap().downtime_minutes_per_year;
+    assert!((bad / 525_600.0 - 29.0 / 48.0).abs() < 2e-3, "bad release {bad} min a year");
+}
