@@ -17,7 +17,7 @@ use std::time::Instant;
 /// Name of the mergeable result file a shard writes.
 pub const SHARD_FILE: &str = "tally.json";
 /// Version of its layout.
-const SHARD_FORMAT: u32 = 3;
+const SHARD_FORMAT: u32 = 4;
 
 /// What a shard writes for [`merge`]: the exact scenario text and the
 /// shard's integer tally, which merge by addition.

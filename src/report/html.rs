@@ -9,18 +9,24 @@ use crate::timeline::{Pick, record_year};
 use std::path::{Path, PathBuf};
 
 /// The charts of a report: (file name, title, SVG). With the scenarios,
-/// a timeline of a median and of the worst year of each, from a second
-/// run of its first trajectory.
+/// a timeline of a typical year (the first trajectory's nearest to the
+/// run's median downtime) and of the run's worst year, each replayed
+/// from its trajectory's start.
 fn charts(runs: &[Run], scenarios: &[Scenario]) -> Result<Vec<(String, String, String)>> {
     let mut charts = vec![
         ("availability.svg".to_string(), "Availability".to_string(), svg::availability(runs)?),
         ("downtime.svg".into(), "Downtime per year and per SLO window".into(), svg::downtime(runs)?),
         ("causes.svg".into(), "What eats the budget".into(), svg::causes(runs)?),
     ];
-    for sc in scenarios {
-        for (pick, which) in [(Pick::Median, "median"), (Pick::Worst, "worst")] {
+    for (run, sc) in runs.iter().zip(scenarios) {
+        let Some(worst) = run.tally.worst_year else { continue };
+        let median = Pick::Nearest { downtime: run.tally.year_down.histogram.quantile(0.5) };
+        for (pick, which, what) in [
+            (median, "median", "a year of median downtime".to_string()),
+            (Pick::Year(worst), "worst", format!("the worst of {} years", run.tally.years())),
+        ] {
             let tl = record_year(sc, pick, crate::runner::CHUNK_YEARS);
-            let title = format!("One simulated year of {}: the {which} year of downtime", sc.name);
+            let title = format!("One simulated year of {}: {what}", sc.name);
             let chart = svg::timeline(sc, &tl, &title)?;
             charts.push((format!("timeline-{}-{which}.svg", sc.name), title, chart));
         }

@@ -538,7 +538,8 @@ pub fn timeline(sc: &crate::scenario::Scenario, tl: &crate::timeline::Timeline, 
     rows.push(("deploy".into(), Box::new(move |s| s.planned[0].then_some(blue))));
     rows.push(("maintenance".into(), Box::new(move |s| s.planned[1].then_some(blue))));
     let footer = format!(
-        "availsim · {scenario} · seed {seed} · year {} of the first trajectory · {} of downtime",
+        "availsim · {scenario} · seed {seed} · trajectory {}, year {} · {} of downtime",
+        tl.trajectory + 1,
         tl.year + 1,
         crate::report::human_minutes(tl.downtime / 60.0)
     );

@@ -269,14 +269,15 @@ pub struct BadRelease {
 impl Scenario {
     /// Loads `spec`: a file if one exists at that path, else the bundled
     /// scenario of that name, else the file (whose error then says it is
-    /// missing).
+    /// missing). A directory is not a file: a report's output folder named
+    /// after a bundled scenario does not hide it.
     ///
     /// # Errors
     /// As [`Scenario::load`].
     pub fn resolve(spec: &str, overrides: &[Override]) -> Result<Scenario> {
         let path = Path::new(spec);
         match crate::embedded::scenario(spec) {
-            Some(text) if !path.exists() => Scenario::from_toml(text, spec, overrides),
+            Some(text) if !path.is_file() => Scenario::from_toml(text, spec, overrides),
             _ => Scenario::load(path, overrides),
         }
     }

@@ -181,8 +181,68 @@ fn set(root: &mut Item, path: &[String], value: Value) -> Result<(), String> {
         };
     }
     let table = item.as_table_like_mut().ok_or_else(|| format!("'{}' is a value, not a table", parents.join(".")))?;
+    let value = match table.get(last) {
+        Some(existing) => onto_distribution(existing, value, &path.join("."))?,
+        None => value,
+    };
     table.insert(last, Item::Value(value));
     Ok(())
+}
+
+/// What an override's `value` becomes where the scenario has a distribution
+/// (a table with `dist`): a bare duration keeps the law and sets its
+/// location, the parameter a sweep over "the time to failure" means to
+/// move: the mean of an exponential, the median of a lognormal (its sigma
+/// kept), the scale of a Weibull (its shape kept), the value of a
+/// constant. A uniform has no single location and is refused. Anything
+/// else (an inline table, `never`, a number) replaces what was there.
+fn onto_distribution(existing: &Item, value: Value, key: &str) -> Result<Value, String> {
+    let (Some(law), Some(duration)) = (existing.as_table_like(), value.as_str()) else { return Ok(value) };
+    let Some(family) = law.get("dist").and_then(Item::as_str) else { return Ok(value) };
+    if duration == "never" {
+        return Ok(value);
+    }
+    let mut kept = toml_edit::InlineTable::new();
+    kept.insert("dist", family.into());
+    match family {
+        "constant" => kept.insert("value", duration.into()),
+        "exponential" => kept.insert("mean", duration.into()),
+        "weibull" => {
+            let shape = law.get("shape").and_then(Item::as_value).cloned().ok_or("a weibull needs `shape`")?;
+            kept.insert("shape", shape);
+            kept.insert("scale", duration.into())
+        }
+        "lognormal" => {
+            let current: toml::Table = toml::from_str(&format!("d = {}", law_text(existing)))
+                .map_err(|e| format!("'{key}' is not a distribution this override can edit: {}", e.message()))?;
+            let sigma = match current["d"].clone().try_into::<super::Dist>() {
+                Ok(super::Dist::LogNormal { sigma, .. }) => sigma,
+                _ => return Ok(value),
+            };
+            kept.insert("median", duration.into());
+            kept.insert("sigma", sigma.into())
+        }
+        "uniform" => {
+            return Err(format!(
+                "'{key}' is a uniform distribution, which has no single location to set to {duration}: \
+                 set {key}.low and {key}.high, or replace it whole, e.g. {key}={{ dist = \"constant\", value = \"{duration}\" }}"
+            ));
+        }
+        _ => return Ok(value),
+    };
+    Ok(Value::InlineTable(kept))
+}
+
+/// A distribution's table as inline TOML text, whichever way it was written.
+fn law_text(item: &Item) -> String {
+    match item {
+        Item::Table(t) => {
+            let mut inline = t.clone().into_inline_table();
+            inline.fmt();
+            inline.to_string()
+        }
+        other => other.to_string(),
+    }
 }
 
 fn set_in_table(table: &mut toml_edit::Table, rest: &[String], value: Value, here: &str) -> Result<(), String> {
@@ -222,6 +282,44 @@ mod tests {
         assert_eq!(value["repair"]["time"]["mean"].as_str(), Some("10m"));
         assert_eq!(value["dependency"][0]["repair"].as_str(), Some("2h"));
         assert_eq!(value["simulation"]["years"].as_integer(), Some(5));
+    }
+
+    /// A bare duration where the scenario has a distribution keeps the law
+    /// and sets its location; a table or `never` replaces it; a uniform,
+    /// which has no single location, is refused with the ways to say it.
+    #[test]
+    fn a_bare_duration_keeps_the_law_it_lands_on() {
+        let text = "[instance]\nfailure = { dist = \"exponential\", mean = \"30d\" }\n\
+                    [repair]\ntime = { dist = \"lognormal\", median = \"5m\", p95 = \"20m\" }\n\
+                    [load_balancer]\nfailure = { dist = \"weibull\", shape = 1.5, scale = \"1y\" }\n\
+                    [fault_domain]\nrepair = { dist = \"uniform\", low = \"1h\", high = \"3h\" }\n\
+                    [availability_domain]\nrepair = \"2h\"\n";
+        let set = |o: &str| {
+            let text = apply_overrides(text, &[Override::parse(o).unwrap()]).map_err(|e| match e {
+                OverrideError::Override(_, m) => m,
+                OverrideError::Layout(_, m) => m,
+            })?;
+            Ok::<toml::Table, String>(toml::from_str(&text).unwrap())
+        };
+        let got = set("instance.failure=90d").unwrap();
+        assert_eq!(got["instance"]["failure"]["dist"].as_str(), Some("exponential"));
+        assert_eq!(got["instance"]["failure"]["mean"].as_str(), Some("90d"));
+        let got = set("repair.time=15m").unwrap();
+        let time = &got["repair"]["time"];
+        assert_eq!((time["dist"].as_str(), time["median"].as_str()), (Some("lognormal"), Some("15m")));
+        // The sigma of median 5 m, p95 20 m: ln 4 / z₀.₉₅.
+        let sigma = time["sigma"].as_float().unwrap();
+        assert!((sigma - 4f64.ln() / 1.6448536269514722).abs() < 1e-9, "sigma {sigma}");
+        let got = set("load_balancer.failure=2y").unwrap();
+        let lb = &got["load_balancer"]["failure"];
+        assert_eq!((lb["shape"].as_float(), lb["scale"].as_str()), (Some(1.5), Some("2y")));
+        let refused = set("fault_domain.repair=2h").unwrap_err();
+        assert!(refused.contains("uniform") && refused.contains("fault_domain.repair.low"), "{refused}");
+        // A constant stays a constant; a table or `never` replaces the law.
+        assert_eq!(set("availability_domain.repair=4h").unwrap()["availability_domain"]["repair"].as_str(), Some("4h"));
+        let got = set("instance.failure={ dist = \"constant\", value = \"30d\" }").unwrap();
+        assert_eq!(got["instance"]["failure"]["dist"].as_str(), Some("constant"));
+        assert_eq!(set("instance.failure=never").unwrap()["instance"]["failure"].as_str(), Some("never"));
     }
 
     #[test]

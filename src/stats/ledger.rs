@@ -8,6 +8,7 @@
 //! a constant demand they are exactly the failing time of before.
 
 use super::Tally;
+use super::tally::{Summary, WorstYear};
 use crate::cause::CauseId;
 use crate::demand::{Linear, Profile};
 use crate::units::YEAR_SECS;
@@ -101,6 +102,8 @@ pub struct Meter {
     pub at_max: bool,
     /// Whether instances have a capacity, so utilisation is measured.
     pub utilisation: bool,
+    /// The trajectory measured, to say where its worst year lies.
+    pub trajectory: u64,
 }
 
 /// Which service-level indicator an SLO is judged on: what the ledger
@@ -151,6 +154,7 @@ pub struct Ledger {
     instances: u32,
     at_max: bool,
     utilisation: bool,
+    trajectory: u64,
     /// Instance-seconds and peak utilisation are counted up to here.
     billed_to: f64,
     peak_to: f64,
@@ -186,6 +190,7 @@ impl Ledger {
             instances: meter.instances,
             at_max: meter.at_max,
             utilisation: meter.utilisation,
+            trajectory: meter.trajectory,
             billed_to: start,
             peak_to: start,
             year_log: None,
@@ -287,6 +292,8 @@ impl Ledger {
         let y = std::mem::take(&mut self.year);
         let (failed, requests) = self.failed_time(&y, end - YEAR_SECS, YEAR_SECS);
         self.tally.years_met += u64::from(self.meets(y.down, failed, YEAR_SECS));
+        let year = WorstYear { down: Summary::micros(y.down), trajectory: self.trajectory, year: self.tally.years() };
+        self.tally.worst_year = WorstYear::worse(self.tally.worst_year, Some(year));
         self.tally.year_down.record(y.down);
         self.tally.year_failed.record(failed);
         self.tally.requests += (requests * super::MICROS).round() as u128;
@@ -436,6 +443,7 @@ mod tests {
             instances: 4,
             at_max: false,
             utilisation: true,
+            trajectory: 0,
         })
     }
 

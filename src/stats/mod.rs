@@ -12,4 +12,4 @@ pub use estimate::{
 };
 pub use histogram::LogHistogram;
 pub use ledger::{Ledger, Meter, ServiceState, Share, Sli};
-pub use tally::{MICROS, Replications, Summary, Tally};
+pub use tally::{MICROS, Replications, Summary, Tally, WorstYear};

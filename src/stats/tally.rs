@@ -105,9 +105,14 @@ pub struct Summary {
 }
 
 impl Summary {
+    /// An observation [s] as counted: rounded to the microsecond.
+    pub fn micros(secs: f64) -> u64 {
+        (secs * MICROS).round() as u64
+    }
+
     /// Records one observation [s], rounded to the microsecond.
     pub fn record(&mut self, secs: f64) {
-        let micros = (secs * MICROS).round() as u64;
+        let micros = Summary::micros(secs);
         self.n += 1;
         self.sum += u128::from(micros);
         self.sum_sq += u128::from(micros) * u128::from(micros);
@@ -221,6 +226,35 @@ pub struct Tally {
     /// Scale-in actions.
     #[serde(default)]
     pub scale_ins: u64,
+    /// The year with the most downtime, and where it lies, so that a
+    /// report can replay that year alone; none before a year completes.
+    #[serde(default)]
+    pub worst_year: Option<WorstYear>,
+}
+
+/// A year with its downtime and its place: the trajectory and the year
+/// within it (counted from the end of warm-up).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct WorstYear {
+    /// Downtime [µs], as the year's summary counted it.
+    pub down: u64,
+    /// The trajectory (chunk) it belongs to.
+    pub trajectory: u64,
+    /// Its index among the trajectory's measured years.
+    pub year: u64,
+}
+
+impl WorstYear {
+    /// The worse of two years: more downtime, and of equals the first in
+    /// (trajectory, year) order, so merging in any order picks the same.
+    pub fn worse(a: Option<WorstYear>, b: Option<WorstYear>) -> Option<WorstYear> {
+        let key = |w: &WorstYear| (w.down, std::cmp::Reverse((w.trajectory, w.year)));
+        match (a, b) {
+            (Some(a), Some(b)) => Some(if key(&b) > key(&a) { b } else { a }),
+            (a, b) => a.or(b),
+        }
+    }
 }
 
 impl Tally {
@@ -259,6 +293,7 @@ impl Tally {
         }
         self.years_met_trajectories.try_merge(&other.years_met_trajectories)?;
         self.windows_met_trajectories.try_merge(&other.windows_met_trajectories)?;
+        self.worst_year = WorstYear::worse(self.worst_year, other.worst_year);
         for (a, b) in [
             (&mut self.years_met, other.years_met),
             (&mut self.windows_met, other.windows_met),
@@ -359,6 +394,10 @@ impl Tally {
         }
         if self.outage_durations.n != self.outages {
             return Err("its outage count and outage durations disagree".into());
+        }
+        let worst = (years > 0).then_some(self.year_down.max);
+        if self.worst_year.map(|w| w.down) != worst {
+            return Err("its worst year and its years' largest downtime disagree".into());
         }
         Ok(())
     }

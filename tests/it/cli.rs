@@ -273,7 +273,7 @@ fn sweep_writes_csv_and_json_and_gates() {
     let rows: Vec<Vec<&str>> = csv.lines().skip(1).map(|l| l.split(',').collect()).collect();
     assert_eq!(
         rows.iter().map(|r| (r[0], r[1])).collect::<Vec<_>>(),
-        [("5s", "60s"), ("5s", "540s"), ("60s", "60s"), ("60s", "540s")]
+        [("5s", "1m"), ("5s", "9m"), ("60s", "1m"), ("60s", "9m")]
     );
     // Common random numbers: slower health checks fail more requests,
     // point for point, whatever the replacement time.
@@ -282,7 +282,7 @@ fn sweep_writes_csv_and_json_and_gates() {
     assert!(value(2) < value(0) && value(3) < value(1), "{csv}");
     let json: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(a.join("sweep.json")).unwrap()).unwrap();
-    assert_eq!(json[3]["point"]["repair.time"], "540s");
+    assert_eq!(json[3]["point"]["repair.time"], "9m");
     // Same seed, byte-identical files; a failing assertion gives exit 1.
     let out = sweep(&b, &["--assert", "request_availability.mean >= 0.99895"]);
     assert_eq!(out.status.code(), Some(1));
@@ -292,7 +292,7 @@ fn sweep_writes_csv_and_json_and_gates() {
     }
     let svg = std::fs::read_to_string(a.join("sweep.svg")).unwrap();
     assert!(
-        svg.starts_with("<svg") && svg.contains("repair.time = 540s") && svg.contains("SLO target"),
+        svg.starts_with("<svg") && svg.contains("repair.time = 9m") && svg.contains("SLO target"),
         "one line per repair time"
     );
     let bad = availsim()
@@ -507,8 +507,9 @@ fn closed_or_full_stdout_loses_no_result() {
 #[test]
 fn runaway_and_overflowing_inputs_are_refused() {
     let cases: &[(&[&str], &str)] = &[
-        (&["--set", "fault_domain.failure=\"0s\"", "--set", "fault_domain.repair=\"0s\""], "must take some time"),
-        (&["--set", "dependency.database.failure=\"0s\""], "must take some time"),
+        // A bare duration keeps the exponential law: a mean of zero.
+        (&["--set", "fault_domain.failure=\"0s\"", "--set", "fault_domain.repair=\"0s\""], "must be a positive"),
+        (&["--set", "dependency.database.failure={ dist = \"constant\", value = \"0s\" }"], "must take some time"),
         (&["--set", "deploy.every=\"1ms\""], "events per simulated year"),
         (&["--set", "instance.failure={ dist = \"lognormal\", mu = -700, sigma = 1 }"], "events per simulated year"),
         (&["--set", &format!("fault_domain.failure=\"1{}y\"", "0".repeat(302))], "longest a simulation can use"),
@@ -665,4 +666,14 @@ fn help_lists_every_bundled_scenario() {
     for (name, _) in availsim::embedded::SCENARIOS {
         assert!(help.contains(name), "{name} missing from --help");
     }
+}
+
+/// A folder named after a bundled scenario (a report's output, say) does
+/// not hide it.
+#[test]
+fn a_directory_does_not_hide_a_bundled_scenario() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir(dir.path().join("three-fd")).unwrap();
+    let out = availsim().current_dir(dir.path()).args(["check", "three-fd"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
 }

@@ -125,3 +125,42 @@ fn a_stopped_run_holds_the_whole_years_it_completed() {
     let err = simulate(&scenario, &RunConfig { progress: None, ..config }).unwrap_err();
     assert!(err.to_string().contains("interrupted after 0 simulated years"), "{err}");
 }
+
+/// The recorded year is the one picked: the worst a run found, replayed
+/// from its trajectory, has the downtime that run counted; a typical
+/// one is the first trajectory's nearest to the downtime sought. Its
+/// samples are in time order within the year, and the recorded service
+/// state integrates to the year's downtime as the ledger measured it.
+#[test]
+fn the_recorded_year_integrates_to_its_downtime() {
+    let text = embedded::scenario("three-fd").expect("bundled");
+    let overrides =
+        ["simulation.years=250", "simulation.seed=2"].map(|o| availsim::scenario::Override::parse(o).unwrap());
+    let sc = Scenario::from_toml(text, "three-fd", &overrides).expect("valid");
+    let run = simulate(&sc, &RunConfig::years(250)).expect("runs");
+    let worst = run.tally.worst_year.expect("years completed");
+    assert!(worst.trajectory > 0, "the worst of 250 years lies past the first trajectory here: {worst:?}");
+    let worst = availsim::timeline::record_year(&sc, availsim::timeline::Pick::Year(worst), 100);
+    assert_eq!((worst.downtime * 1e6).round() as u64, run.tally.year_down.max, "the run's worst year");
+    let target = run.tally.year_down.histogram.quantile(0.5);
+    let median = availsim::timeline::record_year(&sc, availsim::timeline::Pick::Nearest { downtime: target }, 100);
+    assert!((median.downtime - target).abs() < 0.1 * target, "{} s vs {target} s", median.downtime);
+    assert!(worst.downtime > median.downtime && median.downtime > 0.0);
+    for tl in [&median, &worst] {
+        assert!(tl.year < 150);
+        let s = &tl.samples;
+        assert!(
+            s.windows(2).all(|w| w[0].t <= w[1].t)
+                && s[0].t == 0.0
+                && s.last().unwrap().t <= availsim::units::YEAR_SECS
+        );
+        let down: f64 = s
+            .iter()
+            .zip(s.iter().skip(1).map(|n| n.t).chain([availsim::units::YEAR_SECS]))
+            .filter(|(a, _)| !a.up)
+            .map(|(a, next)| next - a.t)
+            .sum();
+        assert!((down - tl.downtime).abs() < 1e-3, "{down} vs {}", tl.downtime);
+        assert_eq!(s[0].slots.len(), 6);
+    }
+}

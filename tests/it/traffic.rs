@@ -71,7 +71,7 @@ const MIN: f64 = 60.0;
 #[test]
 fn a_step_in_demand_scales_out_after_sustain_and_provisioning_and_back_in_to_min() {
     let sc = scenario(&sunday_rush(false), &["instance.capacity=100", "simulation.years=3"]);
-    let tl = record_year(&sc, Pick::Median, 100);
+    let tl = record_year(&sc, Pick::Nearest { downtime: 0.0 }, 100);
     let sunday = 6.0 * DAY_SECS;
     let monday = 7.0 * DAY_SECS;
     let pool = changes(&tl, |s| s.instances as f64);
@@ -121,7 +121,7 @@ fn new_instances_serve_after_their_health_check_admission() {
     for alert_delay in ["0s", "245s"] {
         let alert = format!("monitoring.alert_delay={alert_delay}");
         let sc = scenario(&sunday_rush(true), &["instance.capacity=100", "simulation.years=3", &alert]);
-        let tl = record_year(&sc, Pick::Median, 100);
+        let tl = record_year(&sc, Pick::Nearest { downtime: 0.0 }, 100);
         let sunday = 6.0 * DAY_SECS;
         let capacity = changes(&tl, |s| s.capacity_rps.unwrap());
         let rises: Vec<f64> = capacity.iter().filter(|c| c.0 < sunday + DAY_SECS).map(|c| c.0).collect();
