@@ -208,13 +208,28 @@ impl Results {
     }
 }
 
-/// Downtime histograms kept for export.
+/// Per-period histograms kept for export and charts.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct Histograms {
     /// Per-year downtime.
     pub year: LogHistogram,
     /// Per-window downtime.
     pub window: LogHistogram,
+    /// Per-year failed-request time.
+    pub year_failed: LogHistogram,
+    /// Per-window failed-request time.
+    pub window_failed: LogHistogram,
+}
+
+impl Histograms {
+    /// Per year and per window, the time lost on `sli`: what the SLO
+    /// judges each period by.
+    pub fn on(&self, sli: Sli) -> (&LogHistogram, &LogHistogram) {
+        match sli {
+            Sli::Time => (&self.year, &self.window),
+            Sli::Requests => (&self.year_failed, &self.window_failed),
+        }
+    }
 }
 
 impl Results {
@@ -297,6 +312,8 @@ impl Results {
             histograms: Histograms {
                 year: tally.year_down.histogram.clone(),
                 window: tally.window_down.histogram.clone(),
+                year_failed: tally.year_failed.histogram.clone(),
+                window_failed: tally.window_failed.histogram.clone(),
             },
         }
     }

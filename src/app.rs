@@ -73,13 +73,16 @@ fn load_all(specs: &[String], options: &RunOptions) -> Result<Vec<Scenario>> {
 /// Simulates `sc` with a progress bar; says on stderr how an interrupted
 /// run or a precision target went.
 fn simulate(sc: &Scenario, options: &RunOptions, shard: Option<Shard>) -> Result<Run> {
+    // A precision run's length is known after its first round (1,000 years).
     let (length, total) = match options.precision {
-        Some(relative) => (Length::Precision { relative, max_years: options.max_years }, options.max_years),
+        Some(relative) => (Length::Precision { relative, max_years: options.max_years }, options.max_years.min(1_000)),
         None => (Length::Scenario, sc.simulation.years),
     };
-    let bar = progress_bar(total, &sc.name, options.quiet);
+    let bar = progress_bar(total, &sc.name, options.quiet, options.precision.is_some());
     let progress = |done: f64| bar.set_position(done as u64);
-    let config = RunConfig { length, shard, progress: Some(&progress), stop: Some(&interrupt().stop) };
+    let expect = |years: u64| bar.set_length(years);
+    let stop: &std::sync::atomic::AtomicBool = &interrupt().stop;
+    let config = RunConfig { length, shard, progress: Some(&progress), stop: Some(stop), expect: Some(&expect) };
     let run = availsim::simulate(sc, &config);
     bar.finish_and_clear();
     let run = run?;

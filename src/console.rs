@@ -70,8 +70,9 @@ pub fn interrupted() -> Option<ExitCode> {
 /// A progress bar on stderr that appears only once a run has taken a
 /// second, and never when stderr is not a terminal or with --quiet. A run
 /// still going after a second also says on stderr (terminal or not) how
-/// long it should take in all.
-pub fn progress_bar(total: u64, label: &str, quiet: bool) -> ProgressBar {
+/// long it should take in all; a `precision` run's length is the one its
+/// rounds project (the bar's length, which the run updates).
+pub fn progress_bar(total: u64, label: &str, quiet: bool, precision: bool) -> ProgressBar {
     let bar = ProgressBar::with_draw_target(Some(total), ProgressDrawTarget::hidden());
     bar.set_style(
         ProgressStyle::with_template("{msg} [{bar:30}] {human_pos}/{human_len} years · {elapsed} elapsed · eta {eta}")
@@ -88,10 +89,12 @@ pub fn progress_bar(total: u64, label: &str, quiet: bool) -> ProgressBar {
                 return;
             }
             let (done, elapsed) = (shown.position(), started.elapsed().as_secs_f64());
+            let total = shown.length().unwrap_or(total);
             let estimate = if done > 0 {
                 let rate = done as f64 / elapsed;
+                let years = if precision { "years, as the precision so far projects" } else { "years" };
                 format!(
-                    "{label}: about {} in all for {total} years ({rate:.0} years/s)",
+                    "{label}: about {} in all for {total} {years} ({rate:.0} years/s)",
                     indicatif::HumanDuration(Duration::from_secs_f64(total as f64 / rate))
                 )
             } else {

@@ -15,7 +15,7 @@ use std::path::{Path, PathBuf};
 fn charts(runs: &[Run], scenarios: &[Scenario]) -> Result<Vec<(String, String, String)>> {
     let mut charts = vec![
         ("availability.svg".to_string(), "Availability".to_string(), svg::availability(runs)?),
-        ("downtime.svg".into(), "Downtime per year and per SLO window".into(), svg::downtime(runs)?),
+        ("downtime.svg".into(), "Time lost per year and per SLO window, on the SLO's SLI".into(), svg::downtime(runs)?),
         ("causes.svg".into(), "What eats the budget".into(), svg::causes(runs)?),
     ];
     for (run, sc) in runs.iter().zip(scenarios) {

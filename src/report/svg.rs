@@ -7,7 +7,7 @@
 use crate::cause::Cause;
 use crate::error::{Error, Result};
 use crate::run::Run;
-use crate::stats::LogHistogram;
+use crate::stats::{LogHistogram, Sli};
 use plotters::prelude::*;
 
 const SIZE: (u32, u32) = (900, 520);
@@ -229,14 +229,23 @@ fn cdf_points(histogram: &LogHistogram, lo: f64, hi: f64) -> Vec<(f64, f64)> {
     points
 }
 
-/// The share of periods with at most each downtime, per year and per SLO
-/// window, on a log axis of minutes, with each period's error budget as
-/// a vertical line: where a curve crosses it is how often the budget holds.
+/// The share of periods with at most each loss on the SLO's SLI
+/// (downtime, or failed-request time: the failed share of a period's
+/// requests times its length), per year and per SLO window, on a log axis
+/// of minutes, with each period's error budget as a vertical line: where
+/// a curve crosses it is how often the budget holds, the SLO's own
+/// P(period meets). Periods with no loss at all make the curve's
+/// left-hand plateau.
 pub fn downtime(runs: &[Run]) -> Result<String> {
+    let slis: Vec<Sli> = runs.iter().map(|r| r.results.slo.sli).collect();
+    let what = match slis.first() {
+        Some(&sli) if slis.iter().all(|&s| s == sli) => sli_loss(sli),
+        _ => "time lost on each SLO's SLI",
+    };
     svg(&provenance(runs), |area| {
         let (lo, hi) = (0.1f64, 525_600.0f64);
         let mut chart = ChartBuilder::on(area)
-            .caption("Downtime per year and per SLO window: share of periods at or under", (FONT, 20))
+            .caption(format!("{what} per year and per SLO window: share of periods at or under"), (FONT, 20))
             .margin(12)
             .x_label_area_size(45)
             .y_label_area_size(60)
@@ -244,7 +253,7 @@ pub fn downtime(runs: &[Run]) -> Result<String> {
             .map_err(|e| e.to_string())?;
         chart
             .configure_mesh()
-            .x_desc("downtime in the period [minutes, log scale]")
+            .x_desc(format!("{what} in the period [minutes, log scale]; the plateau at the left: periods with none"))
             .y_desc("share of periods")
             .y_label_formatter(&|y| format!("{:.0} %", 100.0 * y))
             .x_label_formatter(&|x| crate::report::human_minutes(*x))
@@ -255,10 +264,10 @@ pub fn downtime(runs: &[Run]) -> Result<String> {
             let r = &run.results;
             let colour = scenario_colour(i);
             let budget = 1.0 - r.slo.target;
-            for (period, histogram, len_minutes, dashed) in [
-                ("year", &r.histograms.year, 525_600.0, false),
-                ("window", &r.histograms.window, r.slo.window_days * 1_440.0, true),
-            ] {
+            let (year, window) = r.histograms.on(r.slo.sli);
+            for (period, histogram, len_minutes, dashed) in
+                [("year", year, 525_600.0, false), ("window", window, r.slo.window_days * 1_440.0, true)]
+            {
                 let points = cdf_points(histogram, lo, hi);
                 let style = if dashed { colour.stroke_width(1) } else { colour.stroke_width(3) };
                 chart
@@ -281,6 +290,14 @@ pub fn downtime(runs: &[Run]) -> Result<String> {
         }
         legend(&mut chart, SeriesLabelPosition::UpperLeft)
     })
+}
+
+/// What a period loses on `sli`, in words.
+fn sli_loss(sli: Sli) -> &'static str {
+    match sli {
+        Sli::Time => "Downtime",
+        Sli::Requests => "Failed-request time",
+    }
 }
 
 /// What eats the budget: downtime and failed requests per year by cause,

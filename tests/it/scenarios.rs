@@ -113,7 +113,7 @@ fn a_stopped_run_holds_the_whole_years_it_completed() {
         length: availsim::Length::Years(50_000),
         progress: Some(&progress),
         stop: Some(&stop),
-        shard: None,
+        ..RunConfig::default()
     };
     let run = simulate(&scenario, &config).unwrap();
     let partial = run.info.partial.expect("stopped early");
@@ -163,4 +163,41 @@ fn the_recorded_year_integrates_to_its_downtime() {
         assert!((down - tl.downtime).abs() < 1e-3, "{down} vs {}", tl.downtime);
         assert_eq!(s[0].slots.len(), 6);
     }
+}
+
+/// The downtime chart's curves are on the SLI the SLO judges: where the
+/// window curve crosses the window's budget is P(window meets SLO). On
+/// three-fd (judged on requests) the downtime curve would read otherwise.
+#[test]
+fn the_charted_periods_are_judged_on_the_slos_sli() {
+    let r = run_with("three-fd", 2, &["simulation.years=2000"]);
+    let budget = (1.0 - r.slo.target) * r.slo.window_days * 86_400.0;
+    let share = |h: &availsim::stats::LogHistogram| {
+        let within: u64 = h.bins().filter(|&(_, high, _)| high <= budget).map(|(_, _, n)| n).sum();
+        within as f64 / h.count() as f64
+    };
+    let (_, window) = r.histograms.on(r.slo.sli);
+    assert!((share(window) - r.slo.p_window_meets).abs() < 1e-3, "{} vs {}", share(window), r.slo.p_window_meets);
+    let (_, downtime) = r.histograms.on(availsim::stats::Sli::Time);
+    assert!(share(downtime) - r.slo.p_window_meets > 0.01, "downtime alone overstates it here");
+}
+
+/// A precision run says how long it expects to take from the interval
+/// it has reached, not from its cap: on three-fd, ±1 % needs some
+/// thousands of years, not the 100 million allowed.
+#[test]
+fn a_precision_run_projects_its_length_from_its_rounds() {
+    let scenario = Scenario::from_toml(embedded::scenario("three-fd").unwrap(), "three-fd", &[]).unwrap();
+    let projections = std::sync::Mutex::new(vec![]);
+    let expect = |years: u64| projections.lock().unwrap().push(years);
+    let config = RunConfig {
+        length: availsim::Length::Precision { relative: 0.01, max_years: 100_000_000 },
+        expect: Some(&expect),
+        ..RunConfig::default()
+    };
+    let run = simulate(&scenario, &config).unwrap();
+    let projections = projections.into_inner().unwrap();
+    let (first, last) = (projections[0], *projections.last().unwrap());
+    assert!((4_000..=64_000).contains(&first), "first projection {first} years: {projections:?}");
+    assert_eq!(last, run.results.years, "the last projection is where the run stopped: {projections:?}");
 }
