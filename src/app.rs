@@ -85,7 +85,8 @@ fn simulate(sc: &Scenario, options: &RunOptions, shard: Option<Shard>) -> Result
     let config = RunConfig { length, shard, progress: Some(&progress), stop: Some(stop), expect: Some(&expect) };
     let run = availsim::simulate(sc, &config);
     bar.finish_and_clear();
-    let run = run?;
+    let mut run = run?;
+    run.info.provenance.command = std::env::args().collect();
     run.info.notes(run.results.years, options.max_years).iter().for_each(|n| note(n));
     Ok(run)
 }
@@ -202,7 +203,8 @@ fn gate(assertions: &[Assertion], labels: &[String], runs: &[Run]) -> Result<Exi
 }
 
 fn merge(paths: &[PathBuf], format: Format, out_dir: Option<&Path>) -> Result<ExitCode> {
-    let (_, run) = availsim::merge(paths)?;
+    let (_, mut run) = availsim::merge(paths)?;
+    run.info.provenance.command = std::env::args().collect();
     run.info.notes(run.results.years, 0).iter().for_each(|n| note(n));
     let printed = print(std::slice::from_ref(&run), format);
     if let Some(dir) = out_dir {

@@ -28,6 +28,7 @@ pub mod embedded;
 pub mod engine;
 pub mod error;
 mod model;
+pub mod provenance;
 pub mod report;
 mod rng;
 mod run;

@@ -6,6 +6,7 @@
 
 use crate::analysis::Results;
 use crate::error::{Error, Result};
+use crate::provenance::Provenance;
 use crate::runner::{self, Control, Shard, Slice};
 use crate::scenario::Scenario;
 use crate::stats::{MICROS, Tally, summary_interval};
@@ -81,6 +82,8 @@ pub struct RunInfo {
     /// the years completed.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub partial: Option<Partial>,
+    /// The build, scenario and settings the figures come from.
+    pub provenance: Provenance,
 }
 
 /// A run stopped before its end.
@@ -224,7 +227,7 @@ pub fn simulate(scenario: &Scenario, config: &RunConfig) -> Result<Run> {
     };
     Ok(Run {
         results: Results::new(scenario, &tally),
-        info: RunInfo { source, wall_seconds, precision, partial },
+        info: RunInfo { source, wall_seconds, precision, partial, provenance: Provenance::of(scenario) },
         tally,
     })
 }
@@ -291,6 +294,8 @@ pub mod fixture {
             wall_seconds: 1.5,
             precision: None,
             partial: None,
+            // Not the build's revision, which changes with every commit.
+            provenance: Provenance { revision: Some("0123456789ab"), ..Provenance::of(&scenario()) },
         };
         Run { results: Results::new(&scenario(), &tally), info, tally }
     }

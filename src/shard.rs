@@ -5,6 +5,7 @@
 
 use crate::analysis::Results;
 use crate::error::{Error, Result};
+use crate::provenance::Provenance;
 use crate::run::{Run, RunInfo, Source};
 use crate::runner;
 pub use crate::runner::Shard;
@@ -29,6 +30,8 @@ pub struct ShardFile {
     origin: String,
     years: u64,
     shard: Shard,
+    /// The overrides the scenario text went through, as given.
+    overrides: Vec<String>,
     tally: Tally,
 }
 
@@ -41,6 +44,7 @@ impl ShardFile {
             origin: scenario.origin.clone(),
             years: scenario.simulation.years,
             shard,
+            overrides: scenario.overrides.clone(),
             tally: run.tally.clone(),
         }
     }
@@ -94,7 +98,8 @@ pub fn merge(paths: &[PathBuf]) -> Result<(Scenario, Run)> {
     }
     let (_, first) =
         shards.first().ok_or_else(|| Error::Merge { path: PathBuf::new(), message: "no shard given".into() })?;
-    let scenario = Scenario::from_toml(&first.scenario, &first.origin, &[])?;
+    let mut scenario = Scenario::from_toml(&first.scenario, &first.origin, &[])?;
+    scenario.overrides = first.overrides.clone();
     let mut tally = runner::empty_tally(&scenario);
     for (path, s) in &shards {
         let merge_err = |message: String| Error::Merge { path: path.clone(), message };
@@ -119,7 +124,9 @@ pub fn merge(paths: &[PathBuf]) -> Result<(Scenario, Run)> {
         return Err(Error::TooFewYears { years: tally.years() });
     }
     let source = Source::Merged { shards: shards.len(), of: first.shard.count() };
-    let info = RunInfo { source, wall_seconds: started.elapsed().as_secs_f64(), precision: None, partial: None };
+    let wall_seconds = started.elapsed().as_secs_f64();
+    let provenance = Provenance::of(&scenario);
+    let info = RunInfo { source, wall_seconds, precision: None, partial: None, provenance };
     let results = Results::new(&scenario, &tally);
     Ok((scenario, Run { results, info, tally }))
 }

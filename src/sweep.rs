@@ -301,7 +301,9 @@ pub fn json(points: &[(Point, Scenario)], runs: &[Run]) -> Vec<u8> {
         .map(|((point, _), run)| {
             let mut figures = serde_json::to_value(&run.results).expect("results serialize");
             let values = point.values.iter().map(|(k, v)| (k.clone(), Value::from(v.as_str()))).collect();
-            figures.as_object_mut().expect("an object").insert("point".into(), Value::Object(values));
+            let object = figures.as_object_mut().expect("an object");
+            object.insert("point".into(), Value::Object(values));
+            object.insert("run".into(), serde_json::to_value(&run.info).expect("run info serializes"));
             figures
         })
         .collect();

@@ -55,10 +55,39 @@ fn index(runs: &[Run], charts: &[(String, String, String)]) -> Result<String> {
         "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n<title>availsim · {title}</title>\n\
          <style>body{{font-family:sans-serif;margin:2em;max-width:960px}}pre{{font-size:13px;background:#f6f6f6;\
          padding:1em;overflow-x:auto}}figure{{margin:2em 0}}figcaption{{color:#555}}</style>\n</head>\n<body>\n\
-         <h1>availsim · {title}</h1>\n<pre>{table}</pre>\n{figures}</body>\n</html>\n",
+         <h1>availsim · {title}</h1>\n<pre>{table}</pre>\n{figures}<footer>{provenance}</footer>\n</body>\n</html>\n",
         title = escape(&names.join(" vs ")),
         table = escape(&table),
+        provenance = footer(runs),
     ))
+}
+
+/// The page's footer: for each run, the build, the scenario with its hash
+/// and overrides, seed, years, threads and the command line.
+fn footer(runs: &[Run]) -> String {
+    let lines: Vec<String> = runs
+        .iter()
+        .map(|run| {
+            let p = &run.info.provenance;
+            let mut line = format!(
+                "{} · {} (sha256 {}) · seed {} · {} years · {:.1} s",
+                p.build(),
+                p.scenario,
+                p.sha256,
+                run.results.seed,
+                run.results.years,
+                run.info.wall_seconds
+            );
+            for o in &p.overrides {
+                line.push_str(&format!(" · {o}"));
+            }
+            if !p.command.is_empty() {
+                line.push_str(&format!(" · command: {}", p.command.join(" ")));
+            }
+            format!("<p><small>{}</small></p>", escape(&line))
+        })
+        .collect();
+    lines.join("\n")
 }
 
 /// Writes the report of `runs` (of `scenarios`, in order) into `dir`: one

@@ -40,8 +40,19 @@ pub fn write_sweep(
 ) -> Result<()> {
     let grid: Vec<crate::sweep::Point> = points.iter().map(|(p, _)| p.clone()).collect();
     write_atomic(&dir.join("sweep.csv"), &crate::sweep::csv(points, runs))?;
+    write_atomic(&dir.join("sweep.provenance.json"), &provenance_sidecar(runs)?)?;
     write_atomic(&dir.join("sweep.json"), &crate::sweep::json(points, runs))?;
     write_atomic(&dir.join("sweep.svg"), svg::sweep(&grid, runs, plot)?.as_bytes())
+}
+
+/// The sidecar of a CSV, `X.provenance.json`: how each of its runs went
+/// and where it came from (a CSV has no room for it).
+fn provenance_sidecar(runs: &[Run]) -> Result<Vec<u8>> {
+    let infos: Vec<&crate::run::RunInfo> = runs.iter().map(|r| &r.info).collect();
+    let mut bytes = serde_json::to_vec_pretty(&infos)
+        .map_err(|e| Error::Render { what: "provenance".into(), message: e.to_string() })?;
+    bytes.push(b'\n');
+    Ok(bytes)
 }
 
 /// Checks that no two of `scenarios` (loaded from `specs`) share a name:
@@ -98,9 +109,11 @@ pub fn check_writable(dir: &Path) -> Result<()> {
     Ok(())
 }
 
-/// Writes `summary.json` and `downtime.csv` for `run` into `dir`.
+/// Writes `summary.json`, and `downtime.csv` with its provenance sidecar,
+/// for `run` into `dir`.
 pub fn write_run(dir: &Path, run: &Run) -> Result<()> {
     let runs = std::slice::from_ref(run);
     write_atomic(&dir.join("summary.json"), &Json.serialize(runs)?)?;
+    write_atomic(&dir.join("downtime.provenance.json"), &provenance_sidecar(runs)?)?;
     write_atomic(&dir.join("downtime.csv"), &DowntimeCsv.serialize(runs)?)
 }

@@ -65,16 +65,29 @@ fn nines(a: f64) -> f64 {
     -(1.0 - a).max(1e-7).log10()
 }
 
-/// "seed S, N years" of the runs, for chart footers.
+/// Where the runs come from, for chart footers: the build, each scenario
+/// with the start of its text's hash and its overrides, seed, years and
+/// threads.
 fn provenance(runs: &[Run]) -> String {
-    let mut names: Vec<&str> = vec![];
+    let mut scenarios: Vec<String> = vec![];
     for r in runs {
-        if !names.contains(&r.results.scenario.as_str()) {
-            names.push(&r.results.scenario);
+        let line = r.info.provenance.scenario_line();
+        if !scenarios.contains(&line) {
+            scenarios.push(line);
         }
     }
-    let r = &runs[0].results;
-    format!("availsim · {} · seed {} · {} simulated years each", names.join(", "), r.seed, r.years)
+    let (r, info) = (&runs[0].results, &runs[0].info);
+    let threads = match info.source {
+        crate::run::Source::Simulated { threads, .. } => format!("{threads} threads"),
+        crate::run::Source::Merged { shards, .. } => format!("merged from {shards} shards"),
+    };
+    format!(
+        "{} · {} · seed {} · {} simulated years each · {threads}",
+        info.provenance.build(),
+        scenarios.join("; "),
+        r.seed,
+        r.years
+    )
 }
 
 /// Draws with `draw` on an SVG canvas of the standard size, with `footer`.
@@ -500,7 +513,7 @@ pub fn sweep(points: &[crate::sweep::Point], runs: &[Run], figure: &str) -> Resu
 /// are left blank, so what happened stands out.
 pub fn timeline(sc: &crate::scenario::Scenario, tl: &crate::timeline::Timeline, title: &str) -> Result<String> {
     use crate::timeline::SlotState;
-    let (scenario, seed) = (&sc.name, sc.simulation.seed);
+    let seed = sc.simulation.seed;
     let first = &tl.samples[0];
     // An autoscaled pool uses more slots at some times than at others.
     let n_slots = tl.samples.iter().map(|s| s.slots.len()).max().unwrap_or(0);
@@ -554,8 +567,11 @@ pub fn timeline(sc: &crate::scenario::Scenario, tl: &crate::timeline::Timeline, 
     }
     rows.push(("deploy".into(), Box::new(move |s| s.planned[0].then_some(blue))));
     rows.push(("maintenance".into(), Box::new(move |s| s.planned[1].then_some(blue))));
+    let source = crate::provenance::Provenance::of(sc);
     let footer = format!(
-        "availsim · {scenario} · seed {seed} · trajectory {}, year {} · {} of downtime",
+        "{} · {} · seed {seed} · trajectory {}, year {} · {} of downtime",
+        source.build(),
+        source.scenario_line(),
         tl.trajectory + 1,
         tl.year + 1,
         crate::report::human_minutes(tl.downtime / 60.0)

@@ -43,6 +43,8 @@ pub struct Scenario {
     /// Its TOML text with overrides applied: shard results carry it so that
     /// `merge` rebuilds exactly the scenario that was run.
     pub text: String,
+    /// The overrides applied, as given (`--set repair.time=15m`).
+    pub overrides: Vec<String>,
     /// Run length, seed and warm-up.
     pub simulation: Simulation,
     /// The objective the design is judged against.
@@ -335,6 +337,7 @@ impl Scenario {
         let mut checker = validate::Checker { problems: vec![] };
         let mut scenario = validate::build(raw, origin, &mut checker);
         scenario.text = text.clone();
+        scenario.overrides = overrides.iter().map(|o| o.option.clone()).collect();
         // Every problem of the scenario at once, in file order.
         let mut found = checker.problems;
         found.sort_by_key(|(span, _)| span.start);

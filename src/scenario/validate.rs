@@ -53,6 +53,7 @@ pub(super) fn build(raw: RawScenario, origin: &str, c: &mut Checker) -> Scenario
         description: raw.description,
         origin: origin.to_string(),
         text: String::new(),
+        overrides: vec![],
         simulation,
         slo: slo(&raw.slo, c),
         topology,

@@ -13,6 +13,27 @@ fn stdout(cmd: &mut Command) -> String {
     String::from_utf8(out.stdout).unwrap()
 }
 
+/// An output's content without what may differ between two runs of the
+/// same thing: the page's footer and the JSON's `run` (timings, and the
+/// command line with its --out).
+fn without_provenance(file: &str, bytes: &[u8]) -> String {
+    let text = String::from_utf8(bytes.to_vec()).unwrap();
+    if file.ends_with(".json") {
+        let mut value: serde_json::Value = serde_json::from_str(&text).unwrap();
+        for row in value.as_array_mut().map_or_else(Vec::new, |rows| rows.iter_mut().collect()) {
+            row.as_object_mut().unwrap().remove("run");
+        }
+        if let Some(object) = value.as_object_mut() {
+            object.remove("run");
+        }
+        value.to_string()
+    } else if let (Some(start), Some(end)) = (text.find("<footer>"), text.find("</footer>")) {
+        format!("{}{}", &text[..start], &text[end..])
+    } else {
+        text
+    }
+}
+
 /// Runs and expects exit code 2 with a one-line error containing `needles`.
 fn rejects(cmd: &mut Command, needles: &[&str]) {
     let out = cmd.output().unwrap();
@@ -288,8 +309,19 @@ fn sweep_writes_csv_and_json_and_gates() {
     assert_eq!(out.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&out.stderr).contains("FAILED for load_balancer.health_check.interval=60s"));
     for file in ["sweep.csv", "sweep.json", "sweep.svg"] {
-        assert_eq!(std::fs::read(a.join(file)).unwrap(), std::fs::read(b.join(file)).unwrap(), "{file}");
+        let read = |dir: &std::path::Path| without_provenance(file, &std::fs::read(dir.join(file)).unwrap());
+        assert_eq!(read(&a), read(&b), "{file}");
     }
+    // Each point says where it came from; the CSV's sidecar too.
+    let json: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(a.join("sweep.json")).unwrap()).unwrap();
+    let provenance = &json[3]["run"]["provenance"];
+    assert_eq!(provenance["overrides"][1], "--vary repair.time=9m", "{provenance}");
+    assert_eq!(provenance["sha256"].as_str().map(str::len), Some(64));
+    assert!(provenance["command"][1] == "sweep", "{provenance}");
+    let sidecar: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(a.join("sweep.provenance.json")).unwrap()).unwrap();
+    assert_eq!(sidecar[3]["provenance"], *provenance);
     let svg = std::fs::read_to_string(a.join("sweep.svg")).unwrap();
     assert!(
         svg.starts_with("<svg") && svg.contains("repair.time = 9m") && svg.contains("SLO target"),
@@ -325,12 +357,19 @@ fn report_writes_charts_and_an_offline_page() {
     report(&b);
     let page = std::fs::read_to_string(a.join("index.html")).unwrap();
     assert!(!page.contains("http") && !page.contains("<script") && !page.contains("<link"), "nothing fetched");
+    let footer = &page[page.find("<footer>").expect("a footer")..];
+    assert!(
+        footer.contains("three-fd (sha256 ") && footer.contains("command: ") && footer.contains("report"),
+        "{footer}"
+    );
     let sources: Vec<&str> = page.split("src=\"").skip(1).map(|s| &s[..s.find('"').unwrap()]).collect();
     assert_eq!(sources.len(), 7, "3 charts and a median and a worst year of each scenario: {sources:?}");
     assert!(sources.contains(&"timeline-three-fd-worst.svg"));
     for file in sources.iter().copied().chain(["index.html"]) {
         let bytes = std::fs::read(a.join(file)).unwrap_or_else(|_| panic!("{file} referenced but missing"));
-        assert_eq!(bytes, std::fs::read(b.join(file)).unwrap(), "{file} differs between identical runs");
+        let (a, b) =
+            (without_provenance(file, &bytes), without_provenance(file, &std::fs::read(b.join(file)).unwrap()));
+        assert_eq!(a, b, "{file} differs between identical runs");
         if file.ends_with(".svg") {
             let svg = String::from_utf8(bytes).unwrap();
             let doc = roxmltree::Document::parse(&svg).unwrap_or_else(|e| panic!("{file} is not well-formed: {e}"));
@@ -407,7 +446,7 @@ fn writes_are_atomic_and_leave_nothing_behind() {
     let mut names: Vec<String> =
         std::fs::read_dir(dir.path()).unwrap().map(|e| e.unwrap().file_name().into_string().unwrap()).collect();
     names.sort();
-    assert_eq!(names, ["downtime.csv", "summary.json"]);
+    assert_eq!(names, ["downtime.csv", "downtime.provenance.json", "summary.json"]);
     let json: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(dir.path().join("summary.json")).unwrap()).unwrap();
     assert_eq!(json["years"], 2000);
