@@ -1,7 +1,7 @@
 //! The report: every chart as its own SVG and an `index.html` that shows
 //! them with the summary table, readable offline (nothing is fetched).
 
-use super::{Exporter, FiguresTable, svg, write_atomic};
+use super::{svg, write_atomic};
 use crate::error::Result;
 use crate::run::Run;
 use crate::scenario::Scenario;
@@ -39,27 +39,89 @@ fn escape(text: &str) -> String {
     text.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;")
 }
 
-/// The page showing the charts and the summary table.
-fn index(runs: &[Run], charts: &[(String, String, String)]) -> Result<String> {
+/// The page: each scenario's description, its figures as a table with
+/// its verdict against the SLO, links to its files when they were
+/// written beside the page (`dir/<name>/`), the charts, and provenance.
+fn index(runs: &[Run], charts: &[(String, String, String)], dir: &Path) -> Result<String> {
     let names: Vec<&str> = runs.iter().map(|r| r.results.scenario.as_str()).collect();
-    let table = String::from_utf8_lossy(&FiguresTable.serialize(runs)?).into_owned();
     let figures: String = charts
         .iter()
         .map(|(file, title, _)| {
-            format!(
-                "<figure><img src=\"{file}\" alt=\"{title}\" width=\"900\"><figcaption>{title}</figcaption></figure>\n"
-            )
+            format!("<figure><img src=\"{file}\" alt=\"{title}\"><figcaption>{title}</figcaption></figure>\n")
+        })
+        .collect();
+    let descriptions: String = runs
+        .iter()
+        .map(|r| {
+            let name = &r.results.scenario;
+            let links: Vec<String> = ["summary.json", "downtime.csv", "downtime.provenance.json"]
+                .iter()
+                .filter(|f| dir.join(name).join(f).is_file())
+                .map(|f| format!("<a href=\"{0}/{f}\">{f}</a>", escape(name)))
+                .collect();
+            let links = if links.is_empty() { String::new() } else { format!(" · {}", links.join(" · ")) };
+            format!("<li><b>{}</b>: {}{links}</li>\n", escape(name), escape(&r.results.description))
         })
         .collect();
     Ok(format!(
-        "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n<title>availsim · {title}</title>\n\
-         <style>body{{font-family:sans-serif;margin:2em;max-width:960px}}pre{{font-size:13px;background:#f6f6f6;\
-         padding:1em;overflow-x:auto}}figure{{margin:2em 0}}figcaption{{color:#555}}</style>\n</head>\n<body>\n\
-         <h1>availsim · {title}</h1>\n<pre>{table}</pre>\n{figures}<footer>{provenance}</footer>\n</body>\n</html>\n",
+        "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n\
+         <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n<title>availsim · {title}</title>\n\
+         <style>body{{font-family:sans-serif;margin:2em auto;max-width:1100px;padding:0 1em}}\
+         table{{border-collapse:collapse;font-size:14px}}th,td{{border-bottom:1px solid #ddd;padding:4px 10px;text-align:right}}\
+         th:first-child,td:first-child{{text-align:left}}.meets{{background:#e3f4e3}}.misses{{background:#fbe3e3}}\
+         figure{{margin:2em 0}}img{{max-width:100%;height:auto}}figcaption{{color:#555}}footer{{color:#555;margin-top:3em}}</style>\n\
+         </head>\n<body>\n<h1>availsim · {title}</h1>\n<ul>\n{descriptions}</ul>\n{table}\n{figures}\
+         <footer>{provenance}</footer>\n</body>\n</html>\n",
         title = escape(&names.join(" vs ")),
-        table = escape(&table),
+        table = table(runs),
         provenance = footer(runs),
     ))
+}
+
+/// The figures as an HTML table, a column per scenario; the SLI's row
+/// says whether its mean meets the target.
+fn table(runs: &[Run]) -> String {
+    let pct = |x: f64| format!("{:.4} %", 100.0 * x);
+    let interval = |i: &crate::stats::Interval| {
+        format!("{}<br><small>[{}, {}]</small>", pct(i.mean), pct(i.ci95_low), pct(i.ci95_high))
+    };
+    let human = super::human_minutes;
+    let mut rows: Vec<(String, Vec<String>)> = vec![];
+    let mut row = |label: &str, cell: &dyn Fn(&crate::analysis::Results) -> String| {
+        rows.push((label.to_string(), runs.iter().map(|r| cell(&r.results)).collect()));
+    };
+    row("Simulated years", &|r| r.years.to_string());
+    row("SLO", &|r| format!("{} on {} over {} d", pct(r.slo.target), r.slo.sli.name(), r.slo.window_days));
+    row("Time availability (95 % CI)", &|r| interval(&r.time_availability));
+    row("Request availability (95 % CI)", &|r| interval(&r.request_availability));
+    row("P(window meets SLO)", &|r| pct(r.slo.p_window_meets));
+    row("P(year meets SLO)", &|r| pct(r.slo.p_year_meets));
+    row("Downtime per year: mean, p90", &|r| {
+        format!("{}, {}", human(r.downtime_minutes_per_year.mean), human(r.downtime_minutes_per_year.p90))
+    });
+    row("Error budget used per window", &|r| format!("{:.0} %", 100.0 * r.slo.error_budget_consumed_mean));
+    row("Outages per year", &|r| format!("{:.2}", r.outages_per_year));
+    let head: String = runs.iter().map(|r| format!("<th>{}</th>", escape(&r.results.scenario))).collect();
+    let mut html = format!("<table>\n<tr><th></th>{head}</tr>\n");
+    for (label, cells) in rows {
+        html.push_str(&format!("<tr><td>{label}</td>"));
+        for (cell, run) in cells.iter().zip(runs) {
+            let r = &run.results;
+            let (judged, sli) = match r.slo.sli {
+                crate::stats::Sli::Time => ("Time availability (95 % CI)", r.time_availability.mean),
+                crate::stats::Sli::Requests => ("Request availability (95 % CI)", r.request_availability.mean),
+            };
+            let class = match (label == judged, sli >= r.slo.target) {
+                (false, _) => "",
+                (true, true) => " class=\"meets\"",
+                (true, false) => " class=\"misses\"",
+            };
+            html.push_str(&format!("<td{class}>{cell}</td>"));
+        }
+        html.push_str("</tr>\n");
+    }
+    html.push_str("</table>");
+    html
 }
 
 /// The page's footer: for each run, the build, the scenario with its hash
@@ -95,7 +157,7 @@ fn footer(runs: &[Run]) -> String {
 /// written atomically, and only once every one has rendered.
 pub fn write_report(dir: &Path, runs: &[Run], scenarios: &[Scenario]) -> Result<PathBuf> {
     let charts = charts(runs, scenarios)?;
-    let html = index(runs, &charts)?;
+    let html = index(runs, &charts, dir)?;
     for (file, _, svg) in &charts {
         write_atomic(&dir.join(file), svg.as_bytes())?;
     }
@@ -113,16 +175,23 @@ mod tests {
     fn the_page_references_only_its_own_charts() {
         let runs = [fixture::run()];
         let charts = charts(&runs, &[]).unwrap();
-        let page = index(&runs, &charts).unwrap();
+        let page = index(&runs, &charts, Path::new("/nonexistent")).unwrap();
         let sources: Vec<&str> = page.split("src=\"").skip(1).map(|s| &s[..s.find('"').unwrap()]).collect();
         assert_eq!(sources, ["availability.svg", "downtime.svg", "causes.svg"]);
         assert!(!page.contains("http://") && !page.contains("https://") && !page.contains("<script"));
         assert!(page.contains("Time availability") && page.contains("fixture"));
+        // Figures in a table, the SLI's verdict marked, the description shown.
+        assert!(page.contains("<table>") && !page.contains("<pre>") && page.contains("hand-made figures"));
+        assert_eq!(page.matches("class=\"meets\"").count() + page.matches("class=\"misses\"").count(), 1);
         for (_, _, svg) in &charts {
             assert!(svg.starts_with("<svg") && svg.trim_end().ends_with("</svg>"));
             assert!(svg.contains("seed 1 · 4 simulated years"), "footer names the provenance");
         }
-        assert!(charts[0].2.contains("SLO target 99.900 %"));
+        assert!(charts[0].2.contains("SLO target 99.9 %"));
+        // Round ticks on the time axes, one label per budget, the budget on the causes.
+        assert!(charts[1].2.contains("\n1 h\n") && charts[1].2.contains("\n1 d\n"), "round time ticks");
+        assert_eq!(charts[1].2.matches("window budget").count(), 1);
+        assert!(charts[2].2.contains("the error budget, 8.76 h a year"));
         assert!(charts[1].2.contains("fixture per year") && charts[1].2.contains("fixture per window"));
         assert!(charts[2].2.contains("database") && charts[2].2.contains("detection_window"));
     }

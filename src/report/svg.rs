@@ -9,6 +9,7 @@ use crate::error::{Error, Result};
 use crate::run::Run;
 use crate::stats::{LogHistogram, Sli};
 use plotters::prelude::*;
+use plotters::style::text_anchor::{HPos, Pos, VPos};
 
 const SIZE: (u32, u32) = (900, 520);
 const FONT: &str = "sans-serif";
@@ -121,6 +122,45 @@ fn svg_sized(
     Ok(out)
 }
 
+/// Round durations [min] for a logarithmic time axis, with their labels.
+const ROUND_TIMES: [(f64, &str); 11] = [
+    (1.0 / 60.0, "1 s"),
+    (10.0 / 60.0, "10 s"),
+    (1.0, "1 min"),
+    (10.0, "10 min"),
+    (60.0, "1 h"),
+    (480.0, "8 h"),
+    (1_440.0, "1 d"),
+    (10_080.0, "1 w"),
+    (43_200.0, "30 d"),
+    (525_600.0, "1 y"),
+    (5_256_000.0, "10 y"),
+];
+
+/// A chart over a logarithmic axis of minutes.
+type TimeChart<'a, 'b> =
+    ChartContext<'a, SVGBackend<'b>, Cartesian2d<LogCoord<f64>, plotters::coord::types::RangedCoordf64>>;
+
+/// Ticks a logarithmic time axis at round durations (1 min, 10 min, 1 h,
+/// 8 h, 1 d, 1 w…) between `lo` and `hi` minutes: a light line across the
+/// plot from `y0` to `y1`, and the label under the axis on `area`. (The
+/// chart itself draws no x labels: its own would fall on powers of ten
+/// of minutes, 16.67 h and 6.94 d.)
+fn time_ticks(
+    area: &DrawingArea<SVGBackend, plotters::coord::Shift>,
+    chart: &mut TimeChart,
+    (lo, hi): (f64, f64),
+    (y0, y1): (f64, f64),
+) -> Result<(), String> {
+    for &(m, label) in ROUND_TIMES.iter().filter(|(m, _)| (lo..=hi).contains(m)) {
+        chart.draw_series(LineSeries::new([(m, y0), (m, y1)], BLACK.mix(0.2))).map_err(|e| e.to_string())?;
+        let (x, y) = chart.backend_coord(&(m, y0));
+        let width = 7 * label.len() as i32;
+        area.draw(&Text::new(label, (x - width / 2, y + 8), (FONT, 14).into_font())).map_err(|e| e.to_string())?;
+    }
+    Ok(())
+}
+
 /// Draws the legend of the labelled series at `position`.
 fn legend<'a, CT: plotters::coord::CoordTranslate>(
     chart: &mut ChartContext<'a, SVGBackend<'a>, CT>,
@@ -137,25 +177,28 @@ fn legend<'a, CT: plotters::coord::CoordTranslate>(
 }
 
 /// Each scenario's time and request availability with their 95 %
-/// intervals, on a nines scale (−log₁₀ of unavailability), with the SLO
-/// target as a line.
+/// intervals, on a nines scale (−log₁₀ of unavailability) fitted to the
+/// data, ticked at whole nines (90, 99, 99.9 %…), with
+/// the SLO target as a line and each value labelled on the side of its
+/// point away from it.
 pub fn availability(runs: &[Run]) -> Result<String> {
     svg(&provenance(runs), |area| {
-        let top = runs
+        let intervals = |r: &Run| [r.results.time_availability, r.results.request_availability];
+        let target = nines(runs[0].results.slo.target);
+        let (low, high) = runs
             .iter()
-            .flat_map(|r| [r.results.time_availability.ci95_high, r.results.request_availability.ci95_high])
-            .map(nines)
-            .chain(runs.iter().map(|r| nines(r.results.slo.target)))
-            .fold(1.0, f64::max)
-            .ceil()
-            + 0.5;
+            .flat_map(|r| intervals(r).map(|i| (nines(i.ci95_low), nines(i.ci95_high))))
+            .fold((target, target), |(lo, hi), (l, h)| (lo.min(l), hi.max(h)));
+        // Whole nines around the data, so the ticks fall on 90 %, 99 %, 99.9 %…
+        let bottom = (low - 0.2).max(0.0).floor();
+        let top = (high + 0.2).ceil().max(bottom + 2.0);
         let n = runs.len() as f64;
         let mut chart = ChartBuilder::on(area)
-            .caption("Availability with 95 % intervals (nines: −log₁₀ of unavailability)", (FONT, 20))
+            .caption("Availability with 95 % intervals (nines scale: −log₁₀ of unavailability)", (FONT, 20))
             .margin(12)
             .x_label_area_size(40)
             .y_label_area_size(95)
-            .build_cartesian_2d(-0.5..n - 0.5, 0.0..top)
+            .build_cartesian_2d(-0.5..n - 0.5, bottom..top)
             .map_err(|e| e.to_string())?;
         let names: Vec<String> = runs.iter().map(|r| r.results.scenario.clone()).collect();
         chart
@@ -163,30 +206,24 @@ pub fn availability(runs: &[Run]) -> Result<String> {
             .disable_x_mesh()
             .x_labels(runs.len().max(2))
             .x_label_formatter(&|x| label_at(&names, *x))
-            .y_labels((2.0 * top) as usize + 1)
+            .y_labels((top - bottom) as usize + 1)
             .y_desc("availability (nines scale)")
-            .y_label_formatter(&|y| {
-                // As many decimals as the nines need: 90 %, 99 %, 99.9 %, 99.68 %…
-                let decimals = (y.ceil() as usize).saturating_sub(1);
-                format!("{:.*} %", decimals, 100.0 * (1.0 - 10f64.powf(-y)))
-            })
+            .y_label_formatter(&|y| percent(1.0 - 10f64.powf(-y)))
             .label_style((FONT, 14))
             .draw()
             .map_err(|e| e.to_string())?;
-        let target = nines(runs[0].results.slo.target);
         chart
             .draw_series(LineSeries::new([(-0.5, target), (n - 0.5, target)], RED.stroke_width(2)))
             .map_err(|e| e.to_string())?
-            .label(format!("SLO target {:.3} %", 100.0 * runs[0].results.slo.target))
+            .label(format!("SLO target {}", percent(runs[0].results.slo.target)))
             .legend(|(x, y)| PathElement::new([(x, y), (x + 20, y)], RED.stroke_width(2)));
         for (k, (label, offset)) in
             [("time availability", -0.12), ("request availability", 0.12)].into_iter().enumerate()
         {
             let colour = scenario_colour(k);
-            let interval = |r: &Run| if k == 0 { r.results.time_availability } else { r.results.request_availability };
             for (i, run) in runs.iter().enumerate() {
                 let x = i as f64 + offset;
-                let iv = interval(run);
+                let iv = intervals(run)[k];
                 let (lo, mid, hi) = (nines(iv.ci95_low), nines(iv.mean), nines(iv.ci95_high));
                 chart
                     .draw_series([
@@ -200,17 +237,24 @@ pub fn availability(runs: &[Run]) -> Result<String> {
                 if i == 0 {
                     point.label(label).legend(move |(x, y)| Circle::new((x + 10, y), 5, colour.filled()));
                 }
+                // Above the point when it meets the target, below when not:
+                // never on the target's line.
+                let dy = if mid >= target { -22 } else { 10 };
+                let text = format!("{:.4} %", 100.0 * iv.mean);
                 chart
-                    .draw_series([Text::new(
-                        format!("{:.4} %", 100.0 * iv.mean),
-                        (x + 0.03, mid),
-                        (FONT, 13).into_font(),
-                    )])
+                    .draw_series([EmptyElement::at((x, mid)) + Text::new(text, (-28, dy), (FONT, 12).into_font())])
                     .map_err(|e| e.to_string())?;
             }
         }
-        legend(&mut chart, SeriesLabelPosition::UpperLeft)
+        legend(&mut chart, SeriesLabelPosition::LowerRight)
     })
+}
+
+/// An availability as a percentage with the decimals it needs: 95 %,
+/// 99.5 %, 99.95 %.
+fn percent(a: f64) -> String {
+    let text = format!("{:.4}", 100.0 * a);
+    format!("{} %", text.trim_end_matches('0').trim_end_matches('.'))
 }
 
 /// The empirical distribution of `histogram`'s durations as a line from
@@ -266,13 +310,18 @@ pub fn downtime(runs: &[Run]) -> Result<String> {
             .map_err(|e| e.to_string())?;
         chart
             .configure_mesh()
-            .x_desc(format!("{what} in the period [minutes, log scale]; the plateau at the left: periods with none"))
+            .disable_x_mesh()
+            .x_labels(0)
+            .x_label_formatter(&|_| String::new())
+            .x_desc(format!("{what} in the period (log scale); the plateau at the left: periods with none"))
             .y_desc("share of periods")
             .y_label_formatter(&|y| format!("{:.0} %", 100.0 * y))
-            .x_label_formatter(&|x| crate::report::human_minutes(*x))
             .label_style((FONT, 14))
             .draw()
             .map_err(|e| e.to_string())?;
+        time_ticks(area, &mut chart, (lo, hi), (0.0, 1.0))?;
+        // One label per distinct budget, in the colour of the first run with it.
+        let mut labelled: Vec<(String, f64)> = vec![];
         for (i, run) in runs.iter().enumerate() {
             let r = &run.results;
             let colour = scenario_colour(i);
@@ -289,19 +338,26 @@ pub fn downtime(runs: &[Run]) -> Result<String> {
                     .label(format!("{} per {period}", r.scenario))
                     .legend(move |(x, y)| PathElement::new([(x, y), (x + 20, y)], style));
                 let b = (budget * len_minutes).clamp(lo, hi);
+                if labelled.iter().any(|(p, at)| p == period && *at == b) {
+                    continue;
+                }
+                labelled.push((period.to_string(), b));
                 chart
-                    .draw_series(LineSeries::new([(b, 0.0), (b, 1.0)], colour.mix(0.5).stroke_width(1)))
+                    .draw_series(DashedLineSeries::new([(b, 0.0), (b, 1.0)], 5, 4, BLACK.mix(0.6).stroke_width(1)))
                     .map_err(|e| e.to_string())?;
+                // At the top, clear of the curves (they reach 100 % further right).
+                let y = if dashed { 0.97 } else { 0.91 } - 0.12 * (labelled.len() / 2) as f64;
                 chart
-                    .draw_series([Text::new(
-                        format!("{period} budget {}", crate::report::human_minutes(budget * len_minutes)),
-                        (b * 1.05, if dashed { 0.06 } else { 0.12 } + 0.12 * i as f64),
-                        (FONT, 12).into_font().color(&colour),
-                    )])
+                    .draw_series([EmptyElement::at((b, y))
+                        + Text::new(
+                            format!("{period} budget {}", crate::report::human_minutes(budget * len_minutes)),
+                            (-4, 0),
+                            TextStyle::from((FONT, 12).into_font()).pos(Pos::new(HPos::Right, VPos::Center)),
+                        )])
                     .map_err(|e| e.to_string())?;
             }
         }
-        legend(&mut chart, SeriesLabelPosition::UpperLeft)
+        legend(&mut chart, SeriesLabelPosition::LowerRight)
     })
 }
 
@@ -314,69 +370,84 @@ fn sli_loss(sli: Sli) -> &'static str {
 }
 
 /// What eats the budget: downtime and failed requests per year by cause,
-/// one bar pair per cause and scenario, causes in the same colours in
-/// every chart.
+/// a bar pair per cause and scenario that lost anything to it, causes
+/// sorted by what they cost (the largest first), in the same colours in
+/// every chart, against the year's error budget. The log axis starts at
+/// a thousandth of the budget, so a few seconds a year stay a stub, and
+/// each bar pair says its values.
 pub fn causes(runs: &[Run]) -> Result<String> {
-    // Causes that cost anything in any run, in precedence order (a
-    // scenario's own dependencies after the first's): the union over runs.
-    let costs = |name: &str| {
-        runs.iter().any(|r| {
-            r.results
-                .causes
-                .get(name)
-                .is_some_and(|f| f.downtime_minutes_per_year + f.failed_request_minutes_per_year > 0.0)
-        })
-    };
-    let mut shown: Vec<(Cause, String)> = vec![];
-    for c in runs.iter().flat_map(|r| r.results.causes.0.iter()) {
-        if !shown.iter().any(|(_, name)| *name == c.name) && costs(&c.name) {
-            shown.push((c.cause, c.name.clone()));
+    let loss = |f: &crate::analysis::CauseFigures| f.downtime_minutes_per_year.max(f.failed_request_minutes_per_year);
+    // (cause, name, run) for every run that lost anything to the cause.
+    let mut rows: Vec<(Cause, String, usize)> = vec![];
+    for (i, run) in runs.iter().enumerate() {
+        for c in &run.results.causes.0 {
+            if loss(c) > 0.0 {
+                rows.push((c.cause, c.name.clone(), i));
+            }
         }
     }
+    let worst = |name: &str| runs.iter().filter_map(|r| r.results.causes.get(name)).map(&loss).fold(0.0, f64::max);
+    rows.sort_by(|a, b| worst(&b.1).total_cmp(&worst(&a.1)).then_with(|| a.1.cmp(&b.1)).then(a.2.cmp(&b.2)));
+    let mut budgets: Vec<f64> = runs.iter().map(|r| (1.0 - r.results.slo.target) * 525_600.0).collect();
+    budgets.dedup();
+    let floor = budgets.iter().copied().fold(f64::INFINITY, f64::min).max(1e-3) / 1_000.0;
     svg(&provenance(runs), |area| {
-        let max = runs
+        let max = rows
             .iter()
-            .flat_map(|r| {
-                r.results.causes.0.iter().map(|c| c.downtime_minutes_per_year.max(c.failed_request_minutes_per_year))
-            })
-            .fold(1.0, f64::max);
-        let rows = (shown.len() * runs.len()).max(1) as f64;
+            .filter_map(|(_, name, i)| runs[*i].results.causes.get(name))
+            .map(&loss)
+            .chain(budgets.iter().copied())
+            .fold(floor * 10.0, f64::max);
+        let n = rows.len().max(1) as f64;
         let mut chart = ChartBuilder::on(area)
-            .caption("What eats the budget: minutes a year by cause", (FONT, 20))
+            .caption("What eats the budget: time lost a year by cause", (FONT, 20))
             .margin(12)
             .x_label_area_size(45)
             .y_label_area_size(250)
-            .build_cartesian_2d((0.01..max * 2.0).log_scale(), 0.0..rows)
+            .build_cartesian_2d((floor..max * 4.0).log_scale(), 0.0..n)
             .map_err(|e| e.to_string())?;
-        let labels: Vec<String> = shown
-            .iter()
-            .flat_map(|(_, name)| runs.iter().map(move |r| format!("{name} · {}", r.results.scenario)))
-            .collect();
+        let labels: Vec<String> =
+            rows.iter().map(|(_, name, i)| format!("{name} · {}", runs[*i].results.scenario)).collect();
+        let budget_words: Vec<String> = budgets.iter().map(|b| crate::report::human_minutes(*b)).collect();
         chart
             .configure_mesh()
-            .disable_y_mesh()
+            .disable_mesh()
+            .x_labels(0)
+            .x_label_formatter(&|_| String::new())
             .y_labels(labels.len().max(1) * 2 + 1)
-            .y_label_formatter(&|y| label_at(&labels, y - 0.5))
-            .x_desc("minutes per year (log scale): solid downtime, light failed requests (full-outage minutes)")
+            .y_label_formatter(&|y| label_at(&labels, n - y - 0.5))
+            .x_desc(format!(
+                "per year (log scale): solid downtime, light failed requests (as full-outage time); dashed: the error budget, {} a year",
+                budget_words.join(", ")
+            ))
             .label_style((FONT, 13))
             .draw()
             .map_err(|e| e.to_string())?;
-        for (c, (cause, name)) in shown.iter().enumerate() {
+        time_ticks(area, &mut chart, (floor, max * 4.0), (0.0, n))?;
+        for (k, (cause, name, i)) in rows.iter().enumerate() {
             let colour = cause_colour(*cause);
-            for (i, run) in runs.iter().enumerate() {
-                let row = (c * runs.len() + i) as f64;
-                // A scenario without this cause (another's dependency) has no bar.
-                let Some(f) = run.results.causes.get(name) else { continue };
-                let bar = |v: f64, top: f64, bottom: f64| {
-                    Rectangle::new([(0.01, row + bottom), (v.max(0.01), row + top)], colour.filled())
-                };
-                let light = Rectangle::new(
-                    [(0.01, row + 0.12), (f.failed_request_minutes_per_year.max(0.01), row + 0.45)],
-                    colour.mix(0.4).filled(),
-                );
-                // The axis labels name every bar: they are the legend.
-                chart.draw_series([bar(f.downtime_minutes_per_year, 0.88, 0.55), light]).map_err(|e| e.to_string())?;
-            }
+            let f = runs[*i].results.causes.get(name).expect("rows come from the runs' causes");
+            // The first row at the top.
+            let row = n - 1.0 - k as f64;
+            let bar = |v: f64, bottom: f64, top: f64, style: ShapeStyle| {
+                Rectangle::new([(floor, row + bottom), (v.max(floor), row + top)], style)
+            };
+            chart
+                .draw_series([
+                    bar(f.downtime_minutes_per_year, 0.55, 0.88, colour.filled()),
+                    bar(f.failed_request_minutes_per_year, 0.12, 0.45, colour.mix(0.4).filled()),
+                ])
+                .map_err(|e| e.to_string())?;
+            let human = crate::report::human_minutes;
+            let text = format!("{} · {}", human(f.downtime_minutes_per_year), human(f.failed_request_minutes_per_year));
+            chart
+                .draw_series([Text::new(text, (loss(f).max(floor) * 1.15, row + 0.75), (FONT, 11).into_font())])
+                .map_err(|e| e.to_string())?;
+        }
+        for b in &budgets {
+            chart
+                .draw_series(DashedLineSeries::new([(*b, 0.0), (*b, n)], 6, 4, BLACK.stroke_width(1)))
+                .map_err(|e| e.to_string())?;
         }
         Ok(())
     })

@@ -376,7 +376,7 @@ fn report_writes_charts_and_an_offline_page() {
             assert_eq!(doc.root_element().tag_name().name(), "svg", "{file}");
             let texts: Vec<&str> = doc.descendants().filter_map(|n| n.text()).map(str::trim).collect();
             let series = match file {
-                "availability.svg" => vec!["time availability", "request availability", "SLO target 99.900 %"],
+                "availability.svg" => vec!["time availability", "request availability", "SLO target 99.9 %"],
                 "downtime.svg" => vec!["three-fd per year", "three-fd per window", "single-instance per year"],
                 "causes.svg" => vec!["database · three-fd", "detection_window · single-instance"],
                 _ => vec!["service", "instance 1 (FD 1)", "deploy", "down / dead in rotation"],
