@@ -118,7 +118,7 @@ fn print(runs: &[Run], format: Format) -> Result<()> {
 fn run(spec: &str, options: &RunOptions, shard: Option<Shard>) -> Result<ExitCode> {
     let scenarios = load_all(&[spec.to_string()], options)?;
     assertion::validate_all(&options.assertions, &scenarios)?;
-    check_out(options, &scenarios[0].name)?;
+    check_out(options, &report_folder(&scenarios))?;
     let run = simulate(&scenarios[0], options, shard)?;
     let printed = print(std::slice::from_ref(&run), options.format);
     if let Some(dir) = &options.out {
@@ -138,7 +138,7 @@ fn compare(specs: &[String], options: &RunOptions) -> Result<ExitCode> {
     if options.out.is_some() {
         report::check_distinct_names(specs, &scenarios)?;
     }
-    check_out(options, &scenarios[0].name)?;
+    check_out(options, &report_folder(&scenarios))?;
     let runs = simulate_all(&scenarios, options)?;
     let printed = print(&runs, options.format);
     if let Some(dir) = &options.out {
@@ -150,7 +150,8 @@ fn compare(specs: &[String], options: &RunOptions) -> Result<ExitCode> {
 fn sweep(plan: &Plan, options: &RunOptions) -> Result<ExitCode> {
     let base = load(&plan.scenario, &options.overrides, plan.years, options.seed)?;
     let points = plan.points(&base)?;
-    let dir = options.out.clone().unwrap_or_else(|| Path::new("output").join(format!("{}-sweep", base.name)));
+    let folder = plan.file.clone().unwrap_or_else(|| format!("{}-sweep", base.name));
+    let dir = options.out.clone().unwrap_or_else(|| Path::new("output").join(folder));
     report::check_writable(&dir)?;
     let scenarios: Vec<Scenario> = points.iter().map(|(_, sc)| sc.clone()).collect();
     let runs = simulate_all(&scenarios, options)?;
@@ -166,6 +167,11 @@ fn sweep(plan: &Plan, options: &RunOptions) -> Result<ExitCode> {
     gate(&plan.assertions, &grid.iter().map(sweep::label).collect::<Vec<_>>(), &runs)
 }
 
+/// A report's default folder under `output/`: named after every scenario.
+fn report_folder(scenarios: &[Scenario]) -> String {
+    scenarios.iter().map(|s| s.name.as_str()).collect::<Vec<_>>().join("-vs-")
+}
+
 /// Checks before a run that --out (or the report's default directory) can be written.
 fn check_out(options: &RunOptions, first: &str) -> Result<()> {
     match (&options.out, options.report) {
@@ -178,7 +184,7 @@ fn check_out(options: &RunOptions, first: &str) -> Result<()> {
 /// After the files: the report (with --report), then a failed print, then the gate.
 fn finish(scenarios: &[Scenario], runs: &[Run], printed: Result<()>, options: &RunOptions) -> Result<ExitCode> {
     if options.report {
-        let dir = options.out.clone().unwrap_or_else(|| Path::new("output").join(&runs[0].results.scenario));
+        let dir = options.out.clone().unwrap_or_else(|| Path::new("output").join(report_folder(scenarios)));
         let page = report::write_report(&dir, runs, scenarios)?;
         out(format!("\nReport: {}\n", page.display()).as_bytes())?;
     }

@@ -14,9 +14,10 @@ Examples:
   availsim run three-fd --years 1000000 --format json
   availsim run three-fd --set load_balancer.health_check.interval=30s
   availsim compare single-instance three-fd six-in-one-fd --out output/compare
-  availsim report single-instance three-fd          charts and index.html in output/single-instance
+  availsim report single-instance three-fd          charts and index.html in output/single-instance-vs-three-fd
   availsim run three-fd --precision 0.01            run until the interval is ±1 %
-  availsim run three-fd --shard 1/4 --out output/s1 then: availsim merge output/s*
+  availsim run three-fd --shard 1/4 --out output/shard-1 (and 2/4, 3/4, 4/4),
+                                                    then: availsim merge output/shard-{1,2,3,4}
   availsim run three-fd --assert 'request_availability.ci95_low >= 0.998'
                                                     exit 1 unless the design meets it
   availsim sweep three-fd --vary load_balancer.health_check.interval=5s,10s,30s,60s \\
@@ -68,13 +69,14 @@ pub enum Command {
         /// Scenario files or bundled names; the first is the baseline.
         #[arg(required = true)]
         scenarios: Vec<String>,
-        /// Run options (--out defaults to output/<first scenario's name>).
+        /// Run options (--out defaults to output/<name>-vs-<name>…, after every scenario).
         #[command(flatten)]
         options: RunOptions,
     },
     /// Run a scenario at every point of a grid of values, on common random
-    /// numbers; write sweep.csv and sweep.json into --out (default
-    /// output/<name>-sweep) and, with --assert, gate on every point.
+    /// numbers; write sweep.csv, sweep.json and sweep.svg into --out (default
+    /// output/<name>-sweep, or output/<file> for a sweep file) and, with
+    /// --assert, gate on every point.
     Sweep {
         /// Scenario file or bundled name, or a sweep file (scenarios/sweeps/*.toml)
         /// that names the scenario, its --vary values, years, plot and assertions.
@@ -143,7 +145,7 @@ pub struct RunOptions {
     #[arg(long, short)]
     pub quiet: bool,
     /// Also write the charts and index.html into --out (default
-    /// output/<name>), as `availsim report` does.
+    /// output/<name>-vs-<name>…), as `availsim report` does.
     #[arg(long)]
     pub report: bool,
     /// Run in rounds until the 95 % interval's half-width on time

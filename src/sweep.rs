@@ -185,6 +185,9 @@ pub struct Plan {
     pub years: Option<u64>,
     /// Checked at every point, the file's first.
     pub assertions: Vec<Assertion>,
+    /// The sweep file's name without its extension, when there is one:
+    /// its outputs' default folder, so that no two sweep files share one.
+    pub file: Option<String>,
 }
 
 impl Plan {
@@ -205,7 +208,8 @@ impl Plan {
         assertions: Vec<Assertion>,
     ) -> Result<Plan> {
         let path = std::path::Path::new(scenario);
-        let mut plan = Plan { scenario: scenario.to_string(), varies, plot: String::new(), years, assertions };
+        let mut plan =
+            Plan { scenario: scenario.to_string(), varies, plot: String::new(), years, assertions, file: None };
         let mut plot = plot;
         if let Some(file) = SweepFile::read(path)? {
             // Each value of the file, parsed; an error names the file.
@@ -225,7 +229,8 @@ impl Plan {
             plan.years = plan.years.or(file.years);
             plot = plot.or(file.plot);
             let beside = path.parent().unwrap_or(std::path::Path::new(".")).join(&file.scenario);
-            plan.scenario = if beside.exists() { beside.display().to_string() } else { file.scenario };
+            plan.scenario = if beside.is_file() { beside.display().to_string() } else { file.scenario };
+            plan.file = path.file_stem().map(|s| s.to_string_lossy().into_owned());
         }
         let usage = |message: String| Err(Error::Usage { what: "sweep".into(), message });
         if plan.varies.is_empty() {

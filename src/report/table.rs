@@ -185,8 +185,14 @@ fn comparison_table(runs: &[Run], run_info: bool) -> String {
     row("  95 % CI", &|r| interval(&r.request_availability));
     row("Downtime per year (mean)", &|r| human_minutes(r.downtime_minutes_per_year.mean));
     row("  p90 year", &|r| human_minutes(r.downtime_minutes_per_year.p90));
+    // How many times less a design loses than the first ("none" when it loses nothing).
+    let times = |first: f64, this: f64| if this > 0.0 { format!("{:.1}×", first / this) } else { "none lost".into() };
     row("Downtime reduction vs first", &|r| {
-        format!("{:.1}×", base.downtime_minutes_per_year.mean / r.downtime_minutes_per_year.mean)
+        times(base.downtime_minutes_per_year.mean, r.downtime_minutes_per_year.mean)
+    });
+    // On the requests as well: a design can keep the service up yet fail requests.
+    row("Failed-request reduction", &|r| {
+        times(1.0 - base.request_availability.mean, 1.0 - r.request_availability.mean)
     });
     row("SLO target", &|r| format!("{} ({})", percent(r.slo.target), r.slo.sli.name()));
     row("P(window meets SLO)", &|r| format!("{:.2} %", r.slo.p_window_meets * 100.0));

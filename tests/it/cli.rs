@@ -716,3 +716,19 @@ fn a_directory_does_not_hide_a_bundled_scenario() {
     let out = availsim().current_dir(dir.path()).args(["check", "three-fd"]).output().unwrap();
     assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
 }
+
+/// Default folders never collide: a sweep file writes under its own
+/// name, a report under every scenario's.
+#[test]
+fn default_output_folders_are_named_after_what_wrote_them() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/sweeps/database-mtbf.toml");
+    let sweep = availsim().current_dir(dir.path()).arg("sweep").arg(&file).args(["--years", "200", "--quiet"]).output();
+    // The file's own assertion may fail on so few years (exit 1); it ran.
+    assert!(matches!(sweep.unwrap().status.code(), Some(0 | 1)));
+    assert!(dir.path().join("output/database-mtbf/sweep.csv").is_file());
+    let report =
+        availsim().current_dir(dir.path()).args(["report", "single-instance", "three-fd", "--years", "200"]).output();
+    assert_eq!(report.unwrap().status.code(), Some(0));
+    assert!(dir.path().join("output/single-instance-vs-three-fd/index.html").is_file());
+}
