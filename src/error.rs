@@ -17,6 +17,16 @@ pub enum Error {
         /// Why.
         source: std::io::Error,
     },
+    /// Neither a file nor a bundled scenario has that name.
+    #[error("no scenario file or bundled scenario named '{spec}';{hint} bundled: {bundled}")]
+    NoScenario {
+        /// The name or path given.
+        spec: String,
+        /// " did you mean 'x'?", when a bundled name is close.
+        hint: String,
+        /// Every bundled name.
+        bundled: String,
+    },
     /// The scenario is malformed or inconsistent. The message names the file,
     /// line, column and key, and says how to fix it. The run cannot start.
     #[error("{origin}:{line}:{column}: {key}{message}")]

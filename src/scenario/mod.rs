@@ -280,6 +280,18 @@ impl Scenario {
         let path = Path::new(spec);
         match crate::embedded::scenario(spec) {
             Some(text) if !path.is_file() => Scenario::from_toml(text, spec, overrides),
+            None if !path.exists() => {
+                let names = crate::embedded::SCENARIOS.iter().map(|(n, _)| *n);
+                let closest = names
+                    .clone()
+                    .max_by(|a, b| strsim::jaro_winkler(spec, a).total_cmp(&strsim::jaro_winkler(spec, b)));
+                let hint = closest
+                    .filter(|n| strsim::jaro_winkler(spec, n) > 0.8)
+                    .map(|n| format!(" did you mean '{n}'?"))
+                    .unwrap_or_default();
+                let bundled = names.collect::<Vec<_>>().join(", ");
+                Err(Error::NoScenario { spec: spec.to_string(), hint, bundled })
+            }
             _ => Scenario::load(path, overrides),
         }
     }

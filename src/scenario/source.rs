@@ -159,7 +159,11 @@ fn set(root: &mut Item, path: &[String], value: Value) -> Result<(), String> {
                     Err(_) => array
                         .iter()
                         .position(|t| t.get("name").and_then(Item::as_str) == Some(segment))
-                        .ok_or_else(|| format!("no entry named '{segment}' at '{here}'"))?,
+                        .ok_or_else(|| {
+                            let names: Vec<&str> =
+                                array.iter().filter_map(|t| t.get("name").and_then(Item::as_str)).collect();
+                            format!("no entry named '{segment}' at '{here}'; its entries: {}", names.join(", "))
+                        })?,
                 };
                 let len = array.len();
                 let table = array

@@ -732,3 +732,14 @@ fn default_output_folders_are_named_after_what_wrote_them() {
     assert_eq!(report.unwrap().status.code(), Some(0));
     assert!(dir.path().join("output/single-instance-vs-three-fd/index.html").is_file());
 }
+
+/// A misspelt name suggests the closest bundled one and lists them all; an
+/// unknown dependency entry lists the scenario's entries.
+#[test]
+fn unknown_names_say_what_there_is() {
+    rejects(availsim().args(["run", "three-fdd"]), &["did you mean 'three-fd'?", "bundled: single-instance, three-fd"]);
+    rejects(
+        availsim().args(["run", "three-fd", "--set", "dependency.db.repair=1h"]),
+        &["no entry named 'db'", "its entries: database, session-store"],
+    );
+}
