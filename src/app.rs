@@ -16,8 +16,12 @@ use std::process::ExitCode;
 
 /// Runs the command line; returns the process exit code.
 pub fn main(args: Args) -> Result<ExitCode> {
-    if let Some(Command::Run { options, .. } | Command::Compare { options, .. } | Command::Sweep { options, .. }) =
-        &args.command
+    if let Some(
+        Command::Run { options, .. }
+        | Command::Compare { options, .. }
+        | Command::Report { options, .. }
+        | Command::Sweep { options, .. },
+    ) = &args.command
         && let Some(n) = options.threads
     {
         // One pool for the whole process; the library runs on whatever pool it is called from.
@@ -135,6 +139,9 @@ fn compare(specs: &[String], options: &RunOptions) -> Result<ExitCode> {
     // typo in the last one must not cost the whole run.
     let scenarios = load_all(specs, options)?;
     assertion::validate_all(&options.assertions, &scenarios)?;
+    // A report goes to its default folder if none is given, the runs' files with it.
+    let default = || options.report.then(|| Path::new("output").join(report_folder(&scenarios)));
+    let options = &RunOptions { out: options.out.clone().or_else(default), ..options.clone() };
     if options.out.is_some() {
         report::check_distinct_names(specs, &scenarios)?;
     }

@@ -258,7 +258,11 @@ impl Plan {
     /// As [`scenarios`], [`crate::assertion::validate_all`]; [`Error::Usage`]
     /// when the plotted figure does not exist.
     pub fn points(&self, base: &Scenario) -> Result<Vec<(Point, Scenario)>> {
-        let points = scenarios(&base.text, &base.origin, &[], &self.varies)?;
+        let mut points = scenarios(&base.text, &base.origin, &[], &self.varies)?;
+        // Each point went through the base's overrides (--set, --years, --seed) first.
+        for (_, sc) in &mut points {
+            sc.overrides = [base.overrides.clone(), std::mem::take(&mut sc.overrides)].concat();
+        }
         let checked: Vec<Scenario> = points.iter().map(|(_, sc)| sc.clone()).collect();
         crate::assertion::validate_all(&self.assertions, &checked)?;
         crate::assertion::check_figure(&self.plot, base)

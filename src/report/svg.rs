@@ -77,6 +77,12 @@ fn provenance(runs: &[Run]) -> String {
             scenarios.push(line);
         }
     }
+    // A sweep's points differ only by their --vary: the first two, then a count.
+    if scenarios.len() > 2 {
+        let more = scenarios.len() - 2;
+        scenarios.truncate(2);
+        scenarios.push(format!("and {more} more"));
+    }
     let (r, info) = (&runs[0].results, &runs[0].info);
     let threads = match info.source {
         crate::run::Source::Simulated { threads, .. } => format!("{threads} threads"),
@@ -112,7 +118,7 @@ fn svg_sized(
             let (body, footer) = root.split_vertically(size.1 - 22);
             draw(&body)?;
             footer
-                .draw_text(footer_text, &(FONT, 13).into_font().color(&RGBColor(90, 90, 90)), (10, 4))
+                .draw_text(footer_text, &(FONT, 11).into_font().color(&RGBColor(90, 90, 90)), (10, 5))
                 .map_err(|e| e.to_string())?;
             root.present().map_err(|e| e.to_string())
         });

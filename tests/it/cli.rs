@@ -316,7 +316,8 @@ fn sweep_writes_csv_and_json_and_gates() {
     let json: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(a.join("sweep.json")).unwrap()).unwrap();
     let provenance = &json[3]["run"]["provenance"];
-    assert_eq!(provenance["overrides"][1], "--vary repair.time=9m", "{provenance}");
+    let overrides = ["--years 2000", "--vary load_balancer.health_check.interval=60s", "--vary repair.time=9m"];
+    assert_eq!(provenance["overrides"], serde_json::json!(overrides), "{provenance}");
     assert_eq!(provenance["sha256"].as_str().map(str::len), Some(64));
     assert!(provenance["command"][1] == "sweep", "{provenance}");
     let sidecar: serde_json::Value =
@@ -730,7 +731,13 @@ fn default_output_folders_are_named_after_what_wrote_them() {
     let report =
         availsim().current_dir(dir.path()).args(["report", "single-instance", "three-fd", "--years", "200"]).output();
     assert_eq!(report.unwrap().status.code(), Some(0));
-    assert!(dir.path().join("output/single-instance-vs-three-fd/index.html").is_file());
+    let folder = dir.path().join("output/single-instance-vs-three-fd");
+    assert!(folder.join("index.html").is_file() && folder.join("three-fd/summary.json").is_file());
+    let page = std::fs::read_to_string(folder.join("index.html")).unwrap();
+    assert!(page.contains("href=\"three-fd/summary.json\""), "the page links the runs' files");
+    // Two columns of one name would share a folder: refused, --out or not.
+    let twice = availsim().current_dir(dir.path()).args(["report", "three-fd", "three-fd", "--years", "200"]).output();
+    assert_eq!(twice.unwrap().status.code(), Some(2));
 }
 
 /// A misspelt name suggests the closest bundled one and lists them all; an
