@@ -72,7 +72,10 @@ fn nines(a: f64) -> f64 {
 fn provenance(runs: &[Run]) -> String {
     let mut scenarios: Vec<String> = vec![];
     for r in runs {
-        let line = r.info.provenance.scenario_line();
+        // A sweep's --vary values are on its axis; the rest says what the points share.
+        let mut shared = r.info.provenance.clone();
+        shared.overrides.retain(|o| !o.starts_with("--vary "));
+        let line = shared.scenario_line();
         if !scenarios.contains(&line) {
             scenarios.push(line);
         }
@@ -462,14 +465,28 @@ pub fn causes(runs: &[Run]) -> Result<String> {
 /// A point of a sweep curve: (x, mean, 95 % low, 95 % high).
 type SweepPoint = (f64, f64, f64, f64);
 
-/// How a sweep's x values plot: durations and numbers on a value axis
-/// (durations in seconds), anything else (arrays, words) by position.
-fn sweep_x(values: &[String]) -> (Vec<f64>, bool) {
-    let numeric: Option<Vec<f64>> =
-        values.iter().map(|v| v.parse::<f64>().ok().or_else(|| crate::scenario::parse_duration(v).ok())).collect();
-    match numeric {
-        Some(xs) => (xs, true),
-        None => ((0..values.len()).map(|i| i as f64).collect(), false),
+/// How a sweep's x values plot.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum SweepAxis {
+    /// Plain numbers, on a value axis.
+    Numbers,
+    /// Durations, ordered: one tick per value as written, evenly spaced
+    /// (a log range's values are then on a log scale, a linear range's on
+    /// a linear one), joined by lines.
+    Durations,
+    /// Anything else (arrays, words, tables): labelled categories, not joined.
+    Categories,
+}
+
+/// The x of each of `values` and how they plot.
+fn sweep_x(values: &[String]) -> (Vec<f64>, SweepAxis) {
+    let positions = (0..values.len()).map(|i| i as f64).collect();
+    if let Some(xs) = values.iter().map(|v| v.parse::<f64>().ok()).collect::<Option<Vec<f64>>>() {
+        (xs, SweepAxis::Numbers)
+    } else if values.iter().all(|v| crate::scenario::parse_duration(v).is_ok()) {
+        (positions, SweepAxis::Durations)
+    } else {
+        (positions, SweepAxis::Categories)
     }
 }
 
@@ -490,7 +507,7 @@ pub fn sweep(points: &[crate::sweep::Point], runs: &[Run], figure: &str) -> Resu
         }
         seen
     };
-    let (xs, numeric) = sweep_x(&firsts);
+    let (xs, axis) = sweep_x(&firsts);
     let value = |run: &Run, suffix: &str| {
         let key = if suffix.is_empty() { figure.to_string() } else { format!("{figure}.{suffix}") };
         run.results.figures().into_iter().find(|(k, _)| *k == key).map(|(_, v)| v)
@@ -529,18 +546,19 @@ pub fn sweep(points: &[crate::sweep::Point], runs: &[Run], figure: &str) -> Resu
             .y_label_area_size(95)
             .build_cartesian_2d(xmin - xpad..xmax + xpad, ymin - pad..ymax + pad)
             .map_err(|e| e.to_string())?;
-        let unit = if firsts.iter().any(|v| v.ends_with('s') && v.parse::<f64>().is_err()) { " [s]" } else { "" };
         // Long values (inline tables) would overlap: number them instead.
-        let numbered = !numeric && firsts.iter().any(|v| v.len() > 24);
+        let numbered = axis == SweepAxis::Categories && firsts.iter().any(|v| v.len() > 24);
         let ordinals: Vec<String> = (1..=firsts.len()).map(|i| i.to_string()).collect();
-        let unit = if numbered { " (value number, in the order given; see sweep.csv)" } else { unit };
+        let note = if numbered { " (value number, in the order given; see sweep.csv)" } else { "" };
+        let ticks = if axis == SweepAxis::Numbers { 10 } else { firsts.len() * 2 + 1 };
         chart
             .configure_mesh()
-            .x_desc(format!("{first_key}{unit}"))
-            .x_label_formatter(&|x| match (numeric, numbered) {
-                (true, _) => format!("{x}"),
-                (false, false) => label_at(&firsts, *x),
-                (false, true) => label_at(&ordinals, *x),
+            .x_desc(format!("{first_key}{note}"))
+            .x_labels(ticks)
+            .x_label_formatter(&|x| match (axis, numbered) {
+                (SweepAxis::Numbers, _) => format!("{x}"),
+                (_, false) => label_at(&firsts, *x),
+                (_, true) => label_at(&ordinals, *x),
             })
             .y_desc(if availability { format!("{figure} [%]") } else { figure.to_string() })
             .y_label_formatter(&|y| {
@@ -562,14 +580,24 @@ pub fn sweep(points: &[crate::sweep::Point], runs: &[Run], figure: &str) -> Resu
         }
         for (i, (label, pts)) in series.iter().enumerate() {
             let colour = scenario_colour(i);
-            let band: Vec<(f64, f64)> =
-                pts.iter().map(|p| (p.0, p.3)).chain(pts.iter().rev().map(|p| (p.0, p.2))).collect();
-            chart.draw_series([Polygon::new(band, colour.mix(0.2).filled())]).map_err(|e| e.to_string())?;
-            chart
-                .draw_series(LineSeries::new(pts.iter().map(|p| (p.0, p.1)), colour.stroke_width(2)))
-                .map_err(|e| e.to_string())?
-                .label(label.clone())
-                .legend(move |(x, y)| PathElement::new([(x, y), (x + 20, y)], colour.stroke_width(2)));
+            if axis == SweepAxis::Categories {
+                // Categories have no order between them: each its own interval.
+                let whiskers = pts.iter().map(|p| PathElement::new([(p.0, p.2), (p.0, p.3)], colour.stroke_width(2)));
+                chart
+                    .draw_series(whiskers)
+                    .map_err(|e| e.to_string())?
+                    .label(label.clone())
+                    .legend(move |(x, y)| Circle::new((x + 10, y), 4, colour.filled()));
+            } else {
+                let band: Vec<(f64, f64)> =
+                    pts.iter().map(|p| (p.0, p.3)).chain(pts.iter().rev().map(|p| (p.0, p.2))).collect();
+                chart.draw_series([Polygon::new(band, colour.mix(0.2).filled())]).map_err(|e| e.to_string())?;
+                chart
+                    .draw_series(LineSeries::new(pts.iter().map(|p| (p.0, p.1)), colour.stroke_width(2)))
+                    .map_err(|e| e.to_string())?
+                    .label(label.clone())
+                    .legend(move |(x, y)| PathElement::new([(x, y), (x + 20, y)], colour.stroke_width(2)));
+            }
             chart
                 .draw_series(pts.iter().map(|p| Circle::new((p.0, p.1), 4, colour.filled())))
                 .map_err(|e| e.to_string())?;
@@ -799,4 +827,22 @@ fn demand_panel(
         .label("instances in the pool (right axis)")
         .legend(move |(x, y)| PathElement::new([(x, y), (x + 15, y)], pool_colour.stroke_width(2)));
     legend(&mut chart, SeriesLabelPosition::UpperLeft)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Numbers plot on a value axis; durations one tick per value as
+    /// written, in order; anything else as unjoined categories.
+    #[test]
+    fn sweep_values_plot_by_their_kind() {
+        let strings = |v: &[&str]| v.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+        let (xs, axis) = sweep_x(&strings(&["0.99", "0.999"]));
+        assert!(axis == SweepAxis::Numbers && xs == [0.99, 0.999]);
+        let (xs, axis) = sweep_x(&strings(&["30d", "68.9994d", "1y"]));
+        assert!(axis == SweepAxis::Durations && xs == [0.0, 1.0, 2.0]);
+        let (xs, axis) = sweep_x(&strings(&["true", "false"]));
+        assert!(axis == SweepAxis::Categories && xs == [0.0, 1.0]);
+    }
 }
