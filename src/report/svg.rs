@@ -707,6 +707,7 @@ pub fn timeline(sc: &crate::scenario::Scenario, tl: &crate::timeline::Timeline, 
             .disable_y_mesh()
             .y_labels((rows.len() + 4) * 2 + 1)
             .y_label_formatter(&|y| label_at(&labels, n - 0.5 - y))
+            .x_label_formatter(&|d| format!("{d:.0}"))
             .x_desc("day of the year")
             .label_style((FONT, 13))
             .draw()
@@ -800,12 +801,20 @@ fn demand_panel(
         .set_secondary_coord(0.0..end, 0.0..most);
     chart
         .configure_mesh()
+        .x_label_formatter(&|d| format!("{d:.0}"))
+        .y_label_formatter(&|r| format!("{r:.0}"))
         .x_desc("day of the year")
         .y_desc("requests/s")
         .label_style((FONT, 13))
         .draw()
         .map_err(|e| e.to_string())?;
-    chart.configure_secondary_axes().y_desc("instances").label_style((FONT, 13)).draw().map_err(|e| e.to_string())?;
+    chart
+        .configure_secondary_axes()
+        .y_label_formatter(&|i| format!("{i:.0}"))
+        .y_desc("instances")
+        .label_style((FONT, 13))
+        .draw()
+        .map_err(|e| e.to_string())?;
     let demand_colour = RGBColor(0, 114, 178);
     let capacity_colour = RGBColor(0, 158, 115);
     let pool_colour = RGBColor(120, 120, 120);
