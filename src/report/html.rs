@@ -60,7 +60,8 @@ fn index(runs: &[Run], charts: &[(String, String, String)], dir: &Path) -> Resul
                 .map(|f| format!("<a href=\"{0}/{f}\">{f}</a>", escape(name)))
                 .collect();
             let links = if links.is_empty() { String::new() } else { format!(" · {}", links.join(" · ")) };
-            format!("<li><b>{}</b>: {}{links}</li>\n", escape(name), escape(&r.results.description))
+            let partial = run_partial(r);
+            format!("<li><b>{}</b>: {}{links}{partial}</li>\n", escape(name), escape(&r.results.description))
         })
         .collect();
     Ok(format!(
@@ -76,6 +77,17 @@ fn index(runs: &[Run], charts: &[(String, String, String)], dir: &Path) -> Resul
         table = table(runs),
         provenance = footer(runs),
     ))
+}
+
+/// A warning for a run stopped before its end: its figures cover fewer
+/// years than asked.
+fn run_partial(run: &Run) -> String {
+    run.info.partial.map_or(String::new(), |p| {
+        format!(
+            " <b class=\"misses\">PARTIAL: interrupted after {} of {} years; the figures cover those only</b>",
+            p.years_done, p.years_requested
+        )
+    })
 }
 
 /// The figures as an HTML table, a column per scenario; the SLI's row
@@ -194,5 +206,19 @@ mod tests {
         assert!(charts[2].2.contains("the error budget, 8.76 h a year"));
         assert!(charts[1].2.contains("fixture per year") && charts[1].2.contains("fixture per window"));
         assert!(charts[2].2.contains("database") && charts[2].2.contains("detection_window"));
+    }
+
+    /// A run stopped early says so on the page and on every chart.
+    #[test]
+    fn an_interrupted_run_is_marked_partial() {
+        let mut run = fixture::run();
+        run.info.partial = Some(crate::run::Partial { years_done: 4, years_requested: 10 });
+        let runs = [run];
+        let drawn = charts(&runs, &[]).unwrap();
+        let page = index(&runs, &drawn, Path::new("/nonexistent")).unwrap();
+        assert!(page.contains("PARTIAL: interrupted after 4 of 10 years"), "the page says so");
+        assert!(drawn.iter().all(|(_, _, svg)| svg.contains("PARTIAL: interrupted")), "every chart says so");
+        let whole = [fixture::run()];
+        assert!(!index(&whole, &charts(&whole, &[]).unwrap(), Path::new("/nonexistent")).unwrap().contains("PARTIAL"));
     }
 }

@@ -91,8 +91,9 @@ fn provenance(runs: &[Run]) -> String {
         crate::run::Source::Simulated { threads, .. } => format!("{threads} threads"),
         crate::run::Source::Merged { shards, .. } => format!("merged from {shards} shards"),
     };
+    let partial = if runs.iter().any(|r| r.info.partial.is_some()) { " · PARTIAL: interrupted" } else { "" };
     format!(
-        "{} · {} · seed {} · {} simulated years each · {threads}",
+        "{} · {} · seed {} · {} simulated years each · {threads}{partial}",
         info.provenance.build(),
         scenarios.join("; "),
         r.seed,
