@@ -1,9 +1,8 @@
 //! Where an output came from: enough to tell two outputs apart months
 //! later, and to run one again.
 
-use crate::scenario::Scenario;
+use crate::scenario::{Scenario, sha256};
 use serde::Serialize;
-use sha2::{Digest, Sha256};
 
 /// The build, the scenario and the settings behind a run's figures.
 #[derive(Clone, Debug, PartialEq, Serialize)]
@@ -17,6 +16,9 @@ pub struct Provenance {
     pub scenario: String,
     /// SHA-256 of the scenario's text as run (its overrides applied).
     pub sha256: String,
+    /// SHA-256 of the scenario file as read, before the overrides (what
+    /// `sha256sum` prints for it).
+    pub file_sha256: String,
     /// Every override, as given: `--set`, `--vary`, `--years`, `--seed`,
     /// a sweep file's settings.
     pub overrides: Vec<String>,
@@ -32,7 +34,8 @@ impl Provenance {
             availsim: env!("CARGO_PKG_VERSION"),
             revision: option_env!("AVAILSIM_REVISION"),
             scenario: scenario.origin.clone(),
-            sha256: format!("{:x}", Sha256::digest(scenario.text.as_bytes())),
+            sha256: sha256(&scenario.text),
+            file_sha256: scenario.file_sha256.clone(),
             overrides: scenario.overrides.clone(),
             command: vec![],
         }
@@ -47,9 +50,9 @@ impl Provenance {
     }
 
     /// One line for a chart's footer: the scenario with the start of its
-    /// hash, and the overrides.
+    /// file's hash, and the overrides.
     pub fn scenario_line(&self) -> String {
-        let mut line = format!("{} (sha256 {})", self.scenario, &self.sha256[..12]);
+        let mut line = format!("{} (sha256 {})", self.scenario, &self.file_sha256[..12.min(self.file_sha256.len())]);
         for o in &self.overrides {
             line.push(' ');
             line.push_str(o);
@@ -72,6 +75,10 @@ mod tests {
         let changed = Provenance::of(&Scenario::from_toml(text, "three-fd", &[set]).unwrap());
         assert_eq!(plain.sha256.len(), 64);
         assert_ne!(plain.sha256, changed.sha256);
+        // The file's own hash does not move with the overrides.
+        assert_eq!(plain.file_sha256, changed.file_sha256);
+        assert_eq!(plain.file_sha256, sha256(text));
+        assert_eq!(plain.sha256, plain.file_sha256, "no override, the text as run is the file");
         assert_eq!(changed.overrides, ["--set repair.time=15m"]);
         assert!(plain.build().starts_with("availsim 0."));
         assert!(changed.scenario_line().starts_with("three-fd (sha256 ") && changed.scenario_line().ends_with("15m"));

@@ -32,6 +32,8 @@ pub struct ShardFile {
     shard: Shard,
     /// The overrides the scenario text went through, as given.
     overrides: Vec<String>,
+    /// SHA-256 of the scenario file before them.
+    file_sha256: String,
     tally: Tally,
 }
 
@@ -45,6 +47,7 @@ impl ShardFile {
             years: scenario.simulation.years,
             shard,
             overrides: scenario.overrides.clone(),
+            file_sha256: scenario.file_sha256.clone(),
             tally: run.tally.clone(),
         }
     }
@@ -100,6 +103,7 @@ pub fn merge(paths: &[PathBuf]) -> Result<(Scenario, Run)> {
         shards.first().ok_or_else(|| Error::Merge { path: PathBuf::new(), message: "no shard given".into() })?;
     let mut scenario = Scenario::from_toml(&first.scenario, &first.origin, &[])?;
     scenario.overrides = first.overrides.clone();
+    scenario.file_sha256 = first.file_sha256.clone();
     let mut tally = runner::empty_tally(&scenario);
     for (path, s) in &shards {
         let merge_err = |message: String| Error::Merge { path: path.clone(), message };

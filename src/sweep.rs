@@ -262,6 +262,7 @@ impl Plan {
         // Each point went through the base's overrides (--set, --years, --seed) first.
         for (_, sc) in &mut points {
             sc.overrides = [base.overrides.clone(), std::mem::take(&mut sc.overrides)].concat();
+            sc.file_sha256.clone_from(&base.file_sha256);
         }
         let checked: Vec<Scenario> = points.iter().map(|(_, sc)| sc.clone()).collect();
         crate::assertion::validate_all(&self.assertions, &checked)?;

@@ -144,9 +144,10 @@ fn footer(runs: &[Run]) -> String {
         .map(|run| {
             let p = &run.info.provenance;
             let mut line = format!(
-                "{} · {} (sha256 {}) · seed {} · {} years · {:.1} s",
+                "{} · {} (file sha256 {}; as run {}) · seed {} · {} years · {:.1} s",
                 p.build(),
                 p.scenario,
+                p.file_sha256,
                 p.sha256,
                 run.results.seed,
                 run.results.years,

@@ -45,6 +45,9 @@ pub struct Scenario {
     pub text: String,
     /// The overrides applied, as given (`--set repair.time=15m`).
     pub overrides: Vec<String>,
+    /// SHA-256 of the text as read, before the overrides: what
+    /// `sha256sum` prints for the scenario file.
+    pub file_sha256: String,
     /// Run length, seed and warm-up.
     pub simulation: Simulation,
     /// The objective the design is judged against.
@@ -313,6 +316,7 @@ impl Scenario {
 
     /// Checks scenario `text` that came from `origin` (a path, for messages).
     pub fn from_toml(text: &str, origin: &str, overrides: &[Override]) -> Result<Scenario> {
+        let source_text = text;
         // Syntax errors, and arrays of tables where one table belongs, are
         // the file's whatever the overrides.
         let table = text
@@ -350,6 +354,7 @@ impl Scenario {
         let mut scenario = validate::build(raw, origin, &mut checker);
         scenario.text = text.clone();
         scenario.overrides = overrides.iter().map(|o| o.option.clone()).collect();
+        scenario.file_sha256 = sha256(source_text);
         // Every problem of the scenario at once, in file order.
         let mut found = checker.problems;
         found.sort_by_key(|(span, _)| span.start);
@@ -360,6 +365,12 @@ impl Scenario {
             _ => Err(Error::Problems { problems }),
         }
     }
+}
+
+/// The SHA-256 of `text`, in hex: how outputs name a scenario's text.
+pub fn sha256(text: &str) -> String {
+    use sha2::Digest;
+    format!("{:x}", sha2::Sha256::digest(text.as_bytes()))
 }
 
 /// Turns a span into an error naming the file (or the `--set` at fault),

@@ -54,6 +54,7 @@ pub(super) fn build(raw: RawScenario, origin: &str, c: &mut Checker) -> Scenario
         origin: origin.to_string(),
         text: String::new(),
         overrides: vec![],
+        file_sha256: String::new(),
         simulation,
         slo: slo(&raw.slo, c),
         topology,

@@ -360,7 +360,7 @@ fn report_writes_charts_and_an_offline_page() {
     assert!(!page.contains("http") && !page.contains("<script") && !page.contains("<link"), "nothing fetched");
     let footer = &page[page.find("<footer>").expect("a footer")..];
     assert!(
-        footer.contains("three-fd (sha256 ") && footer.contains("command: ") && footer.contains("report"),
+        footer.contains("three-fd (file sha256 ") && footer.contains("command: ") && footer.contains("report"),
         "{footer}"
     );
     let sources: Vec<&str> = page.split("src=\"").skip(1).map(|s| &s[..s.find('"').unwrap()]).collect();
