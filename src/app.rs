@@ -168,7 +168,7 @@ fn sweep(plan: &Plan, options: &RunOptions) -> Result<ExitCode> {
         Format::Table => report::sweep_table(&grid, &runs).into_bytes(),
         Format::Json => sweep::json(points, &runs),
     });
-    report::write_sweep(&dir, points, &runs, &plan.plot)?;
+    report::write_sweep(&dir, points, &runs, &plan.plot, &plan.assertions)?;
     note(&format!("wrote sweep.csv, sweep.json and sweep.svg ({} points) into {}", runs.len(), dir.display()));
     printed?;
     gate(&plan.assertions, &grid.iter().map(sweep::label).collect::<Vec<_>>(), &runs)

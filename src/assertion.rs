@@ -94,6 +94,21 @@ pub struct Check {
 }
 
 impl Assertion {
+    /// The key it checks, as written (`request_availability.mean`).
+    pub fn key(&self) -> &str {
+        &self.key
+    }
+
+    /// The number it compares with.
+    pub fn threshold(&self) -> f64 {
+        self.value
+    }
+
+    /// The expression as written.
+    pub fn text(&self) -> &str {
+        &self.text
+    }
+
     /// Checks that the key names a figure of `scenario`'s results, before
     /// anything is simulated.
     ///

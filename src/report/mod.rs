@@ -37,12 +37,13 @@ pub fn write_sweep(
     points: &[(crate::sweep::Point, crate::scenario::Scenario)],
     runs: &[Run],
     plot: &str,
+    assertions: &[crate::assertion::Assertion],
 ) -> Result<()> {
     let grid: Vec<crate::sweep::Point> = points.iter().map(|(p, _)| p.clone()).collect();
     write_atomic(&dir.join("sweep.csv"), &crate::sweep::csv(points, runs))?;
     write_atomic(&dir.join("sweep.provenance.json"), &provenance_sidecar(runs)?)?;
     write_atomic(&dir.join("sweep.json"), &crate::sweep::json(points, runs))?;
-    write_atomic(&dir.join("sweep.svg"), svg::sweep(&grid, runs, plot)?.as_bytes())
+    write_atomic(&dir.join("sweep.svg"), svg::sweep(&grid, runs, plot, assertions)?.as_bytes())
 }
 
 /// The sidecar of a CSV, `X.provenance.json`: how each of its runs went

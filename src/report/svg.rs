@@ -495,7 +495,12 @@ fn sweep_x(values: &[String]) -> (Vec<f64>, SweepAxis) {
 /// `request_availability`; its 95 % interval drawn as a band when it has
 /// one) against the first varied key, one line per value of the second,
 /// with the SLO target when the figure is an availability.
-pub fn sweep(points: &[crate::sweep::Point], runs: &[Run], figure: &str) -> Result<String> {
+pub fn sweep(
+    points: &[crate::sweep::Point],
+    runs: &[Run],
+    figure: &str,
+    assertions: &[crate::assertion::Assertion],
+) -> Result<String> {
     let first_key = points[0].values.first().map(|(k, _)| k.clone()).unwrap_or_default();
     let firsts: Vec<String> = {
         let mut seen: Vec<String> = vec![];
@@ -515,6 +520,8 @@ pub fn sweep(points: &[crate::sweep::Point], runs: &[Run], figure: &str) -> Resu
     };
     // One series per value of the second key (or one series).
     let mut series: Vec<(String, Vec<SweepPoint>)> = vec![];
+    // Each run's (x, mean), in run order.
+    let mut at: Vec<(f64, f64)> = vec![];
     for (p, run) in points.iter().zip(runs) {
         let label = p.values.get(1).map(|(k, v)| format!("{k} = {v}")).unwrap_or_else(|| figure.to_string());
         let x = xs[firsts.iter().position(|v| Some(v) == p.values.first().map(|(_, v)| v)).unwrap_or(0)];
@@ -526,6 +533,7 @@ pub fn sweep(points: &[crate::sweep::Point], runs: &[Run], figure: &str) -> Resu
         };
         let lo = value(run, "ci95_low").or_else(|| pair(0)).unwrap_or(mean);
         let hi = value(run, "ci95_high").or_else(|| pair(1)).unwrap_or(mean);
+        at.push((x, mean));
         match series.iter_mut().find(|(l, _)| *l == label) {
             Some((_, pts)) => pts.push((x, mean, lo, hi)),
             None => series.push((label, vec![(x, mean, lo, hi)])),
@@ -602,6 +610,23 @@ pub fn sweep(points: &[crate::sweep::Point], runs: &[Run], figure: &str) -> Resu
             chart
                 .draw_series(pts.iter().map(|p| Circle::new((p.0, p.1), 4, colour.filled())))
                 .map_err(|e| e.to_string())?;
+        }
+        // The gate on the plotted figure: its threshold dashed, and a red
+        // ring on each point that fails it.
+        let scale_free = |a: &&crate::assertion::Assertion| a.key() == figure || a.key() == format!("{figure}.mean");
+        for a in assertions.iter().filter(scale_free) {
+            let y = a.threshold();
+            chart
+                .draw_series(DashedLineSeries::new([(xmin - xpad, y), (xmax + xpad, y)], 6, 4, BLACK.stroke_width(1)))
+                .map_err(|e| e.to_string())?
+                .label(format!("assert {}", a.text()))
+                .legend(|(x, y)| PathElement::new([(x, y), (x + 20, y)], BLACK.stroke_width(1)));
+            let failing = at
+                .iter()
+                .zip(runs.iter().map(|r| a.check(&r.results).map(|c| c.holds).unwrap_or(true)))
+                .filter(|(_, holds)| !holds)
+                .map(|(p, _)| Circle::new(*p, 8, RED.stroke_width(2)));
+            chart.draw_series(failing).map_err(|e| e.to_string())?;
         }
         // Keep the legend clear of the curves' right ends.
         let right_end_high = series.iter().filter_map(|(_, pts)| pts.last()).any(|p| p.1 > (ymin + ymax) / 2.0);

@@ -308,10 +308,15 @@ fn sweep_writes_csv_and_json_and_gates() {
     let out = sweep(&b, &["--assert", "request_availability.mean >= 0.99895"]);
     assert_eq!(out.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&out.stderr).contains("FAILED for load_balancer.health_check.interval=60s"));
-    for file in ["sweep.csv", "sweep.json", "sweep.svg"] {
+    // The chart differs by its gate alone: b's draws its threshold and rings the failing points.
+    for file in ["sweep.csv", "sweep.json"] {
         let read = |dir: &std::path::Path| without_provenance(file, &std::fs::read(dir.join(file)).unwrap());
-        assert_eq!(read(&a), read(&b), "{file}");
+        assert!(read(&a) == read(&b), "{file} differs between runs of one seed");
     }
+    let gated = std::fs::read_to_string(b.join("sweep.svg")).unwrap();
+    assert!(gated.contains("assert request_availability.mean &gt;= 0.99895"), "the threshold is drawn");
+    assert!(gated.contains("fill=\"none\" stroke=\"#FF0000\""), "failing points are ringed");
+    assert!(!std::fs::read_to_string(a.join("sweep.svg")).unwrap().contains("#FF0000\" stroke-width=\"2\"/>"));
     // Each point says where it came from; the CSV's sidecar too.
     let json: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(a.join("sweep.json")).unwrap()).unwrap();
