@@ -2,9 +2,6 @@
 
 use super::SimTime;
 
-/// Children per node of the heap.
-const ARITY: usize = 2;
-
 /// Names one timer of a queue: a dense index the model assigns (one per
 /// component, per slot and kind of slot event, and so on).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -172,7 +169,7 @@ impl<E> EventQueue<E> {
     /// Places `entry` at or above the hole at `i`, moving larger parents down.
     fn sift_up(&mut self, mut i: usize, entry: u128) {
         while i > 0 {
-            let parent = (i - 1) / ARITY;
+            let parent = (i - 1) / 2;
             let above = self.heap[parent];
             if above <= entry {
                 break;
@@ -187,7 +184,7 @@ impl<E> EventQueue<E> {
     fn sift_down(&mut self, mut i: usize, entry: u128) {
         let n = self.heap.len();
         loop {
-            let left = ARITY * i + 1;
+            let left = 2 * i + 1;
             if left >= n {
                 break;
             }
