@@ -262,10 +262,11 @@ impl Results {
         // and the scale is exactly 1.
         let measured = years as f64 * YEAR_SECS * MICROS;
         let request_scale = if tally.requests == 0 { 1.0 } else { measured / tally.requests as f64 };
-        let causes = Cause::all(scenario.dependencies.len())
+        let dependency_causes = scenario.dependency_causes();
+        let causes = Cause::all(dependency_causes.len())
             .map(|cause| CauseFigures {
                 cause,
-                name: cause.name(|i| &scenario.dependencies[i].name).to_string(),
+                name: cause.name(|i| &dependency_causes[i]).to_string(),
                 downtime_minutes_per_year: per_year(tally.cause_down[cause.id().index()]),
                 failed_request_minutes_per_year: per_year(tally.cause_failed[cause.id().index()]) * request_scale,
             })

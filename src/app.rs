@@ -35,7 +35,7 @@ pub fn main(args: Args) -> Result<ExitCode> {
             // The headline comparison, with its report.
             let options =
                 RunOptions { out: Some(Path::new("output").join("headline")), report: true, ..RunOptions::default() };
-            compare(&["single-instance", "three-fd"].map(String::from), &options)
+            compare(&["single-instance", "three-fd", "three-fd-ha-db"].map(String::from), &options)
         }
         Some(Command::Run { scenario, options, shard }) => run(&scenario, &options, shard),
         Some(Command::Compare { scenarios, options }) => compare(&scenarios, &options),

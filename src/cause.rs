@@ -3,10 +3,12 @@
 //! (which attributes), the tallies (indexed by [`CauseId`]) and the reports.
 //!
 //! Overlap rule. While the service is down, the whole interval goes to one
-//! cause, the first that applies in this order: the load balancer; a required
-//! dependency (in file order); then, when no instance in rotation can serve,
-//! the highest-ranked reason among the instances, in the order of [`Cause`]
-//! below. Failed requests follow the same rule when every request fails;
+//! cause, the first that applies in this order: the load balancer; the
+//! first required dependency down (in file order), unless it is a tier
+//! whose replicas a domain outage took while no instance can serve either
+//! (the domain outage is then named by the instances' reason); then, when
+//! no instance in rotation can serve, the highest-ranked reason among the
+//! instances, in the order of [`Cause`] below. Failed requests follow the same rule when every request fails;
 //! when only some fail, each failing share goes to its own reason: each
 //! failing in-rotation instance's 1/n share to why it fails, and each
 //! degraded dependency's fraction of the requests that got past the
@@ -15,8 +17,9 @@
 //! to what the instances served.
 
 /// A cause of downtime. The instance-level causes are listed in precedence
-/// order (the derived `Ord` ranks them); dependencies come after them, one
-/// cause each, identified by their position in the scenario.
+/// order (the derived `Ord` ranks them); dependencies' causes come after
+/// them, numbered in file order: one for a plain dependency, one per reason
+/// a replicated dependency (a tier) can be down.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum Cause {
     /// The load balancer itself is down.
@@ -44,7 +47,8 @@ pub enum Cause {
     /// Demand above what the serving instances can take: the excess fails.
     /// Never downtime, only failed requests.
     Capacity,
-    /// Shared dependency number `i` (in file order) is down.
+    /// Dependency cause number `i` (in file order): a plain dependency is
+    /// down, or a tier is down for one of its reasons.
     Dependency(u16),
 }
 
@@ -79,10 +83,10 @@ impl Cause {
         Cause::Capacity,
     ];
 
-    /// Every cause of a scenario with `dependencies` dependencies, in
+    /// Every cause of a scenario with `dependencies` dependency causes, in
     /// [`CauseId`] order.
     pub fn all(dependencies: usize) -> impl Iterator<Item = Cause> {
-        let deps = u16::try_from(dependencies).expect("dependency count is validated to fit u16");
+        let deps = u16::try_from(dependencies).expect("dependency cause count is validated to fit u16");
         Cause::ALL_FIXED.into_iter().chain((0..deps).map(Cause::Dependency))
     }
 
@@ -142,8 +146,8 @@ impl Cause {
         })
     }
 
-    /// Its name in reports and JSON: a dependency goes by its own name,
-    /// `dependency(i)` for the `i`-th in the scenario.
+    /// Its name in reports and JSON: a dependency's cause goes by its own
+    /// name, `dependency(i)` for the `i`-th in the scenario.
     pub fn name<'a>(self, dependency: impl FnOnce(usize) -> &'a str) -> &'a str {
         match self {
             Cause::Dependency(i) => dependency(usize::from(i)),

@@ -152,7 +152,7 @@ fn chunk_years(chunk: u64, years: u64) -> u64 {
 
 /// An empty tally shaped for `scenario`'s causes.
 pub fn empty_tally(scenario: &Scenario) -> Tally {
-    Tally::new(Cause::all(scenario.dependencies.len()).count())
+    Tally::new(Cause::all(scenario.dependency_causes().len()).count())
 }
 
 /// Simulates the chunks of `slice` of a run of `years` years on the current

@@ -40,6 +40,12 @@ impl Domains {
         self.fd_down[usize::from(fd)]
     }
 
+    /// Whether availability domain `ad` is up.
+    #[inline]
+    pub fn ad_up(&self, ad: u16) -> bool {
+        self.ad_up[usize::from(ad)]
+    }
+
     /// The fault domains of availability domain `ad`.
     pub fn fds_of(&self, ad: u16) -> std::ops::Range<u16> {
         let per = id16(self.fds_per_ad);

@@ -20,6 +20,9 @@ pub enum Stream {
     Ad(u16),
     /// Fault domain `i`'s outages.
     Fd(u16),
+    /// Replica `g` of a replicated dependency (numbered over every tier):
+    /// its failures and repairs, and the promotion windows its failures open.
+    Replica(u16),
     /// Everything about the instances in one slot: failures, replacements,
     /// repairs, alerts, probe phases.
     Slot(SlotId),
@@ -43,6 +46,7 @@ impl Stream {
             Stream::Ad(i) => (2 << 32) + u64::from(i),
             Stream::Fd(i) => (3 << 32) + u64::from(i),
             Stream::Slot(s) => (4 << 32) + u64::from(s.0),
+            Stream::Replica(_) => unreachable!("a replica's key is its dependency's and its number"),
             Stream::Deploy => 5 << 32,
             Stream::Maintenance => (5 << 32) + 1,
             Stream::Operator => 6 << 32,
@@ -60,6 +64,8 @@ pub struct Draws {
     fixed: Vec<Rng>,
     /// Streams of the slots, by slot id; grows with the fleet.
     slots: Vec<Rng>,
+    /// Streams of the replicas, by global replica number.
+    replicas: Vec<Rng>,
     dependencies: usize,
     ads: usize,
 }
@@ -76,13 +82,21 @@ impl Draws {
                 .chain((0..ads).map(|i| Stream::Ad(id16(i))))
                 .chain((0..fds).map(|i| Stream::Fd(id16(i))));
         let fixed = fixed_streams.map(|s| rng::stream(seed, chunk, s.key())).collect();
-        Draws { seed, chunk, fixed, slots: vec![], dependencies, ads }
+        Draws { seed, chunk, fixed, slots: vec![], replicas: vec![], dependencies, ads }
     }
 
     /// Opens the stream of a new slot; slot ids are handed out in order.
     pub fn add_slot(&mut self, slot: SlotId) {
         debug_assert_eq!(slot.index(), self.slots.len(), "slots are added in id order");
         self.slots.push(rng::stream(self.seed, self.chunk, Stream::Slot(slot).key()));
+    }
+
+    /// Opens the stream of the next replica (global numbers are handed out
+    /// in order): replica `r` of dependency `dependency`, keyed by both, so
+    /// that a tier's replica keeps its draws whatever the other tiers hold.
+    pub fn add_replica(&mut self, dependency: u16, r: u16) {
+        let key = (8 << 32) + (u64::from(dependency) << 16) + u64::from(r);
+        self.replicas.push(rng::stream(self.seed, self.chunk, key));
     }
 
     fn fixed_index(&self, stream: Stream) -> usize {
@@ -95,7 +109,7 @@ impl Draws {
             Stream::Dependency(i) => 5 + usize::from(i),
             Stream::Ad(i) => 5 + self.dependencies + usize::from(i),
             Stream::Fd(i) => 5 + self.dependencies + self.ads + usize::from(i),
-            Stream::Slot(_) => unreachable!("slot streams are kept apart"),
+            Stream::Slot(_) | Stream::Replica(_) => unreachable!("slot and replica streams are kept apart"),
         }
     }
 
@@ -103,6 +117,7 @@ impl Draws {
     fn rng(&mut self, stream: Stream) -> &mut Rng {
         match stream {
             Stream::Slot(s) => &mut self.slots[s.index()],
+            Stream::Replica(g) => &mut self.replicas[usize::from(g)],
             fixed => {
                 let i = self.fixed_index(fixed);
                 &mut self.fixed[i]

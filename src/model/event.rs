@@ -53,6 +53,8 @@ pub enum Event {
     OverloadCrash,
     /// The autoscaler checks its alarms.
     ScaleCheck,
+    /// A replicated dependency's promotion window ends (dependency `i`).
+    Promote(u16),
 }
 
 /// A component with its own alternating failure/repair process.
@@ -66,6 +68,8 @@ pub enum Component {
     Ad(u16),
     /// Fault domain `i`.
     Fd(u16),
+    /// Replica `g` of a replicated dependency (numbered over every tier).
+    Replica(u16),
 }
 
 impl Component {
@@ -76,6 +80,7 @@ impl Component {
             Component::Dependency(i) => Stream::Dependency(i),
             Component::Ad(i) => Stream::Ad(i),
             Component::Fd(i) => Stream::Fd(i),
+            Component::Replica(g) => Stream::Replica(g),
         }
     }
 }
@@ -90,11 +95,13 @@ pub(super) enum SlotTimer {
 }
 
 /// The numbering of a deployment's timers: the deployment-wide ones first,
-/// then one per component, then three per slot.
+/// then one per component, one per dependency's promotion, then three per slot.
 #[derive(Clone, Copy, Debug)]
 pub(super) struct Timers {
     dependencies: u32,
     ads: u32,
+    fds: u32,
+    replicas: u32,
     slots_from: u32,
 }
 
@@ -104,11 +111,13 @@ impl Timers {
     /// crash, scale check.
     const WIDE: u32 = 11;
 
-    /// The timers of a deployment with these many dependencies and domains.
-    pub(super) fn new(dependencies: usize, ads: usize, fds: usize) -> Timers {
+    /// The timers of a deployment with these many dependencies, domains
+    /// and replicas.
+    pub(super) fn new(dependencies: usize, ads: usize, fds: usize, replicas: usize) -> Timers {
         let count = |n: usize| u32::try_from(n).expect("counts are checked to fit 16 bits");
-        let (dependencies, ads) = (count(dependencies), count(ads));
-        Timers { dependencies, ads, slots_from: Self::WIDE + 1 + dependencies + ads + count(fds) }
+        let (dependencies, ads, fds, replicas) = (count(dependencies), count(ads), count(fds), count(replicas));
+        let slots_from = Self::WIDE + 1 + dependencies + ads + fds + replicas + dependencies;
+        Timers { dependencies, ads, fds, replicas, slots_from }
     }
 
     /// Slot `id`'s timer of kind `kind`.
@@ -136,8 +145,12 @@ impl Timers {
                         Component::Dependency(i) => 1 + u32::from(i),
                         Component::Ad(i) => 1 + self.dependencies + u32::from(i),
                         Component::Fd(i) => 1 + self.dependencies + self.ads + u32::from(i),
+                        Component::Replica(g) => 1 + self.dependencies + self.ads + self.fds + u32::from(g),
                     },
             ),
+            Event::Promote(i) => {
+                Timer(Self::WIDE + 1 + self.dependencies + self.ads + self.fds + self.replicas + u32::from(i))
+            }
             Event::Crash(id) | Event::Gray(id) | Event::Ready(id) | Event::Admit(id) | Event::Terminate(id) => {
                 self.slot(id, SlotTimer::Proc)
             }
@@ -155,7 +168,7 @@ mod tests {
     /// every timer is within the numbering.
     #[test]
     fn distinct_pending_events_have_distinct_timers() {
-        let timers = Timers::new(2, 3, 6);
+        let timers = Timers::new(2, 3, 6, 4);
         let mut events = vec![Event::Rollback, Event::RegisterAll, Event::FlashSale, Event::FlashPhase];
         events.extend([Event::Crossing, Event::OverloadCrash, Event::ScaleCheck]);
         for kind in PlannedKind::ALL {
@@ -166,6 +179,8 @@ mod tests {
         events.extend((0..2).map(|i| flip(Component::Dependency(i))));
         events.extend((0..3).map(|i| flip(Component::Ad(i))));
         events.extend((0..6).map(|i| flip(Component::Fd(i))));
+        events.extend((0..4).map(|g| flip(Component::Replica(g))));
+        events.extend((0..2).map(Event::Promote));
         for id in (0..4).map(SlotId) {
             events.extend([Event::Crash(id), Event::HealthMark(id), Event::Alert(id)]);
         }

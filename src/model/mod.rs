@@ -22,6 +22,7 @@ mod planned;
 mod recovery;
 mod service;
 mod slot;
+mod tier;
 pub mod timeline;
 
 pub use event::{Component, Event};
@@ -43,6 +44,7 @@ use fleet::Fleet;
 use load::Load;
 use planned::PlannedRun;
 use slot::Proc;
+use tier::Tiers;
 
 /// A domain, dependency or slot number as the model holds it (16 bits).
 ///
@@ -62,6 +64,8 @@ pub struct Deployment<'s> {
     lb_up: bool,
     domains: Domains,
     dependencies: Dependencies,
+    /// The replicated dependencies' replicas and primaries.
+    tiers: Tiers,
     fleet: Fleet,
     /// Slots whose replacement waits for a fault domain to come back.
     waiting: Vec<SlotId>,
@@ -92,6 +96,9 @@ impl<'s> Deployment<'s> {
         let topo = &sc.topology;
         let n_fd = topo.fault_domains();
         let mut draws = Draws::new(sc.simulation.seed, chunk, sc.dependencies.len(), topo.availability_domains, n_fd);
+        let dependencies = Dependencies::new(sc);
+        let tiers = Tiers::new(sc, dependencies.first_causes());
+        tiers.replicas().for_each(|(_, dependency, r)| draws.add_replica(dependency, r));
         let mut fleet = Fleet::new(n_fd, sc.load_balancer.is_some());
         for (fd, &count) in topo.instances_per_fd.iter().enumerate() {
             for _ in 0..count {
@@ -103,7 +110,7 @@ impl<'s> Deployment<'s> {
             window: sc.slo.window,
             target: sc.slo.target,
             sli: sc.slo.sli,
-            causes: Cause::all(sc.dependencies.len()).count(),
+            causes: Cause::all(sc.dependency_causes().len()).count(),
             demand: sc.traffic.as_ref().map_or_else(|| std::sync::Arc::new(Profile::flat(1.0)), |t| t.profile.clone()),
             instances: fleet.billed() as u32,
             at_max: sc.autoscaling.as_ref().is_some_and(|a| fleet.size() as u32 >= a.max),
@@ -113,10 +120,11 @@ impl<'s> Deployment<'s> {
         let mut model = Deployment {
             sc,
             draws,
-            timers: Timers::new(sc.dependencies.len(), topo.availability_domains, n_fd),
+            timers: Timers::new(sc.dependencies.len(), topo.availability_domains, n_fd, tiers.replicas().count()),
             lb_up: true,
             domains: Domains::new(topo.availability_domains, topo.fault_domains_per_ad),
-            dependencies: Dependencies::new(sc.dependencies.len()),
+            dependencies,
+            tiers,
             holding_at_event: fleet.holding(),
             fleet,
             waiting: vec![],
@@ -141,7 +149,13 @@ impl<'s> Deployment<'s> {
         if self.lb().is_some_and(|lb| lb.failure.is_some()) {
             components.push(Component::LoadBalancer);
         }
-        components.extend((0..id16(sc.dependencies.len())).map(Component::Dependency));
+        // A plain dependency's process, or a tier's common failure.
+        components.extend(
+            (0..id16(sc.dependencies.len()))
+                .filter(|&i| self.tiers.of_dependency(i).is_none() || self.common(i).is_some())
+                .map(Component::Dependency),
+        );
+        components.extend(self.tiers.replicas().map(|(g, _, _)| Component::Replica(g)));
         if sc.ad_outage.is_some() {
             components.extend((0..id16(sc.topology.availability_domains)).map(Component::Ad));
         }
@@ -177,10 +191,19 @@ impl<'s> Deployment<'s> {
         let known = "scheduled only when configured";
         match component {
             Component::LoadBalancer => sc.load_balancer.as_ref().and_then(|lb| lb.failure.as_ref()).expect(known),
-            Component::Dependency(i) => &sc.dependencies[usize::from(i)].process,
+            Component::Dependency(i) => match self.tiers.of_dependency(i) {
+                None => &sc.dependencies[usize::from(i)].process,
+                Some(_) => self.common(i).expect(known),
+            },
+            Component::Replica(g) => &sc.dependencies[usize::from(self.tiers.dependency_of_replica(g))].process,
             Component::Ad(_) => sc.ad_outage.as_ref().expect(known),
             Component::Fd(_) => sc.fd_outage.as_ref().expect(known),
         }
+    }
+
+    /// Dependency `i`'s common failure, if it is a tier that has one.
+    fn common(&self, i: u16) -> Option<&'s FailureRepair> {
+        self.sc.dependencies[usize::from(i)].tier.as_ref().and_then(|t| t.common.as_ref())
     }
 
     fn lb(&self) -> Option<&'s crate::scenario::LoadBalancer> {
@@ -301,6 +324,11 @@ impl Deployment<'_> {
             Event::OverloadCrash => self.overload_crash(now, q),
             Event::ScaleCheck => return self.scale_check(now, q),
             Event::Terminate(id) => self.terminate(id, now),
+            Event::Promote(i) => {
+                let t = self.tiers.of_dependency(i).expect("only tiers promote");
+                self.tiers.promote(t, &self.domains);
+                self.settle_tier(t, now, q);
+            }
         }
         true
     }
@@ -334,12 +362,22 @@ impl Deployment<'_> {
                 self.lb_up = up;
                 self.dirty = true;
             }
-            Component::Dependency(i) => {
-                self.dependencies.set(&self.sc.dependencies, i, up);
-                self.dirty = true;
-                if !up && self.sc.sessions.storage == Storage::External(usize::from(i)) {
-                    self.ledger.lose_sessions(now.secs(), self.sc.sessions.active);
+            Component::Dependency(i) => match self.tiers.of_dependency(i) {
+                None => {
+                    self.dependencies.set_plain(&self.sc.dependencies, i, up);
+                    self.dirty = true;
+                    if !up {
+                        self.lose_stored_sessions(i, now);
+                    }
                 }
+                Some(t) => {
+                    self.tiers.set_common(t, up);
+                    self.settle_tier(t, now, q);
+                }
+            },
+            Component::Replica(g) => {
+                let t = self.tiers.set_replica(g, up);
+                self.settle_tier(t, now, q);
             }
             Component::Ad(ad) => {
                 let fds = self.domains.fds_of(ad);
@@ -347,13 +385,52 @@ impl Deployment<'_> {
                 self.domains.set_ad(ad, up);
                 fds.for_each(|fd| self.refresh_fd(fd, now, q));
                 self.domain_changed(up, now, q);
+                self.settle_placed_tiers(now, q);
             }
             Component::Fd(fd) => {
                 self.settle_fd(fd, now, q);
                 self.domains.set_fd(fd, up);
                 self.refresh_fd(fd, now, q);
                 self.domain_changed(up, now, q);
+                self.settle_placed_tiers(now, q);
             }
+        }
+    }
+
+    /// Sessions kept in dependency `i` are lost.
+    fn lose_stored_sessions(&mut self, i: u16, now: SimTime) {
+        if self.sc.sessions.storage == Storage::External(usize::from(i)) {
+            self.ledger.lose_sessions(now.secs(), self.sc.sessions.active);
+        }
+    }
+
+    /// Applies what a change to tier `t` means: why its dependency is down,
+    /// sessions lost with its last replica, a promotion window to time.
+    fn settle_tier(&mut self, t: u16, now: SimTime, q: &mut EventQueue<Event>) {
+        let outcome = self.tiers.settle(t, &self.domains);
+        let i = self.tiers.dependency(t);
+        self.dependencies.set_cause(&self.sc.dependencies, i, outcome.down);
+        self.dirty = true;
+        if outcome.lost_all {
+            self.lose_stored_sessions(i, now);
+        }
+        if let Some(g) = outcome.window_from {
+            let Some(crate::scenario::Tier {
+                mode: crate::scenario::TierMode::Failover { detection, promotion }, ..
+            }) = &self.sc.dependencies[usize::from(i)].tier
+            else {
+                unreachable!("only a failover tier opens a promotion window")
+            };
+            let window =
+                self.draws.sample(Stream::Replica(g), detection) + self.draws.sample(Stream::Replica(g), promotion);
+            self.schedule(q, now + window, Event::Promote(i));
+        }
+    }
+
+    /// Settles the tiers whose replicas sit in domains, after a domain changed.
+    fn settle_placed_tiers(&mut self, now: SimTime, q: &mut EventQueue<Event>) {
+        for t in self.tiers.placed().collect::<Vec<_>>() {
+            self.settle_tier(t, now, q);
         }
     }
 

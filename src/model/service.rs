@@ -46,8 +46,10 @@ impl Deployment<'_> {
         let share = |cause: Cause, of_demand: f64, of_excess: f64| Share { cause: cause.id(), of_demand, of_excess };
         let service_cause = if !lb_up {
             Some(Cause::LoadBalancer)
-        } else if let Some(i) = self.dependencies.first_required_down(&sc.dependencies) {
-            Some(Cause::Dependency(i))
+        } else if let Some(cause) = self.dependencies.first_required_down(&sc.dependencies)
+            && !(good == 0 && self.dependencies.is_domain_outage(cause))
+        {
+            Some(cause)
         } else if good == 0 {
             Some(self.fleet.worst_reason().unwrap_or(Cause::InstanceFailure))
         } else {
@@ -77,9 +79,9 @@ impl Deployment<'_> {
                     parts.push(share(Cause::Capacity, 0.0, reaching));
                 }
                 let mut passing = reaching;
-                for (i, fraction) in self.dependencies.degraded_down(&sc.dependencies) {
+                for (cause, fraction) in self.dependencies.degraded_down(&sc.dependencies) {
                     let lost = passing * fraction;
-                    parts.push(share(Cause::Dependency(i), lost, if over { -lost } else { 0.0 }));
+                    parts.push(share(cause, lost, if over { -lost } else { 0.0 }));
                     passing *= 1.0 - fraction;
                 }
                 self.state.failing = 1.0 - passing;

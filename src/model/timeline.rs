@@ -112,7 +112,7 @@ impl Deployment<'_> {
             slot_fd: ids.iter().map(|&id| self.fleet.slot(id).fd).collect(),
             fd_live: (0..id16(self.domains.fault_domains())).map(|fd| self.domains.live(fd)).collect(),
             lb_up: self.lb_up || self.sc.load_balancer.is_none(),
-            dependencies_up: self.dependencies.up().to_vec(),
+            dependencies_up: self.dependencies.up(),
             planned: PlannedKind::ALL.map(|k| self.planned_active(k)),
             // The ledger holds the current state (the model's copy is the
             // previous one, kept for its allocation).

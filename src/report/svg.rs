@@ -29,10 +29,12 @@ fn scenario_colour(i: usize) -> RGBColor {
     SCENARIO_COLOURS[i % SCENARIO_COLOURS.len()]
 }
 
-/// The same colour for a cause in every chart: fixed causes by their
-/// position, dependencies after them.
-fn cause_colour(cause: Cause) -> RGBColor {
-    const PALETTE: [RGBColor; 12] = [
+/// The same colour for a cause in every row: a fixed cause by its position;
+/// a dependency's causes by the dependency's place among `dependencies`
+/// (the sorted names of every run's dependencies), each of a tier's
+/// reasons a lighter shade of its dependency's hue.
+fn cause_colour(cause: Cause, name: &str, dependencies: &[String]) -> RGBColor {
+    const FIXED: [RGBColor; Cause::FIXED] = [
         RGBColor(0, 0, 0),
         RGBColor(136, 34, 85),
         RGBColor(204, 102, 119),
@@ -44,9 +46,19 @@ fn cause_colour(cause: Cause) -> RGBColor {
         RGBColor(153, 153, 51),
         RGBColor(51, 34, 136),
         RGBColor(213, 94, 0),
-        RGBColor(0, 114, 178),
     ];
-    PALETTE[cause.id().index() % PALETTE.len()]
+    const DEPENDENCIES: [RGBColor; 4] =
+        [RGBColor(0, 114, 178), RGBColor(230, 159, 0), RGBColor(0, 158, 115), RGBColor(102, 102, 102)];
+    if !matches!(cause, Cause::Dependency(_)) {
+        return FIXED[cause.fixed_index()];
+    }
+    let (base, reason) = name.split_once('.').unwrap_or((name, ""));
+    let place = dependencies.iter().position(|d| *d == base).unwrap_or(0);
+    let RGBColor(r, g, b) = DEPENDENCIES[place % DEPENDENCIES.len()];
+    let shades = ["", "failover", "all_down", "quorum_lost", "fd_outage", "ad_outage", "common"];
+    let t = shades.iter().position(|s| *s == reason).unwrap_or(0) as f64 * 0.11;
+    let lighten = |c: u8| (f64::from(c) + (255.0 - f64::from(c)) * t).round() as u8;
+    RGBColor(lighten(r), lighten(g), lighten(b))
 }
 
 /// The label at `position` when it falls on an index of `labels` (axis
@@ -396,6 +408,13 @@ pub fn causes(runs: &[Run]) -> Result<String> {
             }
         }
     }
+    let mut dependencies: Vec<String> = rows
+        .iter()
+        .filter(|(cause, ..)| matches!(cause, Cause::Dependency(_)))
+        .map(|(_, name, _)| name.split_once('.').map_or(name.as_str(), |(base, _)| base).to_string())
+        .collect();
+    dependencies.sort_unstable();
+    dependencies.dedup();
     let worst = |name: &str| runs.iter().filter_map(|r| r.results.causes.get(name)).map(&loss).fold(0.0, f64::max);
     rows.sort_by(|a, b| worst(&b.1).total_cmp(&worst(&a.1)).then_with(|| a.1.cmp(&b.1)).then(a.2.cmp(&b.2)));
     let mut budgets: Vec<f64> = runs.iter().map(|r| (1.0 - r.results.slo.target) * 525_600.0).collect();
@@ -435,7 +454,7 @@ pub fn causes(runs: &[Run]) -> Result<String> {
             .map_err(|e| e.to_string())?;
         time_ticks(area, &mut chart, (floor, max * 4.0), (0.0, n))?;
         for (k, (cause, name, i)) in rows.iter().enumerate() {
-            let colour = cause_colour(*cause);
+            let colour = cause_colour(*cause, name, &dependencies);
             let f = runs[*i].results.causes.get(name).expect("rows come from the runs' causes");
             // The first row at the top.
             let row = n - 1.0 - k as f64;

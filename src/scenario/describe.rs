@@ -72,7 +72,10 @@ impl Display for Scenario {
                 Impact::Required => "required".to_string(),
                 Impact::Degraded(x) => format!("degraded, {x} of requests fail"),
             };
-            process(f, &format!("{} ({impact})", d.name), &d.process)?;
+            match &d.tier {
+                None => process(f, &format!("{} ({impact})", d.name), &d.process)?,
+                Some(t) => tier(f, self, d, t, &impact)?,
+            }
         }
         let storage = match &self.sessions.storage {
             Storage::Memory => "instance memory".to_string(),
@@ -88,6 +91,35 @@ impl Display for Scenario {
         }
         load(f, self)
     }
+}
+
+/// A replicated dependency: its replicas, how they serve, where they run,
+/// and the causes it reports.
+fn tier(f: &mut Formatter, sc: &Scenario, d: &Dependency, t: &Tier, impact: &str) -> fmt::Result {
+    process(f, &format!("{} ({impact})", d.name), &d.process)?;
+    let mode = match &t.mode {
+        TierMode::Failover { detection, promotion } => {
+            format!(
+                "a primary and {} standby(s); failover after detection {detection} + promotion {promotion}",
+                t.replicas - 1
+            )
+        }
+        TierMode::Quorum(k) => format!("up while {k} of them are up"),
+        TierMode::Any => "up while one of them is up".to_string(),
+    };
+    let placement = match t.placement {
+        Placement::Independent => "outside the scenario's domains",
+        Placement::FaultDomains => "one per fault domain, in turn",
+        Placement::AvailabilityDomains => "one per availability domain, in turn",
+    };
+    writeln!(f, "  {:<22}{} replicas (each fails and is repaired as above), {mode}", "", t.replicas)?;
+    writeln!(f, "  {:<22}placed {placement}", "")?;
+    if let Some(common) = &t.common {
+        process(f, &format!("{} as a whole", d.name), common)?;
+    }
+    let causes: Vec<String> =
+        sc.dependency_reasons(d).into_iter().flatten().map(|r| format!("{}.{}", d.name, r.name())).collect();
+    writeln!(f, "  {:<22}causes {}", "", causes.join(", "))
 }
 
 /// The load balancer and its health check.

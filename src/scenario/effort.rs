@@ -31,7 +31,19 @@ impl Scenario {
                 "availability_domain",
             ),
             (self.load_balancer.as_ref().and_then(|lb| lb.failure.as_ref()).map_or(0.0, process), "load_balancer"),
-            (self.dependencies.iter().map(|d| process(&d.process)).sum(), "dependency"),
+            (
+                self.dependencies
+                    .iter()
+                    .map(|d| match &d.tier {
+                        None => process(&d.process),
+                        // Each replica's process and its promotion, and the common failure.
+                        Some(t) => {
+                            2.0 * f64::from(t.replicas) * process(&d.process) + t.common.as_ref().map_or(0.0, process)
+                        }
+                    })
+                    .sum(),
+                "dependency",
+            ),
             (self.deploy.as_ref().map_or(0.0, planned), "deploy.every"),
             (self.maintenance.as_ref().map_or(0.0, planned), "maintenance.every"),
         ];

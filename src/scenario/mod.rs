@@ -11,6 +11,7 @@ mod duration;
 mod effort;
 mod raw;
 mod source;
+mod tier;
 mod traffic;
 mod validate;
 
@@ -19,6 +20,7 @@ pub use dist::Dist;
 pub use duration::{Duration, format_duration, parse_duration};
 pub use effort::{EVENTS_PER_SECOND, EVENTS_PER_YEAR_LIMIT};
 pub use source::{Override, line_column};
+pub use tier::{Placement, Tier, TierMode, TierReason};
 pub use traffic::{Autoscaling, FlashSale, Overload, Traffic};
 
 use crate::error::{Error, Result};
@@ -214,8 +216,10 @@ pub struct Dependency {
     pub name: String,
     /// What its outage does.
     pub impact: Impact,
-    /// Its failure/repair process.
+    /// Its failure/repair process; each replica's, for a tier.
     pub process: FailureRepair,
+    /// Its replicas, if it is a replicated tier.
+    pub tier: Option<Tier>,
 }
 
 /// Where user sessions live.
@@ -272,6 +276,30 @@ pub struct BadRelease {
 }
 
 impl Scenario {
+    /// The reasons dependency `d` of this scenario can be down, one cause
+    /// each, in cause order: one unnamed reason (`None`) for a plain
+    /// dependency, each of a tier's [`Tier::reasons`] otherwise.
+    pub fn dependency_reasons(&self, d: &Dependency) -> Vec<Option<TierReason>> {
+        match &d.tier {
+            None => vec![None],
+            Some(t) => t.reasons(self.fd_outage.is_some(), self.ad_outage.is_some()).into_iter().map(Some).collect(),
+        }
+    }
+
+    /// The dependencies' causes as reports name them, in the order of
+    /// [`crate::cause::Cause::Dependency`]: a plain dependency's name, a
+    /// tier's `<name>.<reason>` for each of its reasons.
+    pub fn dependency_causes(&self) -> Vec<String> {
+        let named = |d: &Dependency, r: Option<TierReason>| match r {
+            None => d.name.clone(),
+            Some(r) => format!("{}.{}", d.name, r.name()),
+        };
+        self.dependencies
+            .iter()
+            .flat_map(|d| self.dependency_reasons(d).into_iter().map(move |r| named(d, r)))
+            .collect()
+    }
+
     /// Loads `spec`: a file if one exists at that path, else the bundled
     /// scenario of that name, else the file (whose error then says it is
     /// missing). A directory is not a file: a report's output folder named

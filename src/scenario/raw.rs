@@ -154,6 +154,36 @@ pub struct RawDependency {
     #[serde(deserialize_with = "super::dist::or_never")]
     pub failure: Dist,
     pub repair: Dist,
+    pub replicas: Option<Spanned<u32>>,
+    pub mode: Option<Spanned<RawTierMode>>,
+    pub quorum: Option<Spanned<u32>>,
+    pub placement: Option<Spanned<RawPlacement>>,
+    pub failover: Option<Spanned<RawFailover>>,
+    pub common: Option<Spanned<RawFailure>>,
+}
+
+#[derive(Deserialize, Clone, Copy, PartialEq)]
+#[serde(rename_all = "snake_case")]
+pub enum RawTierMode {
+    Failover,
+    Quorum,
+    Any,
+}
+
+#[derive(Deserialize, Clone, Copy, PartialEq)]
+#[serde(rename_all = "snake_case")]
+pub enum RawPlacement {
+    Independent,
+    FaultDomains,
+    AvailabilityDomains,
+}
+
+/// A primary's failover: detection, then promotion of a standby.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawFailover {
+    pub detection: Dist,
+    pub promotion: Dist,
 }
 
 #[derive(Deserialize, Clone, Copy, PartialEq)]

@@ -43,7 +43,8 @@ pub(super) fn build(raw: RawScenario, origin: &str, c: &mut Checker) -> Scenario
     let load_balancer = raw.load_balancer.map(|lb| load_balancer(lb, c));
     let repair = repair(&raw.repair, load_balancer.as_ref(), c);
     let alert_delay = monitoring(raw.monitoring, &raw.instance, &raw.repair, load_balancer.as_ref(), c);
-    let dependencies = dependencies(raw.dependency, c);
+    let outages = (raw.fault_domain.is_some(), raw.availability_domain.is_some());
+    let dependencies = dependencies(raw.dependency, outages, c);
     let sessions = sessions(&raw.sessions, &dependencies, c);
     let load =
         super::traffic::check(raw.traffic, &raw.instance, raw.autoscaling, &topology, &repair, simulation.warmup, c);
@@ -248,10 +249,12 @@ fn monitoring(
     None
 }
 
-/// `[[dependency]]`: impact, unique names that are not causes' names, at
-/// most as many as the 16-bit cause numbering leaves.
-fn dependencies(raw: Vec<RawDependency>, c: &mut Checker) -> Vec<Dependency> {
+/// `[[dependency]]`: impact, replicas (`tier`), unique cause names that
+/// are not built-in causes' names, at most as many causes as the 16-bit
+/// numbering leaves. `outages`: whether fault and availability domains fail.
+fn dependencies(raw: Vec<RawDependency>, outages: (bool, bool), c: &mut Checker) -> Vec<Dependency> {
     let mut dependencies: Vec<Dependency> = vec![];
+    let mut causes: Vec<String> = vec![];
     for d in raw {
         let impact = match (d.impact, &d.failing_fraction) {
             (RawImpact::Required, None) => Impact::Required,
@@ -277,16 +280,23 @@ fn dependencies(raw: Vec<RawDependency>, c: &mut Checker) -> Vec<Dependency> {
                 format!("'{}' names a built-in cause of downtime: choose another name", d.name.get_ref()),
             );
         }
+        let tier = super::tier::check(&d, c);
+        let name = d.name.get_ref();
+        let own: Vec<String> = match &tier {
+            None => vec![name.clone()],
+            Some(t) => t.reasons(outages.0, outages.1).iter().map(|r| format!("{name}.{}", r.name())).collect(),
+        };
+        if let Some(clash) = own.iter().find(|n| causes.contains(n) && !dependencies.iter().any(|e| &e.name == *n)) {
+            c.problem(d.name.span(), format!("'{clash}' would name two causes of downtime: rename a dependency"));
+        }
+        causes.extend(own);
         let process = FailureRepair { failure: d.failure, repair: d.repair };
-        dependencies.push(Dependency { name: d.name.into_inner(), impact, process });
+        dependencies.push(Dependency { name: d.name.into_inner(), impact, process, tier });
     }
-    // Dependencies are numbered in 16 bits, after the fixed causes.
+    // Dependencies' causes are numbered in 16 bits, after the fixed causes.
     let most = usize::from(u16::MAX) - crate::cause::Cause::FIXED;
-    if dependencies.len() > most {
-        c.problem(
-            0..0,
-            format!("at most {most} dependencies are supported (this scenario has {})", dependencies.len()),
-        );
+    if causes.len() > most {
+        c.problem(0..0, format!("at most {most} dependency causes are supported (this scenario has {})", causes.len()));
     }
     dependencies
 }

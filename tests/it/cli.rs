@@ -48,7 +48,7 @@ fn rejects(cmd: &mut Command, needles: &[&str]) {
 #[test]
 fn default_command_compares_the_reference_designs() {
     let out = stdout(availsim().args([] as [&str; 0]).env("AVAILSIM_YEARS_HINT", "unused"));
-    for needle in ["single-instance", "three-fd", "Time availability", "Downtime reduction vs first", "95 % CI"] {
+    for needle in ["single-instance", "three-fd-ha-db", "Time availability", "Downtime reduction vs first", "95 % CI"] {
         assert!(out.contains(needle), "'{needle}' missing from:\n{out}");
     }
 }

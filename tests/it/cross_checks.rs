@@ -6,7 +6,8 @@
 use super::{minimal, simulate};
 use availsim::stats::Interval;
 
-fn assert_within(name: &str, got: &Interval, expected: f64) {
+/// Fails unless `expected` lies in `got`'s 95 % interval.
+pub fn assert_within(name: &str, got: &Interval, expected: f64) {
     assert!(
         got.ci95_low <= expected && expected <= got.ci95_high,
         "{name}: closed form {expected:.6} outside the simulated 95 % interval [{:.6}, {:.6}] (mean {:.6})",

@@ -8,6 +8,7 @@ mod intervals;
 mod layers;
 mod malformed;
 mod scenarios;
+mod tiers;
 mod traffic;
 
 use availsim::analysis::Results;

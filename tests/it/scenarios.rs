@@ -37,6 +37,29 @@ fn three_fd_is_about_99_9_percent_and_limited_by_what_it_shares() {
     assert!((store_failures - 2.02).abs() < 0.05, "{store_failures} store failures a year");
 }
 
+/// The next step: a standby database in another fault domain. Its failures
+/// cost promotion windows (about 1.8 min each, at about 6 a year: 4 of the
+/// primary's own and 2 of its fault domain's) instead of repairs, and the
+/// availability domain becomes the largest cause.
+#[test]
+fn a_standby_database_buys_the_next_step() {
+    let (plain, ha) = (run("three-fd", 2), run("three-fd-ha-db", 2));
+    assert!(
+        ha.request_availability.ci95_low > plain.request_availability.ci95_high,
+        "{:?} not above {:?}",
+        ha.request_availability,
+        plain.request_availability
+    );
+    let a = ha.request_availability;
+    assert!(a.ci95_low > 0.9993 && a.ci95_high < 0.9997, "three-fd-ha-db request availability {a:?}");
+    assert_eq!(ha.causes.top_downtime()[0].0, "ad_outage");
+    let failover = ha.causes.get("database.failover").unwrap().downtime_minutes_per_year;
+    assert!((9.5..12.5).contains(&failover), "{failover} min a year of promotion windows");
+    // The instances' own causes do not move: same streams, same draws.
+    let same = |r: &Results| r.causes.get("deploy").unwrap().downtime_minutes_per_year;
+    assert!((same(&ha) / same(&plain) - 1.0).abs() < 0.01);
+}
+
 #[test]
 fn results_do_not_depend_on_thread_count() {
     // Some chunks shorter than others, so that work-stealing order varies.

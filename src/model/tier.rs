@@ -1,0 +1,228 @@
+//! Replicated dependencies (tiers): which replicas are up, which one is the
+//! primary, and whether a standby is being promoted. Each tier answers a
+//! change (a replica or its domain failing or coming back, the common
+//! failure, the end of a promotion) with an [`Outcome`] the deployment
+//! applies: why the tier is down, whether its data was lost, and whether a
+//! promotion window starts.
+//!
+//! Failover: when the primary stops (its own failure or its domain's) while
+//! another replica is up, the tier is down for detection + promotion; the
+//! window runs its course, then the next live replica after the old
+//! primary (in replica order, the old primary last) serves. When no replica
+//! is up, the tier is down until the first one comes back, which serves at
+//! once. A replica that comes back while a primary serves rejoins as a
+//! standby.
+
+use super::domains::Domains;
+use super::id16;
+use crate::scenario::{Placement, Scenario, TierMode, TierReason};
+
+/// Where a replica runs: what else its domain's outage takes down.
+#[derive(Clone, Copy, Debug)]
+enum Home {
+    Nowhere,
+    Fd(u16),
+    Ad(u16),
+}
+
+/// One tier's state.
+#[derive(Clone, Debug)]
+struct Tier {
+    /// Its dependency.
+    dependency: u16,
+    /// Its reasons to be down, in precedence order, and the cause number
+    /// of the first ([`crate::cause::Cause::Dependency`]).
+    reasons: Vec<TierReason>,
+    first_cause: u16,
+    /// The number of its first replica among all tiers' replicas.
+    first_replica: u16,
+    needed: u16,
+    failover: bool,
+    own_up: Vec<bool>,
+    home: Vec<Home>,
+    common_up: bool,
+    /// The serving replica (failover mode).
+    primary: Option<u16>,
+    /// The failed primary, while a standby is being promoted.
+    promoting: Option<u16>,
+    /// Replicas up at the last settle.
+    live: u16,
+}
+
+/// What a tier's change means to the deployment.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Outcome {
+    /// The cause number the tier is down for, if it is.
+    pub down: Option<u16>,
+    /// Its last live replica just went down: what it held is gone.
+    pub lost_all: bool,
+    /// A promotion window starts; draw it on this replica's stream.
+    pub window_from: Option<u16>,
+}
+
+/// Every tier of a scenario.
+#[derive(Clone, Debug, Default)]
+pub struct Tiers {
+    tiers: Vec<Tier>,
+    /// Each replica's tier and its number within, by global replica number.
+    replicas: Vec<(u16, u16)>,
+    /// Each dependency's tier, if it is one.
+    of_dependency: Vec<Option<u16>>,
+}
+
+impl Tiers {
+    /// The tiers of `sc`, every replica up; `first_cause[d]` is the cause
+    /// number of dependency `d`'s first reason.
+    pub fn new(sc: &Scenario, first_cause: &[u16]) -> Tiers {
+        let mut tiers = Tiers::default();
+        for (d, dep) in sc.dependencies.iter().enumerate() {
+            let Some(spec) = &dep.tier else {
+                tiers.of_dependency.push(None);
+                continue;
+            };
+            let t = id16(tiers.tiers.len());
+            tiers.of_dependency.push(Some(t));
+            let (fds, ads) = (sc.topology.fault_domains(), sc.topology.availability_domains);
+            let home = (0..usize::from(spec.replicas))
+                .map(|r| match spec.placement {
+                    Placement::Independent => Home::Nowhere,
+                    Placement::FaultDomains => Home::Fd(id16(r % fds)),
+                    Placement::AvailabilityDomains => Home::Ad(id16(r % ads)),
+                })
+                .collect();
+            let first_replica = id16(tiers.replicas.len());
+            tiers.replicas.extend((0..spec.replicas).map(|r| (t, r)));
+            tiers.tiers.push(Tier {
+                dependency: id16(d),
+                reasons: spec.reasons(sc.fd_outage.is_some(), sc.ad_outage.is_some()),
+                first_cause: first_cause[d],
+                first_replica,
+                needed: spec.needed(),
+                failover: matches!(spec.mode, TierMode::Failover { .. }),
+                own_up: vec![true; usize::from(spec.replicas)],
+                home,
+                common_up: true,
+                primary: Some(0),
+                promoting: None,
+                live: spec.replicas,
+            });
+        }
+        tiers
+    }
+
+    /// Every replica, by global number, with its dependency and its
+    /// number within the tier.
+    pub fn replicas(&self) -> impl Iterator<Item = (u16, u16, u16)> + '_ {
+        self.replicas.iter().enumerate().map(|(g, &(t, r))| (id16(g), self.tiers[usize::from(t)].dependency, r))
+    }
+
+    /// The dependency of replica `g` (global number).
+    pub fn dependency_of_replica(&self, g: u16) -> u16 {
+        self.dependency(self.replicas[usize::from(g)].0)
+    }
+
+    /// Dependency `d`'s tier, if it is one.
+    pub fn of_dependency(&self, d: u16) -> Option<u16> {
+        self.of_dependency[usize::from(d)]
+    }
+
+    /// The tiers whose replicas sit in domains.
+    pub fn placed(&self) -> impl Iterator<Item = u16> + '_ {
+        (0..self.tiers.len()).filter(|&t| self.tiers[t].home.iter().any(|h| !matches!(h, Home::Nowhere))).map(id16)
+    }
+
+    /// Tier `t`'s dependency.
+    pub fn dependency(&self, t: u16) -> u16 {
+        self.tiers[usize::from(t)].dependency
+    }
+
+    /// Replica `g` (global number) went down or came back; returns its tier.
+    pub fn set_replica(&mut self, g: u16, up: bool) -> u16 {
+        let (t, r) = self.replicas[usize::from(g)];
+        self.tiers[usize::from(t)].own_up[usize::from(r)] = up;
+        t
+    }
+
+    /// Tier `t` as a whole failed or came back.
+    pub fn set_common(&mut self, t: u16, up: bool) {
+        self.tiers[usize::from(t)].common_up = up;
+    }
+
+    /// Tier `t`'s promotion window ends: the next live replica after the
+    /// old primary serves, if any.
+    pub fn promote(&mut self, t: u16, domains: &Domains) {
+        let tier = &mut self.tiers[usize::from(t)];
+        let old = tier.promoting.take().expect("a promotion window was open");
+        let n = tier.own_up.len() as u16;
+        tier.primary = (1..=n).map(|k| (old + k) % n).find(|&r| tier.up(r, domains));
+    }
+
+    /// Re-derives tier `t` after a change: its primary, a promotion to
+    /// start, and why it is down.
+    pub fn settle(&mut self, t: u16, domains: &Domains) -> Outcome {
+        let tier = &mut self.tiers[usize::from(t)];
+        let n = tier.own_up.len() as u16;
+        let live = (0..n).filter(|&r| tier.up(r, domains)).count() as u16;
+        let lost_all = tier.live > 0 && live == 0;
+        tier.live = live;
+        let mut window_from = None;
+        if tier.failover && tier.promoting.is_none() {
+            match tier.primary {
+                Some(p) if tier.up(p, domains) => {}
+                Some(p) if live > 0 => {
+                    tier.primary = None;
+                    tier.promoting = Some(p);
+                    window_from = Some(tier.first_replica + p);
+                }
+                Some(_) => tier.primary = None,
+                None => tier.primary = (0..n).find(|&r| tier.up(r, domains)),
+            }
+        }
+        Outcome { down: tier.down(domains).map(|reason| tier.cause(reason)), lost_all, window_from }
+    }
+}
+
+impl Tier {
+    /// Whether replica `r` is up: its own process and its domain.
+    fn up(&self, r: u16, domains: &Domains) -> bool {
+        self.own_up[usize::from(r)] && self.outage(r, domains).is_none()
+    }
+
+    /// The domain outage holding replica `r` down, if any.
+    fn outage(&self, r: u16, domains: &Domains) -> Option<TierReason> {
+        match self.home[usize::from(r)] {
+            Home::Nowhere => None,
+            Home::Fd(fd) => domains.outage(fd).map(|c| match c {
+                crate::cause::Cause::AdOutage => TierReason::AdOutage,
+                _ => TierReason::FdOutage,
+            }),
+            Home::Ad(ad) => (!domains.ad_up(ad)).then_some(TierReason::AdOutage),
+        }
+    }
+
+    /// Why the tier is down, if it is.
+    fn down(&self, domains: &Domains) -> Option<TierReason> {
+        let serving = if self.failover { self.primary.is_some() } else { self.live >= self.needed };
+        if !self.common_up {
+            return Some(TierReason::Common);
+        }
+        if serving {
+            return None;
+        }
+        if self.promoting.is_some() {
+            return Some(TierReason::Failover);
+        }
+        let n = self.own_up.len() as u16;
+        // A domain outage among the replicas down took what the tier needed
+        // (an availability domain's outranks a fault domain's).
+        let domain = (0..n).filter_map(|r| self.outage(r, domains)).min_by_key(|&r| r != TierReason::AdOutage);
+        // Else the mode's own reason, the last of the tier's.
+        Some(domain.unwrap_or(*self.reasons.last().expect("every mode has its reason")))
+    }
+
+    /// The cause number of `reason`.
+    fn cause(&self, reason: TierReason) -> u16 {
+        let at = self.reasons.iter().position(|&r| r == reason).expect("a tier is down only for its own reasons");
+        self.first_cause + id16(at)
+    }
+}
