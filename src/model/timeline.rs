@@ -6,6 +6,7 @@
 use super::id16;
 use super::planned::PlannedKind;
 use super::{Deployment, SlotId};
+use crate::cause::CauseId;
 use crate::demand::{Linear, Profile};
 use crate::engine::{self, EventQueue, SimTime};
 use crate::scenario::Scenario;
@@ -47,6 +48,8 @@ pub struct Sample {
     pub planned: [bool; 2],
     /// The service can serve.
     pub up: bool,
+    /// Why not, when it cannot (the overlap rule's cause).
+    pub cause: CauseId,
     /// Fraction of requests failing.
     pub failing: f64,
     /// Instances in the pool (not scaled in).
@@ -117,6 +120,7 @@ impl Deployment<'_> {
             // The ledger holds the current state (the model's copy is the
             // previous one, kept for its allocation).
             up: self.ledger.state().up,
+            cause: self.ledger.state().down_cause,
             failing: self.ledger.state().failing,
             instances: self.fleet.size(),
             capacity_rps: self.sc.capacity.map(|c| c * self.fleet.in_rotation() as f64),

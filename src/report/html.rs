@@ -1,37 +1,134 @@
 //! The report: every chart as its own SVG and an `index.html` that shows
 //! them with the summary table, readable offline (nothing is fetched).
 
+use super::svg::Span;
+use super::year::{self, Burn, Incident};
 use super::{svg, write_atomic};
+use crate::cause::Cause;
 use crate::error::Result;
 use crate::run::Run;
 use crate::scenario::Scenario;
 use crate::timeline::{Pick, record_year};
+use crate::units::YEAR_SECS;
 use std::path::{Path, PathBuf};
 
-/// The charts of a report: (file name, title, SVG). With the scenarios,
-/// a timeline of a typical year (the first trajectory's nearest to the
-/// run's median downtime) and of the run's worst year, each replayed
-/// from its trajectory's start.
-fn charts(runs: &[Run], scenarios: &[Scenario]) -> Result<Vec<(String, String, String)>> {
+/// One chart of a report, and what the page shows under it.
+struct Chart {
+    file: String,
+    title: String,
+    svg: String,
+    /// HTML under the chart (an incident list), if any.
+    after: String,
+}
+
+impl Chart {
+    fn new(file: impl Into<String>, title: impl Into<String>, svg: String) -> Chart {
+        Chart { file: file.into(), title: title.into(), svg, after: String::new() }
+    }
+}
+
+/// The charts of a report. With the scenarios, for each a timeline of a
+/// typical year (the first trajectory's nearest to the run's median
+/// downtime) and of the run's worst year, each replayed from its
+/// trajectory's start and followed by its incidents; the worst incident's
+/// day zoomed; and the error-budget burn-down of a typical and the worst
+/// window of those years.
+fn charts(runs: &[Run], scenarios: &[Scenario]) -> Result<Vec<Chart>> {
     let mut charts = vec![
-        ("availability.svg".to_string(), "Availability".to_string(), svg::availability(runs)?),
-        ("downtime.svg".into(), "Time lost per year and per SLO window, on the SLO's SLI".into(), svg::downtime(runs)?),
-        ("causes.svg".into(), "What eats the budget".into(), svg::causes(runs)?),
+        Chart::new("availability.svg", "Availability", svg::availability(runs)?),
+        Chart::new("downtime.svg", "Time lost per year and per SLO window, on the SLO's SLI", svg::downtime(runs)?),
+        Chart::new("causes.svg", "What eats the budget", svg::causes(runs)?),
     ];
+    let mut burned: Vec<(Run, (Burn, Burn))> = vec![];
     for (run, sc) in runs.iter().zip(scenarios) {
         let Some(worst) = run.tally.worst_year else { continue };
         let median = Pick::Nearest { downtime: run.tally.year_down.histogram.quantile(0.5) };
+        let mut recorded = vec![];
         for (pick, which, what) in [
             (median, "median", "a year of median downtime".to_string()),
             (Pick::Year(worst), "worst", format!("the worst of {} years", run.tally.years())),
         ] {
             let tl = record_year(sc, pick, crate::runner::CHUNK_YEARS);
             let title = format!("One simulated year of {}: {what}", sc.name);
-            let chart = svg::timeline(sc, &tl, &title)?;
-            charts.push((format!("timeline-{}-{which}.svg", sc.name), title, chart));
+            let mut chart = Chart::new(
+                format!("timeline-{}-{which}.svg", sc.name),
+                &title,
+                svg::timeline(sc, &tl, &title, Span::YEAR)?,
+            );
+            let incidents = year::incidents(&tl);
+            chart.after = incident_list(sc, &incidents);
+            charts.push(chart);
+            if let (Some(longest), "worst") = (incidents.iter().max_by(|a, b| a.duration.total_cmp(&b.duration)), which)
+            {
+                let from = (longest.start - 7_200.0).max(0.0);
+                let to = (longest.start + longest.duration + 7_200.0).max(from + 86_400.0).min(YEAR_SECS);
+                let title = format!("The worst year's longest incident, zoomed: {}", sc.name);
+                let zoomed = svg::timeline(sc, &tl, &title, Span { from, to })?;
+                charts.push(Chart::new(format!("timeline-{}-worst-incident.svg", sc.name), title, zoomed));
+            }
+            recorded.push(tl);
+        }
+        let windows = |tl| year::burns(tl, sc.slo.window, sc.slo.target, sc.slo.sli);
+        let mut typical = windows(&recorded[0]);
+        typical.sort_by(|a, b| b.end().total_cmp(&a.end()));
+        let worst_window = windows(&recorded[1]).into_iter().min_by(|a, b| a.end().total_cmp(&b.end()));
+        if let (Some(typical), Some(worst)) = (typical.get(typical.len() / 2), worst_window) {
+            burned.push((run.clone(), (typical.clone(), worst)));
         }
     }
+    // One burn-down per kind of window (length, SLI), shared by the
+    // scenarios that judge on it.
+    let mut kinds: Vec<(f64, crate::stats::Sli)> = vec![];
+    for (run, _) in &burned {
+        let kind = (run.results.slo.window_days, run.results.slo.sli);
+        if !kinds.contains(&kind) {
+            kinds.push(kind);
+        }
+    }
+    for (k, kind) in kinds.iter().enumerate() {
+        let group: Vec<&(Run, (Burn, Burn))> =
+            burned.iter().filter(|(r, _)| (r.results.slo.window_days, r.results.slo.sli) == *kind).collect();
+        let group_runs: Vec<Run> = group.iter().map(|g| g.0.clone()).collect();
+        let windows: Vec<(Burn, Burn)> = group.iter().map(|g| g.1.clone()).collect();
+        let file = if k == 0 { "burn-down.svg".to_string() } else { format!("burn-down-{}.svg", k + 1) };
+        let title = "How fast a window's error budget goes";
+        charts.insert(3 + k, Chart::new(file, title, svg::burn_down(&group_runs, &windows)?));
+    }
     Ok(charts)
+}
+
+/// The incidents of a recorded year under its timeline: how many, how
+/// long in all, and the longest ten with when they began and why.
+fn incident_list(sc: &Scenario, incidents: &[Incident]) -> String {
+    if incidents.is_empty() {
+        return "<p>No downtime in this year.</p>".to_string();
+    }
+    let names = sc.dependency_causes();
+    let total: f64 = incidents.iter().map(|i| i.duration).sum();
+    let mut longest: Vec<&Incident> = incidents.iter().collect();
+    longest.sort_by(|a, b| b.duration.total_cmp(&a.duration).then(a.start.total_cmp(&b.start)));
+    let shown = longest.len().min(10);
+    let mut html = format!(
+        "<p>{} incident{} in this year, {} down in all{}:</p>\n<table>\n<tr><th>began</th><th>lasted</th><th>cause</th></tr>\n",
+        incidents.len(),
+        if incidents.len() == 1 { "" } else { "s" },
+        super::human_minutes(total / 60.0),
+        if incidents.len() > shown { format!("; the longest {shown}") } else { String::new() },
+    );
+    for i in &longest[..shown] {
+        let (day, hour) = ((i.start / 86_400.0).floor(), (i.start % 86_400.0) / 3_600.0);
+        let cause = Cause::from_id(i.cause).name(|d| &names[d]).to_string();
+        html.push_str(&format!(
+            "<tr><td>day {}, {:02}:{:02}</td><td>{}</td><td>{}</td></tr>\n",
+            day + 1.0,
+            hour.floor(),
+            ((hour % 1.0) * 60.0).floor(),
+            super::human_minutes(i.duration / 60.0),
+            escape(&cause)
+        ));
+    }
+    html.push_str("</table>");
+    html
 }
 
 /// Escapes text for HTML.
@@ -42,12 +139,16 @@ fn escape(text: &str) -> String {
 /// The page: each scenario's description, its figures as a table with
 /// its verdict against the SLO, links to its files when they were
 /// written beside the page (`dir/<name>/`), the charts, and provenance.
-fn index(runs: &[Run], charts: &[(String, String, String)], dir: &Path) -> Result<String> {
+fn index(runs: &[Run], charts: &[Chart], dir: &Path) -> Result<String> {
     let names: Vec<&str> = runs.iter().map(|r| r.results.scenario.as_str()).collect();
     let figures: String = charts
         .iter()
-        .map(|(file, title, _)| {
-            format!("<figure><img src=\"{file}\" alt=\"{title}\"><figcaption>{title}</figcaption></figure>\n")
+        .map(|c| {
+            let (file, title) = (&c.file, escape(&c.title));
+            format!(
+                "<figure><img src=\"{file}\" alt=\"{title}\"><figcaption>{title}</figcaption></figure>\n{}\n",
+                c.after
+            )
         })
         .collect();
     let descriptions: String = runs
@@ -171,8 +272,8 @@ fn footer(runs: &[Run]) -> String {
 pub fn write_report(dir: &Path, runs: &[Run], scenarios: &[Scenario]) -> Result<PathBuf> {
     let charts = charts(runs, scenarios)?;
     let html = index(runs, &charts, dir)?;
-    for (file, _, svg) in &charts {
-        write_atomic(&dir.join(file), svg.as_bytes())?;
+    for chart in &charts {
+        write_atomic(&dir.join(&chart.file), chart.svg.as_bytes())?;
     }
     let page = dir.join("index.html");
     write_atomic(&page, html.as_bytes())?;
@@ -196,17 +297,17 @@ mod tests {
         // Figures in a table, the SLI's verdict marked, the description shown.
         assert!(page.contains("<table>") && !page.contains("<pre>") && page.contains("hand-made figures"));
         assert_eq!(page.matches("class=\"meets\"").count() + page.matches("class=\"misses\"").count(), 1);
-        for (_, _, svg) in &charts {
+        for Chart { svg, .. } in &charts {
             assert!(svg.starts_with("<svg") && svg.trim_end().ends_with("</svg>"));
             assert!(svg.contains("seed 1 · 4 simulated years"), "footer names the provenance");
         }
-        assert!(charts[0].2.contains("SLO target 99.9 %"));
+        assert!(charts[0].svg.contains("SLO target 99.9 %"));
         // Round ticks on the time axes, one label per budget, the budget on the causes.
-        assert!(charts[1].2.contains("\n1 h\n") && charts[1].2.contains("\n1 d\n"), "round time ticks");
-        assert_eq!(charts[1].2.matches("window budget").count(), 1);
-        assert!(charts[2].2.contains("the error budget, 8.76 h a year"));
-        assert!(charts[1].2.contains("fixture per year") && charts[1].2.contains("fixture per window"));
-        assert!(charts[2].2.contains("database") && charts[2].2.contains("detection_window"));
+        assert!(charts[1].svg.contains("\n1 h\n") && charts[1].svg.contains("\n1 d\n"), "round time ticks");
+        assert_eq!(charts[1].svg.matches("window budget").count(), 1);
+        assert!(charts[2].svg.contains("the error budget, 8.76 h a year"));
+        assert!(charts[1].svg.contains("fixture per year") && charts[1].svg.contains("fixture per window"));
+        assert!(charts[2].svg.contains("database") && charts[2].svg.contains("detection_window"));
     }
 
     /// A run stopped early says so on the page and on every chart.
@@ -218,7 +319,7 @@ mod tests {
         let drawn = charts(&runs, &[]).unwrap();
         let page = index(&runs, &drawn, Path::new("/nonexistent")).unwrap();
         assert!(page.contains("PARTIAL: interrupted after 4 of 10 years"), "the page says so");
-        assert!(drawn.iter().all(|(_, _, svg)| svg.contains("PARTIAL: interrupted")), "every chart says so");
+        assert!(drawn.iter().all(|c| c.svg.contains("PARTIAL: interrupted")), "every chart says so");
         let whole = [fixture::run()];
         assert!(!index(&whole, &charts(&whole, &[]).unwrap(), Path::new("/nonexistent")).unwrap().contains("PARTIAL"));
     }

@@ -7,6 +7,7 @@ mod html;
 mod json;
 pub mod svg;
 mod table;
+pub mod year;
 
 pub use self::csv::DowntimeCsv;
 pub use html::write_report;

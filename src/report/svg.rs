@@ -482,6 +482,77 @@ pub fn causes(runs: &[Run]) -> Result<String> {
     })
 }
 
+/// How fast an SLO window's error budget goes, the SRE's burn-down: the
+/// budget left against days into the window, for each scenario's typical
+/// window (the median one of its median-downtime year, dashed) and its
+/// worst (the worst one of its worst year, solid), beside the even burn
+/// that spends it exactly by the window's end. A window that ends below
+/// 0 missed the SLO; curves are cut at a budget blown twice over, and
+/// each worst window's end is labelled.
+pub fn burn_down(runs: &[Run], windows: &[(crate::report::year::Burn, crate::report::year::Burn)]) -> Result<String> {
+    let days = runs[0].results.slo.window_days;
+    let floor = windows.iter().flat_map(|(m, w)| [m.end(), w.end()]).fold(0.0, f64::min).max(-1.0) - 0.1;
+    let sli = sli_loss(runs[0].results.slo.sli).to_lowercase();
+    let percent = |f: f64| format!("{:.0} %", (f * 100.0).round() + 0.0);
+    let grey = RGBColor(120, 120, 120);
+    // The legend: (label, colour, dashed), drawn beside the plot.
+    let mut entries = vec![("even burn: spent exactly by the end".to_string(), grey, true)];
+    for (i, ((median, worst), run)) in windows.iter().zip(runs).enumerate() {
+        let name = &run.results.scenario;
+        entries.push((format!("{name}: typical window, ends at {}", percent(median.end())), scenario_colour(i), true));
+        entries.push((format!("{name}: worst window, ends at {}", percent(worst.end())), scenario_colour(i), false));
+    }
+    svg(&provenance(runs), |area| {
+        let (plot, side) = area.split_horizontally(area.dim_in_pixel().0 - 300);
+        let mut chart = ChartBuilder::on(&plot)
+            .caption(format!("Error budget burn-down over a {days:.0}-day SLO window"), (FONT, 20))
+            .margin(12)
+            .x_label_area_size(45)
+            .y_label_area_size(70)
+            .build_cartesian_2d(0.0..days, floor..1.08)
+            .map_err(|e| e.to_string())?;
+        chart
+            .configure_mesh()
+            .x_label_formatter(&|d| format!("{d:.0}"))
+            .y_label_formatter(&|f| percent(*f))
+            .x_desc(format!("days into the window; the budget is the {sli} the SLO allows it"))
+            .y_desc("error budget left")
+            .label_style((FONT, 13))
+            .draw()
+            .map_err(|e| e.to_string())?;
+        chart
+            .draw_series(DashedLineSeries::new([(0.0, 1.0), (days, 0.0)], 6, 4, grey.stroke_width(1)))
+            .map_err(|e| e.to_string())?;
+        chart
+            .draw_series(LineSeries::new([(0.0, 0.0), (days, 0.0)], BLACK.stroke_width(1)))
+            .map_err(|e| e.to_string())?;
+        let day = 86_400.0;
+        let points = |b: &crate::report::year::Burn| -> Vec<(f64, f64)> {
+            b.left.iter().map(|&(t, left)| (t / day, left.max(floor))).collect()
+        };
+        for (i, (median, worst)) in windows.iter().enumerate() {
+            let colour = scenario_colour(i).stroke_width(2);
+            chart.draw_series(DashedLineSeries::new(points(median), 5, 3, colour)).map_err(|e| e.to_string())?;
+            chart.draw_series(LineSeries::new(points(worst), colour)).map_err(|e| e.to_string())?;
+        }
+        // The legend beside the plot, one entry a line.
+        for (k, (label, colour, dashed)) in entries.iter().enumerate() {
+            let y = 60 + 22 * k as i32;
+            let style = colour.stroke_width(2);
+            if *dashed {
+                side.draw(&PathElement::new([(4, y), (10, y)], style)).map_err(|e| e.to_string())?;
+                side.draw(&PathElement::new([(14, y), (20, y)], style)).map_err(|e| e.to_string())?;
+            } else {
+                side.draw(&PathElement::new([(4, y), (20, y)], style)).map_err(|e| e.to_string())?;
+            }
+            side.draw(&Text::new(label.clone(), (26, y - 7), (FONT, 12).into_font())).map_err(|e| e.to_string())?;
+        }
+        let note = format!("below 0: the SLO is missed; cut at {}", percent(floor));
+        side.draw(&Text::new(note, (4, 60 + 22 * entries.len() as i32), (FONT, 12).into_font().color(&grey)))
+            .map_err(|e| e.to_string())
+    })
+}
+
 /// A point of a sweep curve: (x, mean, 95 % low, 95 % high).
 type SweepPoint = (f64, f64, f64, f64);
 
@@ -656,12 +727,58 @@ pub fn sweep(
     })
 }
 
-/// One simulated year of `scenario` as a timeline: the service (serving,
-/// failing some requests, down), the load balancer, each dependency and
-/// fault domain, each instance slot by fault domain (serving, dead but in
-/// rotation, out of rotation, drained), and planned work. Normal states
+/// A stretch of a recorded year to chart [s since its start], and the
+/// unit of its axis: days over the year, hours over a day or two.
+#[derive(Clone, Copy, Debug)]
+pub struct Span {
+    /// First second shown.
+    pub from: f64,
+    /// Last second shown.
+    pub to: f64,
+}
+
+impl Span {
+    /// The whole year.
+    pub const YEAR: Span = Span { from: 0.0, to: crate::units::YEAR_SECS };
+
+    /// Seconds per unit of the axis.
+    fn unit(self) -> f64 {
+        if self.to - self.from <= 3.0 * 86_400.0 { 3_600.0 } else { 86_400.0 }
+    }
+
+    /// Position of `t` [s since the year's start] on the axis.
+    fn x(self, t: f64) -> f64 {
+        (t.clamp(self.from, self.to) - self.from) / self.unit()
+    }
+
+    /// Length on the axis.
+    fn end(self) -> f64 {
+        self.x(self.to)
+    }
+
+    /// The axis's description.
+    fn describe(self) -> String {
+        if self.unit() == 86_400.0 {
+            "day of the year".to_string()
+        } else {
+            let (day, hour) = ((self.from / 86_400.0).floor(), (self.from % 86_400.0) / 3_600.0);
+            format!("hours from day {} at {:02}:{:02}", day + 1.0, hour.floor(), ((hour % 1.0) * 60.0).floor())
+        }
+    }
+}
+
+/// A recorded year of `scenario` over `span` as a timeline: the service
+/// (serving, failing some requests, down), the load balancer, each
+/// dependency and fault domain, each instance slot by fault domain
+/// (serving, dead but in rotation, out of rotation, drained), and planned
+/// work; with traffic, demand, capacity and the pool below. Normal states
 /// are left blank, so what happened stands out.
-pub fn timeline(sc: &crate::scenario::Scenario, tl: &crate::timeline::Timeline, title: &str) -> Result<String> {
+pub fn timeline(
+    sc: &crate::scenario::Scenario,
+    tl: &crate::timeline::Timeline,
+    title: &str,
+    span: Span,
+) -> Result<String> {
     use crate::timeline::SlotState;
     let seed = sc.simulation.seed;
     let first = &tl.samples[0];
@@ -726,8 +843,7 @@ pub fn timeline(sc: &crate::scenario::Scenario, tl: &crate::timeline::Timeline, 
         tl.year + 1,
         crate::report::human_minutes(tl.downtime / 60.0)
     );
-    let day = 86_400.0;
-    let end = crate::units::YEAR_SECS / day;
+    let end = span.end();
     // Taller than the other charts: a row per component, and room above
     // them for the legend; with traffic, a panel of demand below.
     let panel = if tl.demand.is_empty() { 0 } else { 300 };
@@ -735,7 +851,7 @@ pub fn timeline(sc: &crate::scenario::Scenario, tl: &crate::timeline::Timeline, 
     svg_sized((SIZE.0, height), &footer, |whole| {
         let (area, below) = whole.split_vertically(height - 22 - panel);
         if panel > 0 {
-            demand_panel(&below, tl)?;
+            demand_panel(&below, tl, span)?;
         }
         let area = &area;
         let labels: Vec<String> = rows.iter().map(|(l, _)| l.clone()).collect();
@@ -753,7 +869,7 @@ pub fn timeline(sc: &crate::scenario::Scenario, tl: &crate::timeline::Timeline, 
             .y_labels((rows.len() + 4) * 2 + 1)
             .y_label_formatter(&|y| label_at(&labels, n - 0.5 - y))
             .x_label_formatter(&|d| format!("{d:.0}"))
-            .x_desc("day of the year")
+            .x_desc(span.describe())
             .label_style((FONT, 13))
             .draw()
             .map_err(|e| e.to_string())?;
@@ -765,8 +881,8 @@ pub fn timeline(sc: &crate::scenario::Scenario, tl: &crate::timeline::Timeline, 
             let mut bars = vec![];
             let mut open: Option<(f64, RGBColor)> = None;
             for (k, s) in tl.samples.iter().enumerate() {
-                let t = s.t / day;
-                let next = tl.samples.get(k + 1).map_or(end, |n| n.t / day);
+                let t = span.x(s.t);
+                let next = tl.samples.get(k + 1).map_or(end, |n| span.x(n.t));
                 let c = colour_of(s);
                 match (open, c) {
                     (Some((_, oc)), Some(nc)) if oc == nc => {}
@@ -787,7 +903,8 @@ pub fn timeline(sc: &crate::scenario::Scenario, tl: &crate::timeline::Timeline, 
             chart
                 .draw_series(
                     bars.into_iter()
-                        .map(|(a, b, c)| Rectangle::new([(a, bottom), ((b).max(a + min_width), top)], c.filled())),
+                        .filter(|&(a, b, _)| b > 0.0 && a < end)
+                        .map(|(a, b, c)| Rectangle::new([(a, bottom), (b.max(a + min_width), top)], c.filled())),
                 )
                 .map_err(|e| e.to_string())?;
         }
@@ -818,23 +935,25 @@ pub fn timeline(sc: &crate::scenario::Scenario, tl: &crate::timeline::Timeline, 
 fn demand_panel(
     area: &DrawingArea<SVGBackend, plotters::coord::Shift>,
     tl: &crate::timeline::Timeline,
+    span: Span,
 ) -> Result<(), String> {
-    let day = 86_400.0;
-    let end = crate::units::YEAR_SECS / day;
+    let end = span.end();
     let steps = |value: &dyn Fn(&crate::timeline::Sample) -> f64| {
         let mut points = vec![];
         for (k, s) in tl.samples.iter().enumerate() {
             if k > 0 {
-                points.push((s.t / day, points.last().map_or(0.0, |p: &(f64, f64)| p.1)));
+                points.push((span.x(s.t), points.last().map_or(0.0, |p: &(f64, f64)| p.1)));
             }
-            points.push((s.t / day, value(s)));
+            points.push((span.x(s.t), value(s)));
         }
         points.push((end, points.last().map_or(0.0, |p| p.1)));
         points
     };
+    let shown = |t: f64| (span.from..=span.to).contains(&t);
+    let demand: Vec<(f64, f64)> = tl.demand.iter().filter(|p| shown(p.0)).map(|&(t, d)| (span.x(t), d)).collect();
     let capacity = steps(&|s| s.capacity_rps.unwrap_or(0.0));
     let instances = steps(&|s| s.instances as f64);
-    let top = tl.demand.iter().map(|p| p.1).chain(capacity.iter().map(|p| p.1)).fold(0.0, f64::max) * 1.1;
+    let top = demand.iter().map(|p| p.1).chain(capacity.iter().map(|p| p.1)).fold(0.0, f64::max) * 1.1;
     let most = instances.iter().map(|p| p.1).fold(0.0, f64::max) + 1.0;
     let mut chart = ChartBuilder::on(area)
         .margin(12)
@@ -848,7 +967,7 @@ fn demand_panel(
         .configure_mesh()
         .x_label_formatter(&|d| format!("{d:.0}"))
         .y_label_formatter(&|r| format!("{r:.0}"))
-        .x_desc("day of the year")
+        .x_desc(span.describe())
         .y_desc("requests/s")
         .label_style((FONT, 13))
         .draw()
@@ -871,7 +990,7 @@ fn demand_panel(
             .legend(move |(x, y)| PathElement::new([(x, y), (x + 15, y)], capacity_colour.stroke_width(2)));
     }
     chart
-        .draw_series(LineSeries::new(tl.demand.iter().map(|&(t, d)| (t / day, d)), demand_colour.stroke_width(1)))
+        .draw_series(LineSeries::new(demand, demand_colour.stroke_width(1)))
         .map_err(|e| e.to_string())?
         .label("demand")
         .legend(move |(x, y)| PathElement::new([(x, y), (x + 15, y)], demand_colour.stroke_width(2)));

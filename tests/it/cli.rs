@@ -369,8 +369,15 @@ fn report_writes_charts_and_an_offline_page() {
         "{footer}"
     );
     let sources: Vec<&str> = page.split("src=\"").skip(1).map(|s| &s[..s.find('"').unwrap()]).collect();
-    assert_eq!(sources.len(), 7, "3 charts and a median and a worst year of each scenario: {sources:?}");
-    assert!(sources.contains(&"timeline-three-fd-worst.svg"));
+    assert_eq!(
+        sources.len(),
+        10,
+        "4 charts, and a median year, a worst year and its longest incident of each scenario: {sources:?}"
+    );
+    for chart in ["burn-down.svg", "timeline-three-fd-worst.svg", "timeline-three-fd-worst-incident.svg"] {
+        assert!(sources.contains(&chart), "{chart}");
+    }
+    assert_eq!(page.matches("<th>began</th><th>lasted</th><th>cause</th>").count(), 4, "an incident list a year");
     for file in sources.iter().copied().chain(["index.html"]) {
         let bytes = std::fs::read(a.join(file)).unwrap_or_else(|_| panic!("{file} referenced but missing"));
         let (a, b) =
@@ -385,6 +392,7 @@ fn report_writes_charts_and_an_offline_page() {
                 "availability.svg" => vec!["time availability", "request availability", "SLO target 99.9 %"],
                 "downtime.svg" => vec!["three-fd per year", "three-fd per window", "single-instance per year"],
                 "causes.svg" => vec!["database · three-fd", "detection_window · single-instance"],
+                "burn-down.svg" => vec!["even burn: spent exactly by the end", "error budget left", "0 %"],
                 _ => vec!["service", "instance 1 (FD 1)", "deploy", "down / dead in rotation"],
             };
             for s in series {
