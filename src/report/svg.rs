@@ -930,24 +930,33 @@ pub fn timeline(
     })
 }
 
-/// The demand panel of a timeline: demand and the capacity in rotation
-/// [requests/s], and the pool's size on the right axis.
+/// The demand panel of a timeline over `span`: demand and the capacity in
+/// rotation [requests/s], the demand above it (which fails) filled red,
+/// and the pool's size on the right axis; the legend in a strip above,
+/// clear of the data.
 fn demand_panel(
     area: &DrawingArea<SVGBackend, plotters::coord::Shift>,
     tl: &crate::timeline::Timeline,
     span: Span,
 ) -> Result<(), String> {
     let end = span.end();
+    // The samples in effect over the span: the last before it, then those in it.
+    let first = tl.samples.partition_point(|s| s.t <= span.from).saturating_sub(1);
+    let in_span: Vec<&crate::timeline::Sample> = tl.samples[first..].iter().take_while(|s| s.t <= span.to).collect();
     let steps = |value: &dyn Fn(&crate::timeline::Sample) -> f64| {
-        let mut points = vec![];
-        for (k, s) in tl.samples.iter().enumerate() {
-            if k > 0 {
-                points.push((span.x(s.t), points.last().map_or(0.0, |p: &(f64, f64)| p.1)));
+        let mut points: Vec<(f64, f64)> = vec![];
+        for s in &in_span {
+            if let Some(&(_, last)) = points.last() {
+                points.push((span.x(s.t), last));
             }
             points.push((span.x(s.t), value(s)));
         }
         points.push((end, points.last().map_or(0.0, |p| p.1)));
         points
+    };
+    let capacity_at = |t: f64| {
+        let k = tl.samples.partition_point(|s| s.t <= t).saturating_sub(1);
+        tl.samples[k].capacity_rps.unwrap_or(f64::INFINITY)
     };
     let shown = |t: f64| (span.from..=span.to).contains(&t);
     let demand: Vec<(f64, f64)> = tl.demand.iter().filter(|p| shown(p.0)).map(|&(t, d)| (span.x(t), d)).collect();
@@ -955,8 +964,10 @@ fn demand_panel(
     let instances = steps(&|s| s.instances as f64);
     let top = demand.iter().map(|p| p.1).chain(capacity.iter().map(|p| p.1)).fold(0.0, f64::max) * 1.1;
     let most = instances.iter().map(|p| p.1).fold(0.0, f64::max) + 1.0;
-    let mut chart = ChartBuilder::on(area)
+    let (strip, area) = area.split_vertically(28);
+    let mut chart = ChartBuilder::on(&area)
         .margin(12)
+        .margin_top(4)
         .x_label_area_size(40)
         .y_label_area_size(150)
         .right_y_label_area_size(60)
@@ -982,29 +993,66 @@ fn demand_panel(
     let demand_colour = RGBColor(0, 114, 178);
     let capacity_colour = RGBColor(0, 158, 115);
     let pool_colour = RGBColor(120, 120, 120);
-    if tl.samples.iter().any(|s| s.capacity_rps.is_some()) {
-        chart
-            .draw_series(LineSeries::new(capacity, capacity_colour.stroke_width(2)))
-            .map_err(|e| e.to_string())?
-            .label("capacity in rotation")
-            .legend(move |(x, y)| PathElement::new([(x, y), (x + 15, y)], capacity_colour.stroke_width(2)));
+    let excess_colour = RGBColor(200, 30, 30);
+    let mut entries = vec![("demand", demand_colour)];
+    let capacity_known = tl.samples.iter().any(|s| s.capacity_rps.is_some());
+    if capacity_known {
+        chart.draw_series(LineSeries::new(capacity, capacity_colour.stroke_width(2))).map_err(|e| e.to_string())?;
+        entries.extend([("capacity in rotation", capacity_colour), ("demand above capacity: fails", excess_colour)]);
     }
-    chart
-        .draw_series(LineSeries::new(demand, demand_colour.stroke_width(1)))
-        .map_err(|e| e.to_string())?
-        .label("demand")
-        .legend(move |(x, y)| PathElement::new([(x, y), (x + 15, y)], demand_colour.stroke_width(2)));
-    chart
-        .draw_secondary_series(LineSeries::new(instances, pool_colour.stroke_width(1)))
-        .map_err(|e| e.to_string())?
-        .label("instances in the pool (right axis)")
-        .legend(move |(x, y)| PathElement::new([(x, y), (x + 15, y)], pool_colour.stroke_width(2)));
-    legend(&mut chart, SeriesLabelPosition::UpperLeft)
+    chart.draw_series(LineSeries::new(demand, demand_colour.stroke_width(1))).map_err(|e| e.to_string())?;
+    if capacity_known {
+        // Over the demand line, so that it shows: between two demand
+        // points the capacity holds (every sample is a demand point), and
+        // the excess is the demand's part above it, at least a pixel wide.
+        let min_width = end / 700.0;
+        let pieces = tl.demand.windows(2).filter(|p| shown(p[0].0) && shown(p[1].0)).filter_map(|p| {
+            let cap = capacity_at(p[0].0);
+            (p[0].1 > cap || p[1].1 > cap).then(|| {
+                let (xa, xb) = (span.x(p[0].0), span.x(p[1].0).max(span.x(p[0].0) + min_width));
+                Polygon::new(vec![(xa, cap), (xa, p[0].1.max(cap)), (xb, p[1].1.max(cap)), (xb, cap)], excess_colour)
+            })
+        });
+        chart.draw_series(pieces).map_err(|e| e.to_string())?;
+    }
+    entries.push(("instances in the pool (right axis)", pool_colour));
+    let mut x = 162;
+    for (label, colour) in entries {
+        strip.draw(&Rectangle::new([(x, 10), (x + 15, 14)], colour.filled())).map_err(|e| e.to_string())?;
+        strip.draw(&Text::new(label, (x + 20, 5), (FONT, 13).into_font())).map_err(|e| e.to_string())?;
+        x += 30 + 7 * label.len() as i32;
+    }
+    Ok(())
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Demand above the capacity in rotation is filled red over the demand
+    /// line; demand within it leaves nothing red.
+    #[test]
+    fn the_demand_panel_shows_demand_above_capacity() {
+        use crate::report::year::tests::{sample, year};
+        let draw = |peak: f64| {
+            let mut s = sample(0.0, true, 0.0, 0);
+            s.capacity_rps = Some(100.0);
+            let tl = year(vec![s], vec![(0.0, 50.0), (3_600.0, peak), (7_200.0, 50.0), (86_400.0, 50.0)]);
+            let mut out = String::new();
+            {
+                let root = SVGBackend::with_string(&mut out, (900, 300)).into_drawing_area();
+                demand_panel(&root, &tl, Span { from: 0.0, to: 86_400.0 }).unwrap();
+                root.present().unwrap();
+            }
+            out
+        };
+        let red = "fill=\"#C81E1E\"";
+        let over = draw(150.0);
+        assert!(over.contains("demand above capacity: fails"));
+        assert_eq!(over.matches("<polygon").count(), 2, "the rise and the fall above 100 req/s");
+        assert!(over.contains(red));
+        assert!(!draw(90.0).contains("<polygon"), "nothing above capacity");
+    }
 
     /// Numbers plot on a value axis; durations one tick per value as
     /// written, in order; anything else as unjoined categories.

@@ -123,12 +123,13 @@ pub fn burns(tl: &Timeline, window: f64, target: f64, sli: Sli) -> Vec<Burn> {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
     use crate::demand::Linear;
     use crate::timeline::Sample;
 
-    fn sample(t: f64, up: bool, failing: f64, cause: u16) -> Sample {
+    /// A sample of a service with one instance and no capacity limit.
+    pub(crate) fn sample(t: f64, up: bool, failing: f64, cause: u16) -> Sample {
         Sample {
             t,
             slots: vec![],
@@ -146,7 +147,8 @@ mod tests {
         }
     }
 
-    fn year(samples: Vec<Sample>, demand: Vec<(f64, f64)>) -> Timeline {
+    /// A recorded year of these samples and demand points.
+    pub(crate) fn year(samples: Vec<Sample>, demand: Vec<(f64, f64)>) -> Timeline {
         Timeline { trajectory: 0, year: 0, downtime: 0.0, samples, demand }
     }
 
