@@ -116,12 +116,12 @@ impl<'s> Deployment<'s> {
         let mut removed = 0;
         for _ in 0..n {
             let members = self.fleet.in_fd(self.fleet.most_loaded_fd());
-            let idle = |&&id: &&SlotId| self.fleet.slot(id).drained == 0;
+            let idle = |&&id: &&SlotId| !self.fleet.slot(id).drained();
             let pick = members
                 .iter()
                 .rev()
                 .filter(idle)
-                .find(|&&id| !self.fleet.slot(id).counted.good)
+                .find(|&&id| !self.fleet.slot(id).counted().good)
                 .or_else(|| members.iter().rev().find(idle))
                 .copied();
             let Some(id) = pick else { break };
@@ -137,10 +137,7 @@ impl<'s> Deployment<'s> {
     /// Takes slot `id` out of rotation for good; it drains, then is
     /// terminated.
     fn retire(&mut self, id: SlotId, now: SimTime, q: &mut EventQueue<Event>) {
-        let slot = self.fleet.slot_mut(id);
-        slot.merged_start = f64::INFINITY;
-        slot.first_failure = None;
-        slot.held_alert = f64::INFINITY;
+        self.fleet.slot_mut(id).forget_pending();
         self.set_proc(id, Proc::Retired, q);
         self.cancel(q, id, SlotTimer::Mark);
         self.cancel(q, id, SlotTimer::Alert);

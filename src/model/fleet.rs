@@ -64,24 +64,17 @@ impl Fleet {
     /// its launch is set up and the slot synced. Returns its id and whether
     /// the slot is new (rather than reused).
     pub fn add(&mut self, fd: u16, running: bool) -> (SlotId, bool) {
-        let (id, mut slot, new) = match self.free.pop() {
-            Some(id) => (id, Slot::new(fd), false),
-            None => {
-                let id = SlotId(u32::try_from(self.slots.len()).expect("instance count is validated"));
-                (id, Slot::new(fd), true)
-            }
+        let slot = if running { Slot::new(fd) } else { Slot::launching(fd) };
+        let (id, new) = match self.free.pop() {
+            Some(id) => (id, false),
+            None => (SlotId(u32::try_from(self.slots.len()).expect("instance count is validated")), true),
         };
-        if !running {
-            slot.proc = Proc::Repairing;
-            slot.visible = false;
-            slot.counted = Counted::NONE;
-        }
-        self.count(&slot.counted, 1);
+        self.count(&slot.counted(), 1);
         if new {
             self.slots.push(slot);
         } else {
             let freed = std::mem::replace(&mut self.slots[id.index()], slot);
-            self.count(&freed.counted, -1);
+            self.count(&freed.counted(), -1);
         }
         self.members[usize::from(fd)].push(id);
         (id, new)
@@ -90,7 +83,7 @@ impl Fleet {
     /// Takes slot `id`, already [`Proc::Retired`] and synced, out of its
     /// fault domain: it drains until [`Fleet::free`].
     pub fn retire(&mut self, id: SlotId) {
-        let fd = self.slots[id.index()].fd;
+        let fd = self.slots[id.index()].fd();
         self.members[usize::from(fd)].retain(|&s| s != id);
     }
 
@@ -106,7 +99,7 @@ impl Fleet {
 
     /// The ids of the slots in service (not retired), in order.
     pub fn ids(&self) -> impl Iterator<Item = SlotId> + '_ {
-        self.all_ids().filter(|&id| self.slots[id.index()].proc != Proc::Retired)
+        self.all_ids().filter(|&id| self.slots[id.index()].proc() != Proc::Retired)
     }
 
     /// Instances in service (not retired): the pool's size.
@@ -148,11 +141,11 @@ impl Fleet {
 
     /// Moves slot `id` to fault domain `fd` (a replacement placed elsewhere).
     pub fn move_to(&mut self, id: SlotId, fd: u16) {
-        let from = self.slots[id.index()].fd;
+        let from = self.slots[id.index()].fd();
         if from != fd {
             self.members[usize::from(from)].retain(|&s| s != id);
             self.members[usize::from(fd)].push(id);
-            self.slots[id.index()].fd = fd;
+            self.slots[id.index()].set_fd(fd);
         }
     }
 
@@ -201,12 +194,12 @@ impl Fleet {
     pub fn sync(&mut self, id: SlotId, domains: &Domains) -> bool {
         let s = &self.slots[id.index()];
         let now = self.counted(s, domains);
-        let before = s.counted;
-        let lost = before.holds_sessions && !s.visible;
+        let before = s.counted();
+        let lost = before.holds_sessions && !s.visible();
         if now != before {
             self.count(&before, -1);
             self.count(&now, 1);
-            self.slots[id.index()].counted = now;
+            self.slots[id.index()].set_counted(now);
             self.changed = true;
         }
         lost
@@ -222,16 +215,16 @@ impl Fleet {
     /// What slot `s` contributes to the counters in its present state.
     #[inline]
     fn counted(&self, s: &Slot, domains: &Domains) -> Counted {
-        if s.proc == Proc::Retired {
+        if s.proc() == Proc::Retired {
             return Counted::NONE;
         }
-        let outage = domains.outage(s.fd);
+        let outage = domains.outage(s.fd());
         let in_rotation = s.rotating(self.has_lb);
         let good = in_rotation && s.serving(outage.is_none());
         Counted {
             in_rotation,
             good,
-            holds_sessions: in_rotation && s.visible,
+            holds_sessions: in_rotation && s.visible(),
             reason: if good { Cause::InstanceFailure } else { s.reason(outage) },
         }
     }
@@ -262,7 +255,7 @@ impl Fleet {
         let mut fresh = Fleet::new(self.members.len(), self.has_lb);
         for s in &self.slots {
             let counted = self.counted(s, domains);
-            if counted != s.counted {
+            if counted != s.counted() {
                 return false;
             }
             fresh.count(&counted, 1);

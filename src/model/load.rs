@@ -333,7 +333,7 @@ impl Deployment<'_> {
 
     /// A serving instance, chosen uniformly, crashes from overload.
     pub(super) fn overload_crash(&mut self, now: SimTime, q: &mut EventQueue<Event>) {
-        let good: Vec<SlotId> = self.fleet.ids().filter(|&id| self.fleet.slot(id).counted.good).collect();
+        let good: Vec<SlotId> = self.fleet.ids().filter(|&id| self.fleet.slot(id).counted().good).collect();
         let pick = (self.draws.uniform(Stream::Traffic) * good.len() as f64) as usize;
         let id = good[pick.min(good.len() - 1)];
         self.settle(id, now, q);

@@ -43,7 +43,7 @@ use event::{SlotTimer, Timers};
 use fleet::Fleet;
 use load::Load;
 use planned::PlannedRun;
-use slot::Proc;
+use slot::{Episode, Proc};
 use tier::Tiers;
 
 /// A domain, dependency or slot number as the model holds it (16 bits).
@@ -168,7 +168,8 @@ impl<'s> Deployment<'s> {
         }
         for id in self.fleet.ids().collect::<Vec<_>>() {
             if let Some(hc) = self.health_check() {
-                self.fleet.slot_mut(id).phase = self.draws.uniform(Stream::Slot(id)) * hc.interval;
+                let phase = self.draws.uniform(Stream::Slot(id)) * hc.interval;
+                self.fleet.slot_mut(id).set_phase(phase);
             }
             self.arm_failures(id, now, q);
         }
@@ -229,7 +230,7 @@ impl<'s> Deployment<'s> {
     /// Schedules the first failure of the instance running in slot `id`
     /// since `now`: the one drawn when its launch began, if any, else a new draw.
     fn arm_failures(&mut self, id: SlotId, now: SimTime, q: &mut EventQueue<Event>) {
-        let (gray, after) = match self.fleet.slot_mut(id).first_failure.take() {
+        let (gray, after) = match self.fleet.slot_mut(id).take_first_failure() {
             Some(drawn) => drawn,
             None => self.draw_failure(id),
         };
@@ -299,7 +300,7 @@ impl Deployment<'_> {
                 self.set_proc(id, proc, q);
                 // Already failing (its domain is out): the instance's own
                 // failure is a new reason to alert.
-                let new_reason = self.fleet.slot(id).failing;
+                let new_reason = self.fleet.slot(id).failing();
                 self.refresh_with(id, now, q, new_reason);
             }
             Event::Ready(id) => self.ready(id, now, q, true),
@@ -310,7 +311,7 @@ impl Deployment<'_> {
                 // have started since, ending the episode: caught up now, the
                 // alert finds nothing failing and comes to nothing.
                 self.settle(id, now, q);
-                if self.fleet.slot(id).failing {
+                if self.fleet.slot(id).failing() {
                     self.on_alert(id, now, q);
                 }
             }
@@ -346,7 +347,7 @@ impl Deployment<'_> {
     /// Moves slot `id`'s process to `proc`: what the previous one had
     /// pending (a failure, a start) can no longer happen.
     fn set_proc(&mut self, id: SlotId, proc: Proc, q: &mut EventQueue<Event>) {
-        self.fleet.slot_mut(id).proc = proc;
+        self.fleet.slot_mut(id).set_proc(proc);
         self.cancel(q, id, SlotTimer::Proc);
     }
 
@@ -472,54 +473,28 @@ impl Deployment<'_> {
     fn refresh_health(&mut self, id: SlotId, now: SimTime, q: &mut EventQueue<Event>, new_reason: bool) {
         let has_lb = self.lb().is_some();
         let hc = self.health_check();
-        let outage = self.domains.outage(self.fleet.slot(id).fd);
-        let live = outage.is_none();
+        let outage = self.domains.outage(self.fleet.slot(id).fd());
         let slot = self.fleet.slot_mut(id);
-        if slot.proc == Proc::Retired {
-            // Scaled in: out of rotation, failing nothing, alerting no one.
-            (slot.failing, slot.visible) = (false, false);
+        if slot.proc() == Proc::Retired {
+            slot.derive(outage, new_reason);
             return;
         }
-        let was_failing = slot.failing;
-        let drained = slot.drained != 0;
-        slot.failing = !drained && (slot.proc != Proc::Running || !live);
-        slot.visible = !drained && live && matches!(slot.proc, Proc::Running | Proc::Gray);
-
-        let alert = if slot.failing && !was_failing {
-            slot.detected = false;
-            slot.episode = outage.unwrap_or(Cause::InstanceFailure);
-            slot.held_alert = f64::INFINITY;
+        let episode = slot.derive(outage, new_reason);
+        if matches!(episode, Episode::NewReason { began: true } | Episode::Same { ended: true }) {
             q.cancel(self.timers.slot(id, SlotTimer::Alert));
-            true
-        } else if slot.failing && new_reason {
-            // A new episode of the instance's own, inside the domain's.
-            slot.detected = false;
-            slot.episode = Cause::InstanceFailure;
-            true
-        } else {
-            if !slot.failing && was_failing {
-                slot.detected = false;
-                slot.held_alert = f64::INFINITY;
-                q.cancel(self.timers.slot(id, SlotTimer::Alert));
-            }
-            false
-        };
-
-        if has_lb && slot.registered {
+        }
+        let slot = self.fleet.slot_mut(id);
+        if has_lb && slot.registered() {
             match hc {
-                // No health checker: whoever fixed the instance puts it back.
-                None => slot.lb.marked_up |= slot.visible && slot.proc == Proc::Running,
+                None => slot.mark_up_if_fixed(),
                 Some(hc) => {
-                    let t = now.secs();
-                    let mark =
-                        slot.lb.change(hc, slot.phase, t, slot.visible).or_else(|| slot.lb.resume(hc, slot.phase, t));
-                    if let Some(mark) = mark {
+                    if let Some(mark) = slot.health_change(hc, now.secs()) {
                         self.schedule_mark(id, mark, q);
                     }
                 }
             }
         }
-        if alert {
+        if matches!(episode, Episode::NewReason { .. }) {
             self.raise_alert(id, now, q);
         } else {
             self.release_held_alert(id, now, q);
@@ -529,10 +504,8 @@ impl Deployment<'_> {
     /// Takes slot `id` out of rotation by hand, dropping any pending
     /// health-check mark.
     fn mark_down(&mut self, id: SlotId, q: &mut EventQueue<Event>) {
-        let outage = self.domains.outage(self.fleet.slot(id).fd);
-        let slot = self.fleet.slot_mut(id);
-        slot.out_cause = slot.reason(outage);
-        slot.lb.force_down();
+        let outage = self.domains.outage(self.fleet.slot(id).fd());
+        self.fleet.slot_mut(id).force_down(outage);
         self.cancel(q, id, SlotTimer::Mark);
     }
 
@@ -544,17 +517,15 @@ impl Deployment<'_> {
     /// A health-check mark of slot `id` comes due.
     fn health_mark(&mut self, id: SlotId, now: SimTime, q: &mut EventQueue<Event>) {
         let hc = self.health_check().expect("marks need a health checker");
-        let outage = self.domains.outage(self.fleet.slot(id).fd);
-        let slot = self.fleet.slot_mut(id);
-        let (flipped, follow) = slot.lb.fire(hc, slot.phase);
+        let outage = self.domains.outage(self.fleet.slot(id).fd());
+        let (flipped, follow) = self.fleet.slot_mut(id).health_fire(hc);
         if let Some(mark) = follow {
             self.schedule_mark(id, mark, q);
         }
         let slot = self.fleet.slot_mut(id);
         if flipped && !slot.checked_in() {
             // Noticed first, so the slot leaves rotation under its episode's cause.
-            slot.detected = slot.failing;
-            slot.out_cause = slot.reason(outage);
+            slot.noticed(outage);
             if self.pool() {
                 // The pool terminates whatever the load balancer marks unhealthy.
                 self.replace(id, now, q);

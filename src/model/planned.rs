@@ -136,7 +136,7 @@ impl<'s> Deployment<'s> {
         for &id in &current {
             self.settle(id, now, q);
             // Drained first, so the slot leaves rotation under this cause.
-            self.fleet.slot_mut(id).drained |= kind.bit();
+            self.fleet.slot_mut(id).drain(kind);
             if self.fleet.slot(id).checked_in() {
                 self.mark_down(id, q);
             }
@@ -167,10 +167,7 @@ impl<'s> Deployment<'s> {
         let current = std::mem::take(&mut self.planned[kind.index()].current);
         for &id in &current {
             self.settle(id, now, q);
-            let slot = self.fleet.slot_mut(id);
-            if slot.drained & kind.bit() != 0 {
-                slot.drained &= !kind.bit();
-                slot.bad = bad;
+            if self.fleet.slot_mut(id).undrain(kind, bad) {
                 self.refresh(id, now, q);
             }
         }
@@ -190,8 +187,7 @@ impl<'s> Deployment<'s> {
         }
         for id in self.fleet.ids().collect::<Vec<_>>() {
             self.settle(id, now, q);
-            if self.fleet.slot(id).bad {
-                self.fleet.slot_mut(id).bad = false;
+            if self.fleet.slot_mut(id).roll_back() {
                 self.refresh(id, now, q);
             }
         }

@@ -31,7 +31,7 @@ impl Deployment<'_> {
         let Some(delay) = &self.sc.alert_delay else { return };
         let at = now.secs() + self.draws.sample(Stream::Slot(id), delay);
         if self.replaced_before(id, at) {
-            self.fleet.slot_mut(id).held_alert = at;
+            self.fleet.slot_mut(id).hold_alert(at);
         } else {
             self.schedule_alert(id, at, q);
         }
@@ -42,7 +42,7 @@ impl Deployment<'_> {
     /// failing while nothing else changes).
     fn replaced_before(&self, id: SlotId, at: f64) -> bool {
         let slot = self.fleet.slot(id);
-        self.pool() && !slot.visible && slot.lb.pending.is_some_and(|m| m.down && m.at < at)
+        self.pool() && !slot.visible() && slot.lb().pending.is_some_and(|m| m.down && m.at < at)
     }
 
     /// After a change to slot `id`: schedules an alert held back by
@@ -50,9 +50,9 @@ impl Deployment<'_> {
     /// longer sure to come first.
     pub(super) fn release_held_alert(&mut self, id: SlotId, now: SimTime, q: &mut EventQueue<Event>) {
         let slot = self.fleet.slot(id);
-        let held = slot.held_alert;
-        if held.is_finite() && slot.failing && !slot.detected && !self.replaced_before(id, held) {
-            self.fleet.slot_mut(id).held_alert = f64::INFINITY;
+        let held = slot.held_alert();
+        if held.is_finite() && slot.failing() && !slot.detected() && !self.replaced_before(id, held) {
+            self.fleet.slot_mut(id).release_alert();
             self.schedule_alert(id, held.max(now.secs()), q);
         }
     }
@@ -65,13 +65,12 @@ impl Deployment<'_> {
 
     /// Monitoring has alerted an operator about slot `id`'s failure.
     pub(super) fn on_alert(&mut self, id: SlotId, now: SimTime, q: &mut EventQueue<Event>) {
-        self.fleet.slot_mut(id).detected = true;
-        self.fleet.slot_mut(id).held_alert = f64::INFINITY;
+        self.fleet.slot_mut(id).alerted();
         if self.lb().is_some() && self.fleet.slot(id).checked_in() {
             // Taken out of rotation by hand.
             self.mark_down(id, q);
         }
-        let proc = self.fleet.slot(id).proc;
+        let proc = self.fleet.slot(id).proc();
         match &self.sc.repair {
             Repair::Pool { .. } if proc.broken() || proc == Proc::Running => self.replace(id, now, q),
             Repair::Manual { time } if proc.broken() => {
@@ -87,7 +86,7 @@ impl Deployment<'_> {
     /// The pool terminates slot `id`'s instance and launches a replacement.
     pub(super) fn replace(&mut self, id: SlotId, now: SimTime, q: &mut EventQueue<Event>) {
         let Repair::Pool { replacement, .. } = &self.sc.repair else { unreachable!("pool only") };
-        if matches!(self.fleet.slot(id).proc, Proc::Repairing | Proc::WaitingFd) {
+        if matches!(self.fleet.slot(id).proc(), Proc::Repairing | Proc::WaitingFd) {
             return;
         }
         self.renew(id, now, q, replacement);
@@ -97,12 +96,7 @@ impl Deployment<'_> {
     /// from `launch_time`.
     pub(super) fn renew(&mut self, id: SlotId, now: SimTime, q: &mut EventQueue<Event>, launch_time: &Dist) {
         let Repair::Pool { register, .. } = self.sc.repair else { unreachable!("pool only") };
-        let slot = self.fleet.slot_mut(id);
-        // A new backend, unknown to the health checker until it runs.
-        slot.lb = health::Tracker::new(false, false, now.secs());
-        slot.registered = register;
-        slot.detected = true;
-        slot.held_alert = f64::INFINITY;
+        self.fleet.slot_mut(id).renew(register, now.secs());
         self.cancel(q, id, SlotTimer::Mark);
         self.launch(id, now, q, launch_time);
     }
@@ -112,7 +106,7 @@ impl Deployment<'_> {
     /// place it elsewhere, else it waits for a domain to come back.
     fn launch(&mut self, id: SlotId, now: SimTime, q: &mut EventQueue<Event>, launch_time: &Dist) {
         let Repair::Pool { cross_fd, .. } = &self.sc.repair else { unreachable!("pool only") };
-        let home = self.fleet.slot(id).fd;
+        let home = self.fleet.slot(id).fd();
         let target = if self.domains.live(home) {
             Some(home)
         } else if *cross_fd {
@@ -136,14 +130,13 @@ impl Deployment<'_> {
         let phase = self.draws.uniform(Stream::Slot(id)) * hc.interval;
         let first_failure = self.draw_failure(id);
         let slot = self.fleet.slot_mut(id);
-        slot.phase = phase;
-        slot.first_failure = Some(first_failure);
         let admitted = health::admission(hc, phase, at.secs());
-        if slot.registered && slot.drained == 0 && at.secs() + first_failure.1 > admitted {
-            // Nothing of its own happens between its start and its
-            // admission, and nothing else can see it start: one event for
-            // both. Whatever touches the slot before then catches it up.
-            slot.merged_start = at.secs();
+        // Nothing of its own happens between its start and its admission,
+        // and nothing else can see it start: one event for both. Whatever
+        // touches the slot before then catches it up.
+        let merged = slot.registered() && !slot.drained() && at.secs() + first_failure.1 > admitted;
+        slot.prepare(phase, first_failure, if merged { at.secs() } else { f64::INFINITY });
+        if merged {
             self.schedule(q, SimTime::from_secs(admitted), Event::Admit(id));
         } else {
             self.schedule(q, at, Event::Ready(id));
@@ -154,9 +147,9 @@ impl Deployment<'_> {
     /// `now`, does now what its start would have done then. Called before
     /// the slot's state is read or changed.
     pub(super) fn catch_up(&mut self, id: SlotId, now: SimTime, q: &mut EventQueue<Event>) {
-        let started = self.fleet.slot(id).merged_start;
+        let started = self.fleet.slot(id).merged_start();
         if started <= now.secs() {
-            self.fleet.slot_mut(id).merged_start = f64::INFINITY;
+            self.fleet.slot_mut(id).take_merged_start();
             self.ready(id, SimTime::from_secs(started), q, true);
         }
     }
@@ -168,9 +161,7 @@ impl Deployment<'_> {
     /// changes what happens.
     pub(super) fn settle(&mut self, id: SlotId, now: SimTime, q: &mut EventQueue<Event>) {
         self.catch_up(id, now, q);
-        let slot = self.fleet.slot_mut(id);
-        if slot.merged_start.is_finite() {
-            let started = std::mem::replace(&mut slot.merged_start, f64::INFINITY);
+        if let Some(started) = self.fleet.slot_mut(id).take_merged_start() {
             self.schedule(q, SimTime::from_secs(started), Event::Ready(id));
         }
     }
@@ -178,9 +169,9 @@ impl Deployment<'_> {
     /// A replacement with a merged start is admitted: it started running
     /// earlier and its first good probes complete now.
     pub(super) fn admit(&mut self, id: SlotId, now: SimTime, q: &mut EventQueue<Event>) {
-        let started = std::mem::replace(&mut self.fleet.slot_mut(id).merged_start, f64::INFINITY);
+        let started = self.fleet.slot_mut(id).take_merged_start().expect("an admission follows a merged start");
         self.ready(id, SimTime::from_secs(started), q, false);
-        match self.fleet.slot(id).lb.pending {
+        match self.fleet.slot(id).lb().pending {
             Some(mark) if mark.at == now.secs() && !mark.down => self.health_mark(id, now, q),
             // Its start found it unable to pass probes after all: the
             // health checker's new mark goes into the queue as usual.
@@ -212,19 +203,17 @@ impl Deployment<'_> {
         self.arm_failures(id, now, q);
         if let Some(hc) = self.health_check()
             && self.pool()
-            && self.fleet.slot(id).registered
+            && self.fleet.slot(id).registered()
         {
             // The replacement registers now that it runs; the health
             // checker watches it from its first probe.
-            let slot = self.fleet.slot_mut(id);
-            let (tracker, mark) = health::Tracker::launched(hc, slot.phase, now.secs());
-            slot.lb = tracker;
+            let mark = self.fleet.slot_mut(id).launched(hc, now.secs());
             if schedule_admission {
                 self.schedule_mark(id, mark, q);
             }
         }
         // An unregistered instance running may be reason to page the on-call.
-        self.dirty |= !self.fleet.slot(id).registered;
+        self.dirty |= !self.fleet.slot(id).registered();
         self.refresh(id, now, q);
     }
 
@@ -234,10 +223,7 @@ impl Deployment<'_> {
         self.register_alert_pending = false;
         for id in self.fleet.ids().collect::<Vec<_>>() {
             self.settle(id, now, q);
-            let slot = self.fleet.slot_mut(id);
-            if !slot.registered {
-                slot.registered = true;
-                slot.lb = health::Tracker::new(false, false, now.secs());
+            if self.fleet.slot_mut(id).register(now.secs()) {
                 self.refresh(id, now, q);
             }
         }
@@ -251,7 +237,7 @@ impl Deployment<'_> {
         }
         let unregistered = |id| {
             let s = self.fleet.slot(id);
-            !s.registered && s.proc == Proc::Running
+            !s.registered() && s.proc() == Proc::Running
         };
         if self.fleet.ids().any(unregistered) {
             self.register_alert_pending = true;

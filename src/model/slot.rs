@@ -1,9 +1,10 @@
 //! One instance slot of the pool: the instance now running in it (or being
 //! replaced) and the load balancer's view of it.
 
-use super::health::Tracker;
+use super::health::{Mark, Tracker};
 use super::planned::PlannedKind;
 use crate::cause::Cause;
+use crate::scenario::HealthCheck;
 
 /// The process in a slot.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -30,46 +31,64 @@ impl Proc {
     }
 }
 
-/// One slot of the instance pool.
+/// One slot of the instance pool: a state machine whose transitions are
+/// its methods. Its fields are private; the deployment moves it through
+/// them and sets or cancels the slot's timers alongside.
 #[derive(Clone, Debug)]
 pub struct Slot {
     /// Fault domain the instance runs in.
-    pub fd: u16,
+    fd: u16,
     /// Its process.
-    pub proc: Proc,
+    proc: Proc,
     /// Whether it runs a bad release.
-    pub bad: bool,
+    bad: bool,
     /// Whether the load balancer knows it.
-    pub registered: bool,
+    registered: bool,
     /// The load balancer's view: marked up (in rotation unless drained),
     /// and the health checker's pending mark.
-    pub lb: Tracker,
+    lb: Tracker,
     /// Planned work holding it out (bit set of [`PlannedKind::bit`]).
-    pub drained: u8,
-    /// An unplanned failure episode is under way (derived in `refresh`).
-    pub failing: bool,
-    /// Health probes would succeed (derived in `refresh`).
-    pub visible: bool,
+    drained: u8,
+    /// An unplanned failure episode is under way (derived in `derive`).
+    failing: bool,
+    /// Health probes would succeed (derived in `derive`).
+    visible: bool,
     /// The episode has been noticed (health checker or monitoring).
-    pub detected: bool,
+    detected: bool,
     /// What started the episode.
-    pub episode: Cause,
+    episode: Cause,
     /// Why it left rotation, while it waits to be re-admitted.
-    pub out_cause: Cause,
+    out_cause: Cause,
     /// Health-probe phase in [0, interval) [s].
-    pub phase: f64,
+    phase: f64,
     /// When an alert that was not scheduled, because the health checker
     /// will have the pool replace the instance first, would fire [s];
     /// infinite when none is held back.
-    pub held_alert: f64,
+    held_alert: f64,
     /// A replacement launched with its start merged into its admission:
     /// when it starts running [s]; infinite otherwise.
-    pub merged_start: f64,
+    merged_start: f64,
     /// The first failure of the next instance, drawn at its launch:
     /// (gray, delay after it starts running [s]).
-    pub first_failure: Option<(bool, f64)>,
+    first_failure: Option<(bool, f64)>,
     /// What the fleet counted for it at the last sync.
-    pub counted: Counted,
+    counted: Counted,
+}
+
+/// How a slot's failure episode moved when it was re-derived.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Episode {
+    /// Nothing new to alert about; `ended` if an episode just ended.
+    Same {
+        /// An episode ended: its pending alert can no longer matter.
+        ended: bool,
+    },
+    /// A new reason to alert: an episode began, or the instance itself
+    /// failed during one a domain outage began.
+    NewReason {
+        /// A whole new episode (its earlier alert, if any, is void).
+        began: bool,
+    },
 }
 
 /// A slot's contribution to the fleet's counters, as of its last sync.
@@ -121,6 +140,68 @@ impl Slot {
         }
     }
 
+    /// A slot in fault domain `fd` whose first instance is about to be
+    /// launched: not running, not counted until its launch is set up.
+    pub fn launching(fd: u16) -> Slot {
+        Slot { proc: Proc::Repairing, visible: false, counted: Counted::NONE, ..Slot::new(fd) }
+    }
+
+    /// Its fault domain.
+    pub fn fd(&self) -> u16 {
+        self.fd
+    }
+
+    /// Its process.
+    pub fn proc(&self) -> Proc {
+        self.proc
+    }
+
+    /// Whether the load balancer knows it.
+    pub fn registered(&self) -> bool {
+        self.registered
+    }
+
+    /// The load balancer's view of it.
+    pub fn lb(&self) -> &Tracker {
+        &self.lb
+    }
+
+    /// Whether planned work holds it out.
+    pub fn drained(&self) -> bool {
+        self.drained != 0
+    }
+
+    /// Whether an unplanned failure episode is under way.
+    pub fn failing(&self) -> bool {
+        self.failing
+    }
+
+    /// Whether health probes would succeed.
+    pub fn visible(&self) -> bool {
+        self.visible
+    }
+
+    /// Whether the episode under way has been noticed.
+    pub fn detected(&self) -> bool {
+        self.detected
+    }
+
+    /// When an alert held back would fire [s]; infinite if none is.
+    pub fn held_alert(&self) -> f64 {
+        self.held_alert
+    }
+
+    /// When a replacement whose start was merged into its admission starts
+    /// running [s]; infinite if none is pending.
+    pub fn merged_start(&self) -> f64 {
+        self.merged_start
+    }
+
+    /// What the fleet counted for it at the last sync.
+    pub fn counted(&self) -> Counted {
+        self.counted
+    }
+
     /// Whether the load balancer has it marked up.
     pub fn checked_in(&self) -> bool {
         self.lb.marked_up
@@ -158,5 +239,235 @@ impl Slot {
         } else {
             self.out_cause
         }
+    }
+
+    /// Its process moves to `proc`.
+    pub fn set_proc(&mut self, proc: Proc) {
+        self.proc = proc;
+    }
+
+    /// It moves to fault domain `fd` (a replacement placed elsewhere).
+    pub fn set_fd(&mut self, fd: u16) {
+        self.fd = fd;
+    }
+
+    /// Its health probes go out at this phase [s].
+    pub fn set_phase(&mut self, phase: f64) {
+        self.phase = phase;
+    }
+
+    /// The fleet counted it so.
+    pub fn set_counted(&mut self, counted: Counted) {
+        self.counted = counted;
+    }
+
+    /// Planned work of `kind` drains it.
+    pub fn drain(&mut self, kind: PlannedKind) {
+        self.drained |= kind.bit();
+    }
+
+    /// Planned work of `kind` ends: it comes back running a `bad` release
+    /// or not. Returns whether that work held it.
+    pub fn undrain(&mut self, kind: PlannedKind, bad: bool) -> bool {
+        let held = self.drained & kind.bit() != 0;
+        if held {
+            self.drained &= !kind.bit();
+            self.bad = bad;
+        }
+        held
+    }
+
+    /// A bad release is rolled back. Returns whether it ran one.
+    pub fn roll_back(&mut self) -> bool {
+        std::mem::replace(&mut self.bad, false)
+    }
+
+    /// Re-derives its failure episode after a change to it or its domain
+    /// (`outage`: what holds its fault domain down, if anything);
+    /// `new_reason`: the instance itself just failed.
+    pub fn derive(&mut self, outage: Option<Cause>, new_reason: bool) -> Episode {
+        if self.proc == Proc::Retired {
+            // Scaled in: out of rotation, failing nothing, alerting no one.
+            (self.failing, self.visible) = (false, false);
+            return Episode::Same { ended: false };
+        }
+        let live = outage.is_none();
+        let was_failing = self.failing;
+        let drained = self.drained != 0;
+        self.failing = !drained && (self.proc != Proc::Running || !live);
+        self.visible = !drained && live && matches!(self.proc, Proc::Running | Proc::Gray);
+        if self.failing && !was_failing {
+            self.detected = false;
+            self.episode = outage.unwrap_or(Cause::InstanceFailure);
+            self.held_alert = f64::INFINITY;
+            Episode::NewReason { began: true }
+        } else if self.failing && new_reason {
+            // A new episode of the instance's own, inside the domain's.
+            self.detected = false;
+            self.episode = Cause::InstanceFailure;
+            Episode::NewReason { began: false }
+        } else {
+            let ended = !self.failing && was_failing;
+            if ended {
+                self.detected = false;
+                self.held_alert = f64::INFINITY;
+            }
+            Episode::Same { ended }
+        }
+    }
+
+    /// Without a health checker: whoever fixed the instance puts it back.
+    pub fn mark_up_if_fixed(&mut self) {
+        self.lb.marked_up |= self.visible && self.proc == Proc::Running;
+    }
+
+    /// The health checker's next mark after a change seen at `t`, if any.
+    pub fn health_change(&mut self, hc: &HealthCheck, t: f64) -> Option<Mark> {
+        self.lb.change(hc, self.phase, t, self.visible).or_else(|| self.lb.resume(hc, self.phase, t))
+    }
+
+    /// Its pending health-check mark comes due: whether it flipped, and
+    /// the mark that follows, if any.
+    pub fn health_fire(&mut self, hc: &HealthCheck) -> (bool, Option<Mark>) {
+        self.lb.fire(hc, self.phase)
+    }
+
+    /// Taken out of rotation by hand, for the reason it now has.
+    pub fn force_down(&mut self, outage: Option<Cause>) {
+        self.out_cause = self.reason(outage);
+        self.lb.force_down();
+    }
+
+    /// The health checker marked it down: it has noticed the episode, if any.
+    pub fn noticed(&mut self, outage: Option<Cause>) {
+        self.detected = self.failing;
+        self.out_cause = self.reason(outage);
+    }
+
+    /// Monitoring alerted about it: the episode is noticed, and nothing is
+    /// held back any more.
+    pub fn alerted(&mut self) {
+        self.detected = true;
+        self.held_alert = f64::INFINITY;
+    }
+
+    /// An alert due at `at` is held back, since the pool is sure to act first.
+    pub fn hold_alert(&mut self, at: f64) {
+        self.held_alert = at;
+    }
+
+    /// Takes the alert held back, if any.
+    pub fn release_alert(&mut self) -> Option<f64> {
+        let at = std::mem::replace(&mut self.held_alert, f64::INFINITY);
+        at.is_finite().then_some(at)
+    }
+
+    /// The pool terminates its instance to launch another: a new backend,
+    /// unknown to the health checker until it runs, registered or not.
+    pub fn renew(&mut self, register: bool, now: f64) {
+        self.lb = Tracker::new(false, false, now);
+        self.registered = register;
+        self.detected = true;
+        self.held_alert = f64::INFINITY;
+    }
+
+    /// The replacement being launched probes at `phase` and first fails as
+    /// drawn; it starts at `merged_start` if that start is merged into its
+    /// admission (infinite otherwise).
+    pub fn prepare(&mut self, phase: f64, first_failure: (bool, f64), merged_start: f64) {
+        self.phase = phase;
+        self.first_failure = Some(first_failure);
+        self.merged_start = merged_start;
+    }
+
+    /// Takes the first failure drawn at its launch, if any.
+    pub fn take_first_failure(&mut self) -> Option<(bool, f64)> {
+        self.first_failure.take()
+    }
+
+    /// Takes the merged start, if one is pending.
+    pub fn take_merged_start(&mut self) -> Option<f64> {
+        let at = std::mem::replace(&mut self.merged_start, f64::INFINITY);
+        at.is_finite().then_some(at)
+    }
+
+    /// Its instance runs and is registered: the health checker watches it
+    /// from its first probe; returns the admission mark.
+    pub fn launched(&mut self, hc: &HealthCheck, now: f64) -> Mark {
+        let (tracker, mark) = Tracker::launched(hc, self.phase, now);
+        self.lb = tracker;
+        mark
+    }
+
+    /// The on-call registers it with the load balancer. Returns whether it
+    /// was unregistered.
+    pub fn register(&mut self, now: f64) -> bool {
+        if self.registered {
+            return false;
+        }
+        self.registered = true;
+        self.lb = Tracker::new(false, false, now);
+        true
+    }
+
+    /// Scaled in: nothing of its instance's future is pending any more.
+    pub fn forget_pending(&mut self) {
+        self.merged_start = f64::INFINITY;
+        self.first_failure = None;
+        self.held_alert = f64::INFINITY;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// An episode begins when the slot starts failing, gets a new reason
+    /// when the instance itself fails inside a domain's, and ends when the
+    /// slot serves again; planned work is no episode.
+    #[test]
+    fn episodes_begin_renew_and_end() {
+        let mut slot = Slot::new(0);
+        assert_eq!(slot.derive(None, false), Episode::Same { ended: false });
+        // Its fault domain goes down: an episode of the domain's.
+        assert_eq!(slot.derive(Some(Cause::FdOutage), false), Episode::NewReason { began: true });
+        assert!(slot.failing() && !slot.visible() && !slot.detected());
+        slot.alerted();
+        assert_eq!(slot.reason(Some(Cause::FdOutage)), Cause::FdOutage);
+        // The instance crashes during it: a new reason, not a new episode.
+        slot.set_proc(Proc::Crashed);
+        assert_eq!(slot.derive(Some(Cause::FdOutage), true), Episode::NewReason { began: false });
+        assert!(!slot.detected(), "the crash is not noticed yet");
+        assert_eq!(slot.reason(None), Cause::DetectionWindow);
+        // Back up and running: the episode ends.
+        slot.set_proc(Proc::Running);
+        assert_eq!(slot.derive(None, false), Episode::Same { ended: true });
+        assert!(!slot.failing() && slot.visible());
+        // Drained for a deploy it neither fails nor answers probes.
+        slot.drain(PlannedKind::Deploy);
+        slot.set_proc(Proc::Crashed);
+        assert_eq!(slot.derive(None, false), Episode::Same { ended: false });
+        assert!(!slot.failing() && !slot.visible());
+        assert_eq!(slot.reason(None), Cause::Deploy);
+        assert!(slot.undrain(PlannedKind::Deploy, true) && !slot.undrain(PlannedKind::Deploy, false));
+        assert!(slot.roll_back() && !slot.roll_back(), "it ran the bad release once");
+    }
+
+    /// Held alerts, merged starts and first failures are taken once.
+    #[test]
+    fn pending_things_are_taken_once() {
+        let mut slot = Slot::launching(1);
+        assert!(!slot.counted().exists() && slot.proc() == Proc::Repairing);
+        slot.hold_alert(30.0);
+        assert_eq!((slot.release_alert(), slot.release_alert()), (Some(30.0), None));
+        slot.prepare(2.0, (true, 9.0), 50.0);
+        assert_eq!((slot.take_merged_start(), slot.take_merged_start()), (Some(50.0), None));
+        assert_eq!((slot.take_first_failure(), slot.take_first_failure()), (Some((true, 9.0)), None));
+        slot.prepare(2.0, (false, 1.0), 60.0);
+        slot.hold_alert(70.0);
+        slot.forget_pending();
+        assert_eq!((slot.merged_start(), slot.held_alert()), (f64::INFINITY, f64::INFINITY));
+        assert_eq!(slot.take_first_failure(), None);
+        assert!(!slot.register(0.0), "registered already");
     }
 }

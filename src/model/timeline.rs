@@ -100,8 +100,8 @@ impl Deployment<'_> {
             .iter()
             .map(|&id| {
                 let s = self.fleet.slot(id);
-                match (s.drained != 0, s.counted.in_rotation, s.counted.good) {
-                    _ if !s.counted.exists() => SlotState::Absent,
+                match (s.drained(), s.counted().in_rotation, s.counted().good) {
+                    _ if !s.counted().exists() => SlotState::Absent,
                     (true, _, _) => SlotState::Draining,
                     (false, true, true) => SlotState::Serving,
                     (false, true, false) => SlotState::FailingInRotation,
@@ -112,7 +112,7 @@ impl Deployment<'_> {
         Sample {
             t,
             slots,
-            slot_fd: ids.iter().map(|&id| self.fleet.slot(id).fd).collect(),
+            slot_fd: ids.iter().map(|&id| self.fleet.slot(id).fd()).collect(),
             fd_live: (0..id16(self.domains.fault_domains())).map(|fd| self.domains.live(fd)).collect(),
             lb_up: self.lb_up || self.sc.load_balancer.is_none(),
             dependencies_up: self.dependencies.up(),
