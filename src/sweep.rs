@@ -287,18 +287,31 @@ pub fn run(points: &[(Point, Scenario)], config: &RunConfig) -> Result<Vec<Run>>
 }
 
 /// The sweep as CSV: the varied keys, then every figure of the JSON
-/// contract flattened (intervals included), one row per point.
+/// contract flattened (intervals included), one row per point. Points
+/// whose scenarios differ in their causes (a varied key that adds a
+/// dependency or changes a tier's reasons) share one header, the union
+/// of their figures in order of first appearance; a figure a point does
+/// not have is left empty.
 pub fn csv(points: &[(Point, Scenario)], runs: &[Run]) -> Vec<u8> {
+    let figures: Vec<Vec<(String, f64)>> = runs.iter().map(|r| r.results.figures()).collect();
+    let mut keys: Vec<&str> = vec![];
+    let mut seen = std::collections::HashSet::new();
+    for (key, _) in figures.iter().flatten() {
+        if seen.insert(key.as_str()) {
+            keys.push(key);
+        }
+    }
     let mut w = ::csv::Writer::from_writer(vec![]);
     let write = |w: &mut ::csv::Writer<Vec<u8>>, row: Vec<String>| w.write_record(row).expect("writing to memory");
-    if let (Some((point, _)), Some(run)) = (points.first(), runs.first()) {
-        let header =
-            point.values.iter().map(|(k, _)| k.clone()).chain(run.results.figures().into_iter().map(|(k, _)| k));
+    if let Some((point, _)) = points.first() {
+        let header = point.values.iter().map(|(k, _)| k.clone()).chain(keys.iter().map(|k| k.to_string()));
         write(&mut w, header.collect());
     }
-    for ((point, _), run) in points.iter().zip(runs) {
+    for ((point, _), figures) in points.iter().zip(&figures) {
+        let by_key: std::collections::HashMap<&str, f64> = figures.iter().map(|(k, v)| (k.as_str(), *v)).collect();
         let values = point.values.iter().map(|(_, v)| v.clone());
-        write(&mut w, values.chain(run.results.figures().into_iter().map(|(_, v)| v.to_string())).collect());
+        let cells = keys.iter().map(|k| by_key.get(k).map_or_else(String::new, f64::to_string));
+        write(&mut w, values.chain(cells).collect());
     }
     w.into_inner().expect("writing to memory")
 }

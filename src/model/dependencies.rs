@@ -45,12 +45,8 @@ impl Dependencies {
         self.set(specs, i, (!up).then_some(cause));
     }
 
-    /// Sets dependency `i` (of `specs`) down for cause number `down`, or up.
-    pub fn set_cause(&mut self, specs: &[Dependency], i: u16, down: Option<u16>) {
-        self.set(specs, i, down.map(Cause::Dependency));
-    }
-
-    fn set(&mut self, specs: &[Dependency], i: u16, down: Option<Cause>) {
+    /// Sets dependency `i` (of `specs`) down for `down`, or up.
+    pub fn set(&mut self, specs: &[Dependency], i: u16, down: Option<Cause>) {
         let i = usize::from(i);
         let was_up = self.down[i].is_none();
         self.down[i] = down;

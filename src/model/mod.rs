@@ -163,7 +163,13 @@ impl<'s> Deployment<'s> {
             components.extend((0..id16(self.domains.fault_domains())).map(Component::Fd));
         }
         for component in components {
-            let at = now + self.draws.sample(component.stream(), &self.process(component).failure);
+            let mut first = self.draws.sample(component.stream(), &self.process(component).failure);
+            if let Component::Replica(_) = component {
+                // A uniform phase within its first time to failure: replicas
+                // run on their own from the start, even with constant laws.
+                first *= self.draws.uniform(component.stream());
+            }
+            let at = now + first;
             self.schedule(q, at, Event::Flip { component, up: false });
         }
         for id in self.fleet.ids().collect::<Vec<_>>() {
@@ -377,7 +383,7 @@ impl Deployment<'_> {
                 }
             },
             Component::Replica(g) => {
-                let t = self.tiers.set_replica(g, up);
+                let t = self.tiers.set_replica(g, up, &self.domains);
                 self.settle_tier(t, now, q);
             }
             Component::Ad(ad) => {
@@ -410,7 +416,7 @@ impl Deployment<'_> {
     fn settle_tier(&mut self, t: u16, now: SimTime, q: &mut EventQueue<Event>) {
         let outcome = self.tiers.settle(t, &self.domains);
         let i = self.tiers.dependency(t);
-        self.dependencies.set_cause(&self.sc.dependencies, i, outcome.down);
+        self.dependencies.set(&self.sc.dependencies, i, outcome.down);
         self.dirty = true;
         if outcome.lost_all {
             self.lose_stored_sessions(i, now);
@@ -431,6 +437,7 @@ impl Deployment<'_> {
     /// Settles the tiers whose replicas sit in domains, after a domain changed.
     fn settle_placed_tiers(&mut self, now: SimTime, q: &mut EventQueue<Event>) {
         for t in self.tiers.placed().collect::<Vec<_>>() {
+            self.tiers.recount(t, &self.domains);
             self.settle_tier(t, now, q);
         }
     }

@@ -15,6 +15,7 @@
 
 use super::domains::Domains;
 use super::id16;
+use crate::cause::Cause;
 use crate::scenario::{Placement, Scenario, TierMode, TierReason};
 
 /// Where a replica runs: what else its domain's outage takes down.
@@ -45,15 +46,19 @@ struct Tier {
     primary: Option<u16>,
     /// The failed primary, while a standby is being promoted.
     promoting: Option<u16>,
-    /// Replicas up at the last settle.
+    /// Replicas up, kept current as they and their domains change.
     live: u16,
+    /// Replicas up at the last settle.
+    settled_live: u16,
 }
 
 /// What a tier's change means to the deployment.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Outcome {
-    /// The cause number the tier is down for, if it is.
-    pub down: Option<u16>,
+    /// The cause the tier is down for, if it is: one of its own, or a
+    /// domain outage's when that is not one of its reasons (the outage
+    /// then takes every instance as well, and is named as theirs).
+    pub down: Option<Cause>,
     /// Its last live replica just went down: what it held is gone.
     pub lost_all: bool,
     /// A promotion window starts; draw it on this replica's stream.
@@ -94,7 +99,10 @@ impl Tiers {
             tiers.replicas.extend((0..spec.replicas).map(|r| (t, r)));
             tiers.tiers.push(Tier {
                 dependency: id16(d),
-                reasons: spec.reasons(sc.fd_outage.is_some(), sc.ad_outage.is_some()),
+                reasons: {
+                    let (fd, ad) = sc.domain_outages();
+                    spec.reasons(fd, ad)
+                },
                 first_cause: first_cause[d],
                 first_replica,
                 needed: spec.needed(),
@@ -105,6 +113,7 @@ impl Tiers {
                 primary: Some(0),
                 promoting: None,
                 live: spec.replicas,
+                settled_live: spec.replicas,
             });
         }
         tiers
@@ -137,10 +146,23 @@ impl Tiers {
     }
 
     /// Replica `g` (global number) went down or came back; returns its tier.
-    pub fn set_replica(&mut self, g: u16, up: bool) -> u16 {
+    pub fn set_replica(&mut self, g: u16, up: bool, domains: &Domains) -> u16 {
         let (t, r) = self.replicas[usize::from(g)];
-        self.tiers[usize::from(t)].own_up[usize::from(r)] = up;
+        let tier = &mut self.tiers[usize::from(t)];
+        let was = tier.up(r, domains);
+        tier.own_up[usize::from(r)] = up;
+        match (was, tier.up(r, domains)) {
+            (false, true) => tier.live += 1,
+            (true, false) => tier.live -= 1,
+            _ => {}
+        }
         t
+    }
+
+    /// Re-counts tier `t`'s live replicas after a domain changed.
+    pub fn recount(&mut self, t: u16, domains: &Domains) {
+        let tier = &mut self.tiers[usize::from(t)];
+        tier.live = (0..tier.own_up.len() as u16).filter(|&r| tier.up(r, domains)).count() as u16;
     }
 
     /// Tier `t` as a whole failed or came back.
@@ -162,9 +184,9 @@ impl Tiers {
     pub fn settle(&mut self, t: u16, domains: &Domains) -> Outcome {
         let tier = &mut self.tiers[usize::from(t)];
         let n = tier.own_up.len() as u16;
-        let live = (0..n).filter(|&r| tier.up(r, domains)).count() as u16;
-        let lost_all = tier.live > 0 && live == 0;
-        tier.live = live;
+        let live = tier.live;
+        let lost_all = tier.settled_live > 0 && live == 0;
+        tier.settled_live = live;
         let mut window_from = None;
         if tier.failover && tier.promoting.is_none() {
             match tier.primary {
@@ -193,7 +215,7 @@ impl Tier {
         match self.home[usize::from(r)] {
             Home::Nowhere => None,
             Home::Fd(fd) => domains.outage(fd).map(|c| match c {
-                crate::cause::Cause::AdOutage => TierReason::AdOutage,
+                Cause::AdOutage => TierReason::AdOutage,
                 _ => TierReason::FdOutage,
             }),
             Home::Ad(ad) => (!domains.ad_up(ad)).then_some(TierReason::AdOutage),
@@ -220,9 +242,15 @@ impl Tier {
         Some(domain.unwrap_or(*self.reasons.last().expect("every mode has its reason")))
     }
 
-    /// The cause number of `reason`.
-    fn cause(&self, reason: TierReason) -> u16 {
-        let at = self.reasons.iter().position(|&r| r == reason).expect("a tier is down only for its own reasons");
-        self.first_cause + id16(at)
+    /// The cause of `reason`: the tier's own, or the domain outage's.
+    fn cause(&self, reason: TierReason) -> Cause {
+        match self.reasons.iter().position(|&r| r == reason) {
+            Some(at) => Cause::Dependency(self.first_cause + id16(at)),
+            None => match reason {
+                TierReason::AdOutage => Cause::AdOutage,
+                TierReason::FdOutage => Cause::FdOutage,
+                _ => unreachable!("a tier lists every reason but a domain outage's"),
+            },
+        }
     }
 }

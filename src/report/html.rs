@@ -113,7 +113,11 @@ fn incident_list(sc: &Scenario, incidents: &[Incident]) -> String {
         incidents.len(),
         if incidents.len() == 1 { "" } else { "s" },
         super::human_minutes(total / 60.0),
-        if incidents.len() > shown { format!("; the longest {shown}") } else { String::new() },
+        if incidents.len() > shown {
+            format!("; the longest {shown}, longest first")
+        } else {
+            ", longest first".to_string()
+        },
     );
     for i in &longest[..shown] {
         let (day, hour) = ((i.start / 86_400.0).floor(), (i.start % 86_400.0) / 3_600.0);

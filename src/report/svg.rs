@@ -484,11 +484,12 @@ pub fn causes(runs: &[Run]) -> Result<String> {
 
 /// How fast an SLO window's error budget goes, the SRE's burn-down: the
 /// budget left against days into the window, for each scenario's typical
-/// window (the median one of its median-downtime year, dashed) and its
-/// worst (the worst one of its worst year, solid), beside the even burn
-/// that spends it exactly by the window's end. A window that ends below
-/// 0 missed the SLO; curves are cut at a budget blown twice over, and
-/// each worst window's end is labelled.
+/// window (the median one of its median-downtime year, dashed) and the
+/// worst window of its worst year (solid; the year-aligned windows of
+/// that year, so not always the run's worst window), beside the even
+/// burn that spends it exactly by the window's end. A window that ends
+/// below 0 missed the SLO; curves stop where they cross the floor, a
+/// budget blown about twice over, and the legend gives each one's end.
 pub fn burn_down(runs: &[Run], windows: &[(crate::report::year::Burn, crate::report::year::Burn)]) -> Result<String> {
     let days = runs[0].results.slo.window_days;
     let floor = windows.iter().flat_map(|(m, w)| [m.end(), w.end()]).fold(0.0, f64::min).max(-1.0) - 0.1;
@@ -500,12 +501,13 @@ pub fn burn_down(runs: &[Run], windows: &[(crate::report::year::Burn, crate::rep
     for (i, ((median, worst), run)) in windows.iter().zip(runs).enumerate() {
         let name = &run.results.scenario;
         entries.push((format!("{name}: typical window, ends at {}", percent(median.end())), scenario_colour(i), true));
-        entries.push((format!("{name}: worst window, ends at {}", percent(worst.end())), scenario_colour(i), false));
+        let worst_label = format!("{name}: worst of its worst year, ends at {}", percent(worst.end()));
+        entries.push((worst_label, scenario_colour(i), false));
     }
     svg(&provenance(runs), |area| {
         let (plot, side) = area.split_horizontally(area.dim_in_pixel().0 - 300);
         let mut chart = ChartBuilder::on(&plot)
-            .caption(format!("Error budget burn-down over a {days:.0}-day SLO window"), (FONT, 20))
+            .caption(format!("Error budget left through a {days:.0}-day SLO window"), (FONT, 20))
             .margin(12)
             .x_label_area_size(45)
             .y_label_area_size(70)
@@ -527,8 +529,22 @@ pub fn burn_down(runs: &[Run], windows: &[(crate::report::year::Burn, crate::rep
             .draw_series(LineSeries::new([(0.0, 0.0), (days, 0.0)], BLACK.stroke_width(1)))
             .map_err(|e| e.to_string())?;
         let day = 86_400.0;
+        // Cut where the curve crosses the floor, not at its next point, so
+        // that a total outage falls as steeply as it did.
         let points = |b: &crate::report::year::Burn| -> Vec<(f64, f64)> {
-            b.left.iter().map(|&(t, left)| (t / day, left.max(floor))).collect()
+            let mut out: Vec<(f64, f64)> = vec![];
+            for &(t, left) in &b.left {
+                match out.last() {
+                    Some(&(_, last)) if last <= floor => break,
+                    Some(&(t0, last)) if left < floor => {
+                        let (t0, t1) = (t0, t / day);
+                        out.push((t0 + (t1 - t0) * (last - floor) / (last - left), floor));
+                        break;
+                    }
+                    _ => out.push((t / day, left)),
+                }
+            }
+            out
         };
         for (i, (median, worst)) in windows.iter().enumerate() {
             let colour = scenario_colour(i).stroke_width(2);
@@ -759,7 +775,7 @@ impl Span {
     /// The axis's description.
     fn describe(self) -> String {
         if self.unit() == 86_400.0 {
-            "day of the year".to_string()
+            "days since the year began".to_string()
         } else {
             let (day, hour) = ((self.from / 86_400.0).floor(), (self.from % 86_400.0) / 3_600.0);
             format!("hours from day {} at {:02}:{:02}", day + 1.0, hour.floor(), ((hour % 1.0) * 60.0).floor())
@@ -958,8 +974,14 @@ fn demand_panel(
         let k = tl.samples.partition_point(|s| s.t <= t).saturating_sub(1);
         tl.samples[k].capacity_rps.unwrap_or(f64::INFINITY)
     };
-    let shown = |t: f64| (span.from..=span.to).contains(&t);
-    let demand: Vec<(f64, f64)> = tl.demand.iter().filter(|p| shown(p.0)).map(|&(t, d)| (span.x(t), d)).collect();
+    // The curve's points in the span, and its values at the span's edges.
+    let edge = |t: f64, after: bool| crate::report::year::demand_at(&tl.demand, t, after).map(|d| (t, d));
+    let inside: Vec<(f64, f64)> = edge(span.from, true)
+        .into_iter()
+        .chain(tl.demand.iter().copied().filter(|p| p.0 > span.from && p.0 < span.to))
+        .chain(edge(span.to, false))
+        .collect();
+    let demand: Vec<(f64, f64)> = inside.iter().map(|&(t, d)| (span.x(t), d)).collect();
     let capacity = steps(&|s| s.capacity_rps.unwrap_or(0.0));
     let instances = steps(&|s| s.instances as f64);
     let top = demand.iter().map(|p| p.1).chain(capacity.iter().map(|p| p.1)).fold(0.0, f64::max) * 1.1;
@@ -1006,7 +1028,7 @@ fn demand_panel(
         // points the capacity holds (every sample is a demand point), and
         // the excess is the demand's part above it, at least a pixel wide.
         let min_width = end / 700.0;
-        let pieces = tl.demand.windows(2).filter(|p| shown(p[0].0) && shown(p[1].0)).filter_map(|p| {
+        let pieces = inside.windows(2).filter_map(|p| {
             let cap = capacity_at(p[0].0);
             (p[0].1 > cap || p[1].1 > cap).then(|| {
                 let (xa, xb) = (span.x(p[0].0), span.x(p[1].0).max(span.x(p[0].0) + min_width));
@@ -1015,6 +1037,7 @@ fn demand_panel(
         });
         chart.draw_series(pieces).map_err(|e| e.to_string())?;
     }
+    chart.draw_secondary_series(LineSeries::new(instances, pool_colour.stroke_width(1))).map_err(|e| e.to_string())?;
     entries.push(("instances in the pool (right axis)", pool_colour));
     let mut x = 162;
     for (label, colour) in entries {
@@ -1051,6 +1074,7 @@ mod tests {
         assert!(over.contains("demand above capacity: fails"));
         assert_eq!(over.matches("<polygon").count(), 2, "the rise and the fall above 100 req/s");
         assert!(over.contains(red));
+        assert!(over.contains("#787878"), "the pool's size is drawn");
         assert!(!draw(90.0).contains("<polygon"), "nothing above capacity");
     }
 

@@ -49,6 +49,19 @@ fn close(open: &mut Option<(f64, Vec<(CauseId, f64)>)>, end: f64, out: &mut Vec<
     }
 }
 
+/// Demand at `t` [requests/s] on a recorded year's demand curve (linear
+/// between its points), just after `t` if `after`, else just before: the
+/// curve may step where two points share a time. `None` without traffic.
+pub fn demand_at(demand: &[(f64, f64)], t: f64, after: bool) -> Option<f64> {
+    let k = demand.partition_point(|d| if after { d.0 <= t } else { d.0 < t });
+    match (k.checked_sub(1).map(|i| demand[i]), demand.get(k)) {
+        (Some(a), Some(b)) if b.0 > a.0 => Some(a.1 + (b.1 - a.1) * (t - a.0) / (b.0 - a.0)),
+        (Some(a), _) => Some(a.1),
+        (None, Some(b)) => Some(b.1),
+        (None, None) => None,
+    }
+}
+
 /// One SLO window of the recorded year: the error budget left as it goes.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Burn {
@@ -81,19 +94,8 @@ pub fn burns(tl: &Timeline, window: f64, target: f64, sli: Sli) -> Vec<Burn> {
     times.retain(|&t| t <= count as f64 * window);
     times.sort_by(f64::total_cmp);
     times.dedup();
-    // Demand just after `t` (`after`) or just before it: the curve may
-    // step where two points share a time.
     let demand = |t: f64, after: bool| -> f64 {
-        if sli == Sli::Time || tl.demand.is_empty() {
-            return 1.0;
-        }
-        let k = tl.demand.partition_point(|d| if after { d.0 <= t } else { d.0 < t });
-        match (k.checked_sub(1).map(|i| tl.demand[i]), tl.demand.get(k)) {
-            (Some(a), Some(b)) if b.0 > a.0 => a.1 + (b.1 - a.1) * (t - a.0) / (b.0 - a.0),
-            (Some(a), _) => a.1,
-            (None, Some(b)) => b.1,
-            (None, None) => 1.0,
-        }
+        if sli == Sli::Time { 1.0 } else { demand_at(&tl.demand, t, after).unwrap_or(1.0) }
     };
     let mut out = vec![];
     let mut k = 0;

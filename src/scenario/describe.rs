@@ -96,23 +96,27 @@ impl Display for Scenario {
 /// A replicated dependency: its replicas, how they serve, where they run,
 /// and the causes it reports.
 fn tier(f: &mut Formatter, sc: &Scenario, d: &Dependency, t: &Tier, impact: &str) -> fmt::Result {
-    process(f, &format!("{} ({impact})", d.name), &d.process)?;
+    process(f, &format!("{} ({impact}), each replica", d.name), &d.process)?;
     let mode = match &t.mode {
-        TierMode::Failover { detection, promotion } => {
-            format!(
-                "a primary and {} standby(s); failover after detection {detection} + promotion {promotion}",
-                t.replicas - 1
-            )
-        }
+        TierMode::Failover { detection, promotion } if t.replicas > 1 => format!(
+            "a primary and {} standby(s); failover after detection {detection} + promotion {promotion}",
+            t.replicas - 1
+        ),
+        TierMode::Failover { .. } => "a primary and no standby: nothing to fail over to".to_string(),
         TierMode::Quorum(k) => format!("up while {k} of them are up"),
         TierMode::Any => "up while one of them is up".to_string(),
     };
-    let placement = match t.placement {
-        Placement::Independent => "outside the scenario's domains",
-        Placement::FaultDomains => "one per fault domain, in turn",
-        Placement::AvailabilityDomains => "one per availability domain, in turn",
+    let homes = |what: &str, count: usize| {
+        let at: Vec<String> = (0..usize::from(t.replicas)).map(|r| (r % count + 1).to_string()).collect();
+        let shared = if usize::from(t.replicas) > count { ", some sharing one" } else { "" };
+        format!("in {what} {} (of {count}){shared}", at.join(", "))
     };
-    writeln!(f, "  {:<22}{} replicas (each fails and is repaired as above), {mode}", "", t.replicas)?;
+    let placement = match t.placement {
+        Placement::Independent => "outside the scenario's domains".to_string(),
+        Placement::FaultDomains => homes("fault domains", sc.topology.fault_domains()),
+        Placement::AvailabilityDomains => homes("availability domains", sc.topology.availability_domains),
+    };
+    writeln!(f, "  {:<22}{} replicas, each failing and repaired on its own, {mode}", "", t.replicas)?;
     writeln!(f, "  {:<22}placed {placement}", "")?;
     if let Some(common) = &t.common {
         process(f, &format!("{} as a whole", d.name), common)?;

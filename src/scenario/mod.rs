@@ -282,8 +282,18 @@ impl Scenario {
     pub fn dependency_reasons(&self, d: &Dependency) -> Vec<Option<TierReason>> {
         match &d.tier {
             None => vec![None],
-            Some(t) => t.reasons(self.fd_outage.is_some(), self.ad_outage.is_some()).into_iter().map(Some).collect(),
+            Some(t) => {
+                let (fd, ad) = self.domain_outages();
+                t.reasons(fd, ad).into_iter().map(Some).collect()
+            }
         }
+    }
+
+    /// Whether fault (availability) domains fail in a way that can leave
+    /// some instance serving: they have outages and there is more than one.
+    pub fn domain_outages(&self) -> (bool, bool) {
+        let t = &self.topology;
+        (self.fd_outage.is_some() && t.fault_domains() > 1, self.ad_outage.is_some() && t.availability_domains > 1)
     }
 
     /// The dependencies' causes as reports name them, in the order of

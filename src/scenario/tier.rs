@@ -90,13 +90,21 @@ impl TierReason {
 }
 
 impl Tier {
-    /// The reasons this tier can be down, in precedence order, given which
-    /// domain outages the scenario models: the common failure first, then
-    /// a domain outage that took the replicas needed, then the mode's own.
+    /// The reasons this tier can be down, in precedence order: the common
+    /// failure first, then a promotion window, then a domain outage that
+    /// took the replicas needed, then the mode's own. `fd_outages`,
+    /// `ad_outages`: whether the scenario has fault (availability) domain
+    /// outages that can leave some instance serving (more than one such
+    /// domain); otherwise a domain outage that takes the tier takes every
+    /// instance too and is named by the instances' cause.
     pub fn reasons(&self, fd_outages: bool, ad_outages: bool) -> Vec<TierReason> {
         let mut reasons = vec![];
         if self.common.is_some() {
             reasons.push(TierReason::Common);
+        }
+        let failover = matches!(self.mode, TierMode::Failover { .. });
+        if failover && self.replicas > 1 {
+            reasons.push(TierReason::Failover);
         }
         if ad_outages && self.placement != Placement::Independent {
             reasons.push(TierReason::AdOutage);
@@ -104,11 +112,10 @@ impl Tier {
         if fd_outages && self.placement == Placement::FaultDomains {
             reasons.push(TierReason::FdOutage);
         }
-        match self.mode {
-            TierMode::Failover { .. } => reasons.extend([TierReason::Failover, TierReason::AllDown]),
-            TierMode::Quorum(_) => reasons.push(TierReason::QuorumLost),
-            TierMode::Any => reasons.push(TierReason::AllDown),
-        }
+        reasons.push(match self.mode {
+            TierMode::Quorum(_) => TierReason::QuorumLost,
+            TierMode::Failover { .. } | TierMode::Any => TierReason::AllDown,
+        });
         reasons
     }
 
@@ -207,5 +214,35 @@ fn tier_mode(mode: RawTierMode, d: &RawDependency, replicas: u16, c: &mut Checke
                 TierMode::Any
             }
         },
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn tier(replicas: u16, mode: TierMode, placement: Placement, common: bool) -> Tier {
+        let one = || Dist::Constant { value: 1.0 };
+        let common = common.then(|| FailureRepair { failure: one(), repair: one() });
+        Tier { replicas, mode, placement, common }
+    }
+
+    /// Only the reasons a tier can be down for are its causes, in
+    /// precedence order.
+    #[test]
+    fn a_tier_lists_only_the_reasons_it_can_have() {
+        let failover = || TierMode::Failover {
+            detection: Dist::Constant { value: 30.0 },
+            promotion: Dist::Constant { value: 60.0 },
+        };
+        use TierReason::*;
+        let t = tier(2, failover(), Placement::FaultDomains, true);
+        assert_eq!(t.reasons(true, true), [Common, Failover, AdOutage, FdOutage, AllDown]);
+        assert_eq!(t.reasons(false, false), [Common, Failover, AllDown]);
+        assert_eq!(tier(1, failover(), Placement::FaultDomains, false).reasons(true, false), [FdOutage, AllDown]);
+        let quorum = tier(3, TierMode::Quorum(2), Placement::AvailabilityDomains, false);
+        assert_eq!(quorum.reasons(true, true), [AdOutage, QuorumLost]);
+        assert_eq!(quorum.needed(), 2);
+        assert_eq!(tier(3, TierMode::Any, Placement::Independent, false).reasons(true, true), [AllDown]);
     }
 }

@@ -43,7 +43,10 @@ pub(super) fn build(raw: RawScenario, origin: &str, c: &mut Checker) -> Scenario
     let load_balancer = raw.load_balancer.map(|lb| load_balancer(lb, c));
     let repair = repair(&raw.repair, load_balancer.as_ref(), c);
     let alert_delay = monitoring(raw.monitoring, &raw.instance, &raw.repair, load_balancer.as_ref(), c);
-    let outages = (raw.fault_domain.is_some(), raw.availability_domain.is_some());
+    let outages = (
+        raw.fault_domain.is_some() && topology.fault_domains() > 1,
+        raw.availability_domain.is_some() && topology.availability_domains > 1,
+    );
     let dependencies = dependencies(raw.dependency, outages, c);
     let sessions = sessions(&raw.sessions, &dependencies, c);
     let load =
@@ -251,10 +254,12 @@ fn monitoring(
 
 /// `[[dependency]]`: impact, replicas (`tier`), unique cause names that
 /// are not built-in causes' names, at most as many causes as the 16-bit
-/// numbering leaves. `outages`: whether fault and availability domains fail.
+/// numbering leaves, at most 65,535 replicas in all. `outages`: whether
+/// fault and availability domains fail in a way that can leave some
+/// instance serving ([`Scenario::domain_outages`]).
 fn dependencies(raw: Vec<RawDependency>, outages: (bool, bool), c: &mut Checker) -> Vec<Dependency> {
     let mut dependencies: Vec<Dependency> = vec![];
-    let mut causes: Vec<String> = vec![];
+    let mut causes = 0;
     for d in raw {
         let impact = match (d.impact, &d.failing_fraction) {
             (RawImpact::Required, None) => Impact::Required,
@@ -274,6 +279,12 @@ fn dependencies(raw: Vec<RawDependency>, outages: (bool, bool), c: &mut Checker)
         if dependencies.iter().any(|e| e.name == *d.name.get_ref()) {
             c.problem(d.name.span(), format!("dependency '{}' is declared twice", d.name.get_ref()));
         }
+        if d.name.get_ref().is_empty() || d.name.get_ref().contains('.') {
+            c.problem(
+                d.name.span(),
+                "a dependency's name must be non-empty and without '.' (it names causes, and --set paths by it)",
+            );
+        }
         if crate::cause::Cause::is_fixed_name(d.name.get_ref()) {
             c.problem(
                 d.name.span(),
@@ -281,22 +292,21 @@ fn dependencies(raw: Vec<RawDependency>, outages: (bool, bool), c: &mut Checker)
             );
         }
         let tier = super::tier::check(&d, c);
-        let name = d.name.get_ref();
-        let own: Vec<String> = match &tier {
-            None => vec![name.clone()],
-            Some(t) => t.reasons(outages.0, outages.1).iter().map(|r| format!("{name}.{}", r.name())).collect(),
+        causes += match &tier {
+            None => 1,
+            Some(t) => t.reasons(outages.0, outages.1).len(),
         };
-        if let Some(clash) = own.iter().find(|n| causes.contains(n) && !dependencies.iter().any(|e| &e.name == *n)) {
-            c.problem(d.name.span(), format!("'{clash}' would name two causes of downtime: rename a dependency"));
-        }
-        causes.extend(own);
         let process = FailureRepair { failure: d.failure, repair: d.repair };
         dependencies.push(Dependency { name: d.name.into_inner(), impact, process, tier });
     }
+    let replicas: usize = dependencies.iter().filter_map(|d| d.tier.as_ref()).map(|t| usize::from(t.replicas)).sum();
+    if replicas > usize::from(u16::MAX) {
+        c.problem(0..0, format!("at most 65535 replicas in all are supported (this scenario has {replicas})"));
+    }
     // Dependencies' causes are numbered in 16 bits, after the fixed causes.
     let most = usize::from(u16::MAX) - crate::cause::Cause::FIXED;
-    if causes.len() > most {
-        c.problem(0..0, format!("at most {most} dependency causes are supported (this scenario has {})", causes.len()));
+    if causes > most {
+        c.problem(0..0, format!("at most {most} dependency causes are supported (this scenario has {causes})"));
     }
     dependencies
 }

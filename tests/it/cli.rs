@@ -763,3 +763,20 @@ fn unknown_names_say_what_there_is() {
         &["no entry named 'db'", "its entries: database, session-store"],
     );
 }
+
+/// Points whose causes differ (a tier's placement decides whether it can
+/// be down for a fault-domain outage) share one CSV header, the union of
+/// their figures; a point's missing figure is an empty cell.
+#[test]
+fn a_sweep_over_points_with_different_causes_writes_every_figure() {
+    let dir = tempfile::tempdir().unwrap();
+    let vary = "dependency.database.placement=fault_domains,independent";
+    let args = ["sweep", "three-fd-ha-db", "--vary", vary, "--years", "200", "--quiet", "--out"];
+    stdout(availsim().args(args).arg(dir.path()));
+    let csv = std::fs::read_to_string(dir.path().join("sweep.csv")).unwrap();
+    let rows: Vec<Vec<&str>> = csv.lines().map(|l| l.split(',').collect()).collect();
+    assert_eq!(rows.len(), 3);
+    assert!(rows.iter().all(|r| r.len() == rows[0].len()), "rows as long as the header");
+    let column = rows[0].iter().position(|k| *k == "causes.database.fd_outage.downtime_minutes_per_year").unwrap();
+    assert!(!rows[1][column].is_empty() && rows[2][column].is_empty(), "placed in fault domains, then not");
+}

@@ -196,3 +196,18 @@ placement = "independent""#
     let mean = |r: &Results| r.downtime_minutes_per_year.mean;
     assert!(mean(&three) < mean(&two) && mean(&two) < mean(&one), "{} {} {}", mean(&three), mean(&two), mean(&one));
 }
+
+/// Replicas start at their own phase: with constant laws (10 d up, 1 d
+/// down) two replicas do not fail in lock-step, and an `any` tier is down
+/// only while their down days overlap, (1/11)² of the time on average
+/// over uniformly drawn phases.
+#[test]
+fn replicas_with_constant_laws_run_out_of_step() {
+    let keys = r#"failure = "10d"
+repair = "1d"
+replicas = 2
+mode = "any"
+placement = "independent""#;
+    let r = simulate(&with_tier(&[1], "", keys), 20_000, &[]);
+    assert_within("constant laws, random phases", &r.time_availability, 1.0 - (1.0f64 / 11.0).powi(2));
+}
