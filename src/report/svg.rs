@@ -626,8 +626,8 @@ pub fn sweep(
     };
     // One series per value of the second key (or one series).
     let mut series: Vec<(String, Vec<SweepPoint>)> = vec![];
-    // Each run's (x, mean), in run order.
-    let mut at: Vec<(f64, f64)> = vec![];
+    // Each drawn run's (x, mean), and the run.
+    let mut at: Vec<((f64, f64), &Run)> = vec![];
     for (p, run) in points.iter().zip(runs) {
         let label = p.values.get(1).map(|(k, v)| format!("{k} = {v}")).unwrap_or_else(|| figure.to_string());
         let x = xs[firsts.iter().position(|v| Some(v) == p.values.first().map(|(_, v)| v)).unwrap_or(0)];
@@ -639,7 +639,12 @@ pub fn sweep(
         };
         let lo = value(run, "ci95_low").or_else(|| pair(0)).unwrap_or(mean);
         let hi = value(run, "ci95_high").or_else(|| pair(1)).unwrap_or(mean);
-        at.push((x, mean));
+        if !mean.is_finite() {
+            // The figure does not exist at this point (a cause its scenario
+            // cannot have): nothing to draw.
+            continue;
+        }
+        at.push(((x, mean), run));
         match series.iter_mut().find(|(l, _)| *l == label) {
             Some((_, pts)) => pts.push((x, mean, lo, hi)),
             None => series.push((label, vec![(x, mean, lo, hi)])),
@@ -654,8 +659,11 @@ pub fn sweep(
     let (xmin, xmax) = xs.iter().fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), &x| (a.min(x), b.max(x)));
     let xpad = ((xmax - xmin) * 0.05).max(0.5);
     svg(&provenance(runs), |area| {
+        // A long figure or key gets a smaller title rather than a cut one.
+        let title = format!("{figure} against {first_key} (bands: 95 % intervals)");
+        let size = (880.0 / (0.55 * title.len() as f64)).clamp(11.0, 20.0);
         let mut chart = ChartBuilder::on(area)
-            .caption(format!("{figure} against {first_key} (bands: 95 % intervals)"), (FONT, 20))
+            .caption(title, (FONT, size))
             .margin(12)
             .x_label_area_size(45)
             .y_label_area_size(95)
@@ -665,12 +673,25 @@ pub fn sweep(
         let numbered = axis == SweepAxis::Categories && firsts.iter().any(|v| v.len() > 24);
         let ordinals: Vec<String> = (1..=firsts.len()).map(|i| i.to_string()).collect();
         let note = if numbered { " (value number, in the order given; see sweep.csv)" } else { "" };
-        let ticks = if axis == SweepAxis::Numbers { 10 } else { firsts.len() * 2 + 1 };
+        // A few whole numbers (replicas, instances) are ticked at each whole number.
+        let whole = axis == SweepAxis::Numbers && xs.iter().all(|x| x.fract() == 0.0) && xmax - xmin <= 20.0;
+        let ticks = match axis {
+            SweepAxis::Numbers if whole => 2 * (xmax - xmin + 2.0) as usize + 1,
+            SweepAxis::Numbers => 10,
+            _ => firsts.len() * 2 + 1,
+        };
         chart
             .configure_mesh()
             .x_desc(format!("{first_key}{note}"))
             .x_labels(ticks)
             .x_label_formatter(&|x| match (axis, numbered) {
+                (SweepAxis::Numbers, _) if whole => {
+                    if x.fract() == 0.0 {
+                        format!("{x}")
+                    } else {
+                        String::new()
+                    }
+                }
                 (SweepAxis::Numbers, _) => format!("{x}"),
                 (_, false) => label_at(&firsts, *x),
                 (_, true) => label_at(&ordinals, *x),
@@ -729,8 +750,7 @@ pub fn sweep(
                 .legend(|(x, y)| PathElement::new([(x, y), (x + 20, y)], BLACK.stroke_width(1)));
             let failing = at
                 .iter()
-                .zip(runs.iter().map(|r| a.check(&r.results).map(|c| c.holds).unwrap_or(true)))
-                .filter(|(_, holds)| !holds)
+                .filter(|(_, run)| !a.check(&run.results).map(|c| c.holds).unwrap_or(true))
                 .map(|(p, _)| Circle::new(*p, 8, RED.stroke_width(2)));
             chart.draw_series(failing).map_err(|e| e.to_string())?;
         }

@@ -764,19 +764,22 @@ fn unknown_names_say_what_there_is() {
     );
 }
 
-/// Points whose causes differ (a tier's placement decides whether it can
-/// be down for a fault-domain outage) share one CSV header, the union of
-/// their figures; a point's missing figure is an empty cell.
+/// Points whose causes differ (a tier of one replica has nothing to fail
+/// over to) share one CSV header, the union of their figures; a point's
+/// missing figure is an empty cell, and a point on the chart is not drawn.
 #[test]
 fn a_sweep_over_points_with_different_causes_writes_every_figure() {
     let dir = tempfile::tempdir().unwrap();
-    let vary = "dependency.database.placement=fault_domains,independent";
-    let args = ["sweep", "three-fd-ha-db", "--vary", vary, "--years", "200", "--quiet", "--out"];
+    let plot = "causes.database.failover.downtime_minutes_per_year";
+    let vary = "dependency.database.replicas=1,2";
+    let args = ["sweep", "three-fd-ha-db", "--vary", vary, "--plot", plot, "--years", "200", "--quiet", "--out"];
     stdout(availsim().args(args).arg(dir.path()));
     let csv = std::fs::read_to_string(dir.path().join("sweep.csv")).unwrap();
     let rows: Vec<Vec<&str>> = csv.lines().map(|l| l.split(',').collect()).collect();
     assert_eq!(rows.len(), 3);
     assert!(rows.iter().all(|r| r.len() == rows[0].len()), "rows as long as the header");
-    let column = rows[0].iter().position(|k| *k == "causes.database.fd_outage.downtime_minutes_per_year").unwrap();
-    assert!(!rows[1][column].is_empty() && rows[2][column].is_empty(), "placed in fault domains, then not");
+    let column = rows[0].iter().position(|k| *k == plot).unwrap();
+    assert!(rows[1][column].is_empty() && !rows[2][column].is_empty(), "one replica, then two");
+    let svg = std::fs::read_to_string(dir.path().join("sweep.svg")).unwrap();
+    assert_eq!(svg.matches("<circle").count(), 1, "one point of two");
 }
