@@ -254,3 +254,184 @@ impl Tier {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Instances that never fail, fault domains that do, manual repair.
+    const STACK: &str = r#"
+[instance]
+failure = "1000000y"
+[fault_domain]
+failure = { dist = "exponential", mean = "90d" }
+repair = "1h"
+[repair]
+mode = "manual"
+time = "1h"
+[monitoring]
+alert_delay = "5m"
+"#;
+
+    /// A scenario whose second dependency is a failover tier of three
+    /// replicas placed over three fault domains, after a tier of two
+    /// replicas outside them.
+    fn scenario() -> Scenario {
+        let text = r#"
+name = "t"
+[slo]
+target = 0.999
+[topology]
+fault_domains_per_ad = 3
+instances_per_fd = [1, 1, 1]
+[[dependency]]
+name = "cache"
+impact = "required"
+failure = "1y"
+repair = "1h"
+replicas = 2
+mode = "any"
+placement = "independent"
+[[dependency]]
+name = "db"
+impact = "required"
+failure = "1y"
+repair = "1h"
+replicas = 3
+mode = "failover"
+failover = { detection = "30s", promotion = "1m" }
+common = { failure = "1y", repair = "1h" }
+"#;
+        Scenario::from_toml(&format!("{text}{STACK}"), "t.toml", &[]).unwrap()
+    }
+
+    /// The primary fails over to the next live replica in replica order,
+    /// the old primary last; a domain outage stops the replica in it; the
+    /// common failure outranks everything; the last replica's loss says so.
+    #[test]
+    fn failover_moves_along_the_replicas_in_order() {
+        let sc = scenario();
+        let first_cause = [0, 1];
+        assert_eq!(
+            sc.dependency_causes(),
+            ["cache.all_down", "db.common", "db.failover", "db.fd_outage", "db.all_down"]
+        );
+        let mut tiers = Tiers::new(&sc, &first_cause);
+        let mut domains = Domains::new(1, 3);
+        assert_eq!((tiers.of_dependency(0), tiers.of_dependency(1)), (Some(0), Some(1)));
+        assert_eq!((tiers.dependency(0), tiers.dependency(1)), (0, 1));
+        assert_eq!(tiers.placed().collect::<Vec<_>>(), [1]);
+        let replicas: Vec<(u16, u16, u16)> = tiers.replicas().collect();
+        assert_eq!(replicas, [(0, 0, 0), (1, 0, 1), (2, 1, 0), (3, 1, 1), (4, 1, 2)]);
+        assert_eq!((tiers.dependency_of_replica(1), tiers.dependency_of_replica(2)), (0, 1));
+        // Causes: cache's all_down 0; db's common 1, failover 2, fd_outage 3, all_down 4.
+        let cause = |n: u16| Some(Cause::Dependency(n));
+        // The primary (db's replica 0, replica 2 in all) fails: a window,
+        // drawn on its stream.
+        let t = tiers.set_replica(2, false, &domains);
+        assert_eq!(t, 1);
+        let out = tiers.settle(t, &domains);
+        assert_eq!(out, Outcome { down: cause(2), lost_all: false, window_from: Some(2) });
+        // Replica 1's fault domain goes down meanwhile: replica 2 is promoted.
+        domains.set_fd(1, false);
+        tiers.recount(t, &domains);
+        tiers.promote(t, &domains);
+        assert_eq!(tiers.settle(t, &domains).down, None);
+        // Replica 2 fails with 0 down and 1's domain down: none is left, and
+        // the domain outage among them names it; only once.
+        tiers.set_replica(4, false, &domains);
+        assert_eq!(tiers.settle(t, &domains), Outcome { down: cause(3), lost_all: true, window_from: None });
+        assert!(!tiers.settle(t, &domains).lost_all, "lost once");
+        // Its domain back, replica 1 serves at once: nothing to fail over from.
+        domains.set_fd(1, true);
+        tiers.recount(t, &domains);
+        assert_eq!(tiers.settle(t, &domains).down, None);
+        // The whole tier fails: common outranks all.
+        tiers.set_common(t, false);
+        assert_eq!(tiers.settle(t, &domains).down, cause(1));
+        tiers.set_common(t, true);
+        assert_eq!(tiers.settle(t, &domains).down, None);
+    }
+
+    /// An availability domain's outage outranks a fault domain's among
+    /// the replicas down, and a tier placed over availability domains
+    /// loses the replica in one that fails; a domain outage the tier does
+    /// not list (one that takes every instance too) is named as the
+    /// instances' cause.
+    #[test]
+    fn domain_outages_name_the_replicas_they_take() {
+        let text = |placement: &str| {
+            format!(
+                r#"
+name = "t"
+[slo]
+target = 0.999
+[topology]
+availability_domains = 2
+fault_domains_per_ad = 2
+instances_per_fd = [1, 1, 1, 1]
+[availability_domain]
+failure = {{ dist = "exponential", mean = "1y" }}
+repair = "1h"
+[[dependency]]
+name = "db"
+impact = "required"
+failure = "1y"
+repair = "1h"
+replicas = 2
+mode = "quorum"
+quorum = 2
+placement = "{placement}"
+{STACK}"#
+            )
+        };
+        // Replicas in fault domains 0 and 1, both in availability domain 0.
+        let sc = Scenario::from_toml(&text("fault_domains"), "t.toml", &[]).unwrap();
+        assert_eq!(sc.dependency_causes(), ["db.ad_outage", "db.fd_outage", "db.quorum_lost"]);
+        let mut tiers = Tiers::new(&sc, &[0]);
+        let mut domains = Domains::new(2, 2);
+        domains.set_fd(0, false);
+        tiers.recount(0, &domains);
+        assert_eq!(tiers.settle(0, &domains).down, Some(Cause::Dependency(1)));
+        domains.set_ad(0, false);
+        tiers.recount(0, &domains);
+        assert_eq!(tiers.settle(0, &domains).down, Some(Cause::Dependency(0)), "the AD outranks the FD");
+        // Over availability domains: replica 1 in AD 1.
+        let sc = Scenario::from_toml(&text("availability_domains"), "t.toml", &[]).unwrap();
+        let mut tiers = Tiers::new(&sc, &[0]);
+        let mut domains = Domains::new(2, 2);
+        domains.set_fd(2, false);
+        tiers.recount(0, &domains);
+        assert_eq!(tiers.settle(0, &domains).down, None, "an FD outage does not touch an AD-placed replica");
+        domains.set_ad(1, false);
+        tiers.recount(0, &domains);
+        assert_eq!(tiers.settle(0, &domains).down, Some(Cause::Dependency(0)));
+        // One availability domain of two fault domains: its outage takes
+        // every instance, so the tier does not list it.
+        let single = text("fault_domains")
+            .replace("availability_domains = 2", "availability_domains = 1")
+            .replace("instances_per_fd = [1, 1, 1, 1]", "instances_per_fd = [1, 1]");
+        let sc = Scenario::from_toml(&single, "t.toml", &[]).unwrap();
+        assert_eq!(sc.dependency_causes(), ["db.fd_outage", "db.quorum_lost"]);
+        let mut tiers = Tiers::new(&sc, &[0]);
+        let mut domains = Domains::new(1, 2);
+        domains.set_ad(0, false);
+        tiers.recount(0, &domains);
+        assert_eq!(tiers.settle(0, &domains).down, Some(Cause::AdOutage));
+        domains.set_ad(0, true);
+        domains.set_fd(1, false);
+        tiers.recount(0, &domains);
+        assert_eq!(tiers.settle(0, &domains).down, Some(Cause::Dependency(0)));
+        // One fault domain: its outage is the instances' too.
+        let one = single
+            .replace("fault_domains_per_ad = 2", "fault_domains_per_ad = 1")
+            .replace("instances_per_fd = [1, 1]", "instances_per_fd = [2]");
+        let sc = Scenario::from_toml(&one, "t.toml", &[]).unwrap();
+        assert_eq!(sc.dependency_causes(), ["db.quorum_lost"]);
+        let mut tiers = Tiers::new(&sc, &[0]);
+        let mut domains = Domains::new(1, 1);
+        domains.set_fd(0, false);
+        tiers.recount(0, &domains);
+        assert_eq!(tiers.settle(0, &domains).down, Some(Cause::FdOutage));
+    }
+}
