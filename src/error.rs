@@ -97,6 +97,15 @@ pub enum Error {
         /// Years completed.
         years: u64,
     },
+    /// A sweep point's scenario is invalid: its values clash with the
+    /// base scenario's keys.
+    #[error("sweep point {point}: {problem}")]
+    Point {
+        /// The point's values, `key=value` each.
+        point: String,
+        /// What is wrong with the scenario there.
+        problem: Box<Error>,
+    },
     /// An exporter or chart could not be rendered (a bug: rendering into
     /// memory is not expected to fail). Nothing of that output is written.
     #[error("cannot render {what}: {message}")]

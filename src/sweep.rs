@@ -164,7 +164,9 @@ pub fn scenarios(text: &str, origin: &str, overrides: &[Override], varies: &[Var
                 o.option = format!("--vary {key}={value}");
                 all.push(o);
             }
-            let sc = Scenario::from_toml(text, origin, &all)?;
+            // The point's values may clash with the base's keys: say which point.
+            let sc = Scenario::from_toml(text, origin, &all)
+                .map_err(|e| Error::Point { point: label(&point), problem: Box::new(e) })?;
             Ok((point, sc))
         })
         .collect()

@@ -422,8 +422,11 @@ fn locate(text: &str, origin: &str, overrides: &[Override], span: Range<usize>, 
     // a problem of the whole scenario: the first key is not the one at fault.
     let missing_at_top = span.start == 0 && (message.starts_with("missing field") || span.is_empty());
     let key = if missing_at_top { None } else { source::key_at(text, span.start) };
+    // A table an override added to or created may lack a field: the
+    // override is at fault, not the file.
+    let within = message.starts_with("missing field");
     if let Some(key) = &key
-        && let Some(o) = overrides.iter().rev().find(|o| key_matches(key, &o.path, text))
+        && let Some(o) = overrides.iter().rev().find(|o| key_matches(key, &o.path, text, within))
     {
         return Error::Override { option: o.option.clone(), message };
     }
@@ -450,11 +453,12 @@ fn readable(text: &str, span: &Range<usize>, message: String) -> String {
     message
 }
 
-/// Whether the key found in the text is the one an override set (names of
-/// array entries in the override are resolved to their index).
-fn key_matches(key: &str, path: &[String], text: &str) -> bool {
+/// Whether the key found in the text is the one an override set, or one
+/// below it (names of array entries in the override are resolved to their
+/// index); with `within`, also a table the override's key is in.
+fn key_matches(key: &str, path: &[String], text: &str, within: bool) -> bool {
     let found: Vec<&str> = key.split('.').collect();
-    if found.len() < path.len() {
+    if found.len() < path.len() && !within {
         return false;
     }
     let table: toml::Table = match toml::from_str(text) {

@@ -783,3 +783,24 @@ fn a_sweep_over_points_with_different_causes_writes_every_figure() {
     let svg = std::fs::read_to_string(dir.path().join("sweep.svg")).unwrap();
     assert_eq!(svg.matches("<circle").count(), 1, "one point of two");
 }
+
+/// A table an override creates or completes is the override's fault when
+/// it lacks a field, and a sweep point that clashes with the base's keys
+/// is named.
+#[test]
+fn override_errors_name_the_override_and_the_point() {
+    rejects(
+        availsim().args(["check", "three-fd-ha-db", "--set", "dependency.database.common.failure=1y"]),
+        &["--set dependency.database.common.failure=1y: missing field `repair`"],
+    );
+    let sets = ["--set", "dependency.database.mode=quorum", "--set", "dependency.database.replicas=3"];
+    rejects(
+        availsim().args(["sweep", "three-fd"]).args(sets).args([
+            "--set",
+            "dependency.database.quorum=2",
+            "--vary",
+            "dependency.database.replicas=1,3",
+        ]),
+        &["sweep point dependency.database.replicas=1: ", "quorum must be between 1 and replicas (1), got 2"],
+    );
+}
