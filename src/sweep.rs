@@ -49,14 +49,18 @@ impl FromStr for Vary {
     }
 }
 
-/// Splits a list at commas outside brackets and braces.
+/// Splits a list at commas outside brackets, braces and quotes.
 fn list(spec: &str) -> Vec<String> {
     let (mut out, mut depth, mut current) = (vec![], 0i32, String::new());
+    let mut quote: Option<char> = None;
     for c in spec.chars() {
-        match c {
-            '[' | '{' => depth += 1,
-            ']' | '}' => depth -= 1,
-            ',' if depth == 0 => {
+        match (c, quote) {
+            (q, Some(open)) if q == open => quote = None,
+            (_, Some(_)) => {}
+            ('"' | '\'', None) => quote = Some(c),
+            ('[' | '{', None) => depth += 1,
+            (']' | '}', None) => depth -= 1,
+            (',', None) if depth == 0 => {
                 out.push(std::mem::take(&mut current).trim().to_string());
                 continue;
             }
@@ -350,6 +354,8 @@ mod tests {
         );
         let v: Vary = "topology.instances_per_fd=[1, 1, 1],[2, 2, 2]".parse().unwrap();
         assert_eq!(v.values, ["[1, 1, 1]", "[2, 2, 2]"]);
+        let v: Vary = r#"description="a, b",'c, [d',e"#.parse().unwrap();
+        assert_eq!(v.values, [r#""a, b""#, "'c, [d'", "e"], "commas and brackets in quotes are text");
         let v: Vary = "repair.time=1m..5m:3".parse().unwrap();
         assert_eq!(v.values, ["1m", "3m", "5m"]);
         // Ends as written, the points between in their largest unit.

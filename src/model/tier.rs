@@ -351,6 +351,26 @@ common = { failure = "1y", repair = "1h" }
         assert_eq!(tiers.settle(t, &domains).down, cause(1));
         tiers.set_common(t, true);
         assert_eq!(tiers.settle(t, &domains).down, None);
+        // Replica 1 serves; 0 and 2 come back as standbys. When 1 fails, the
+        // next after it, 2, is promoted (not 0): its own failure then opens
+        // a window.
+        for g in [2, 4] {
+            tiers.set_replica(g, true, &domains);
+            assert_eq!(tiers.settle(t, &domains).window_from, None, "a standby rejoins");
+        }
+        tiers.set_replica(3, false, &domains);
+        assert_eq!(tiers.settle(t, &domains).window_from, Some(3));
+        tiers.promote(t, &domains);
+        assert_eq!(tiers.settle(t, &domains).down, None);
+        tiers.set_replica(4, false, &domains);
+        assert_eq!(tiers.settle(t, &domains).window_from, Some(4), "replica 2 was the primary");
+        // With 1 back, the next after 2 is 0 (wrapping round), not 1.
+        tiers.set_replica(3, true, &domains);
+        tiers.settle(t, &domains);
+        tiers.promote(t, &domains);
+        tiers.settle(t, &domains);
+        tiers.set_replica(2, false, &domains);
+        assert_eq!(tiers.settle(t, &domains).window_from, Some(2), "replica 0 was promoted");
     }
 
     /// An availability domain's outage outranks a fault domain's among
@@ -378,14 +398,15 @@ name = "db"
 impact = "required"
 failure = "1y"
 repair = "1h"
-replicas = 2
+replicas = 3
 mode = "quorum"
-quorum = 2
+quorum = 3
 placement = "{placement}"
 {STACK}"#
             )
         };
-        // Replicas in fault domains 0 and 1, both in availability domain 0.
+        // Replicas in fault domains 0 and 1 (availability domain 0) and 2
+        // (availability domain 1).
         let sc = Scenario::from_toml(&text("fault_domains"), "t.toml", &[]).unwrap();
         assert_eq!(sc.dependency_causes(), ["db.ad_outage", "db.fd_outage", "db.quorum_lost"]);
         let mut tiers = Tiers::new(&sc, &[0]);
@@ -396,7 +417,11 @@ placement = "{placement}"
         domains.set_ad(0, false);
         tiers.recount(0, &domains);
         assert_eq!(tiers.settle(0, &domains).down, Some(Cause::Dependency(0)), "the AD outranks the FD");
-        // Over availability domains: replica 1 in AD 1.
+        domains.set_ad(0, true);
+        domains.set_ad(1, false);
+        tiers.recount(0, &domains);
+        assert_eq!(tiers.settle(0, &domains).down, Some(Cause::Dependency(0)), "replica 2's AD, replica 0's FD");
+        // Over availability domains: replicas in ADs 0, 1 and 0.
         let sc = Scenario::from_toml(&text("availability_domains"), "t.toml", &[]).unwrap();
         let mut tiers = Tiers::new(&sc, &[0]);
         let mut domains = Domains::new(2, 2);

@@ -235,7 +235,7 @@ pub struct RawPlanned {
 #[serde(deny_unknown_fields)]
 pub struct RawTraffic {
     pub rps: Spanned<f64>,
-    pub daily: Option<Spanned<Vec<(f64, f64)>>>,
+    pub daily: Option<Spanned<Vec<Vec<f64>>>>,
     pub weekly: Option<Spanned<Vec<f64>>>,
     pub growth: Option<Spanned<f64>>,
     pub flash_sale: Option<RawFlashSale>,

@@ -98,8 +98,13 @@ fn traffic(raw: RawTraffic, origin: f64, c: &mut Checker) -> Traffic {
     let rps = finite_positive(c, &raw.rps, "traffic.rps");
     let daily = match &raw.daily {
         None => vec![(0.0, 1.0)],
+        Some(d) if d.get_ref().iter().any(|p| p.len() != 2) => {
+            let n = d.get_ref().iter().find(|p| p.len() != 2).map_or(0, Vec::len);
+            c.problem(d.span(), format!("each traffic.daily point is [hour, multiplier], two numbers (one has {n})"));
+            vec![(0.0, 1.0)]
+        }
         Some(d) => {
-            let points = d.get_ref().clone();
+            let points: Vec<(f64, f64)> = d.get_ref().iter().map(|p| (p[0], p[1])).collect();
             let hours_ok =
                 points.windows(2).all(|w| w[0].0 < w[1].0) && points.iter().all(|p| (0.0..=24.0).contains(&p.0));
             let values_ok = points.iter().all(|p| p.1.is_finite() && p.1 >= 0.0) && points.iter().any(|p| p.1 > 0.0);
