@@ -265,7 +265,9 @@ impl Ledger {
     /// length `len` [s], which started at `start`.
     fn failed_time(&self, period: &Period, start: f64, len: f64) -> (f64, f64) {
         let requests = self.demand.period_integral(start, len) + period.flash;
-        (period.failed * (len / requests), requests)
+        // A period without demand has no request to fail: it loses nothing.
+        let failed = if requests > 0.0 { period.failed * (len / requests) } else { 0.0 };
+        (failed, requests)
     }
 
     fn meets(&self, down: f64, failed: f64, len: f64) -> bool {
@@ -433,7 +435,11 @@ mod tests {
     }
 
     fn with_demand(target: f64, sli: Sli, demand: Profile) -> Ledger {
-        Ledger::new(Meter {
+        Ledger::new(meter(target, sli, demand))
+    }
+
+    fn meter(target: f64, sli: Sli, demand: Profile) -> Meter {
+        Meter {
             start: WARMUP,
             window: WINDOW,
             target,
@@ -444,7 +450,7 @@ mod tests {
             at_max: false,
             utilisation: true,
             trajectory: 0,
-        })
+        }
     }
 
     fn set(l: &mut Ledger, at: f64, up: bool, failing: f64, by_cause: Vec<(CauseId, f64)>) {
@@ -595,6 +601,17 @@ mod tests {
         assert_eq!(t.cause_failed, vec![0, micros(1_800.0), micros(900.0)]);
         assert_eq!(t.year_down.sum, 0, "a capacity shortfall is not downtime");
         assert_eq!(t.windows_met, 11, "the first window fails 2,700 of its requests");
+    }
+
+    /// A window without demand (a closed day of the week) fails no request
+    /// and so meets the SLO on requests.
+    #[test]
+    fn windows_without_demand_meet_the_slo() {
+        let weekly = [1.0, 1.0, 1.0, 1.0, 1.0, 1.0, 0.0];
+        let demand = Profile::new(&[(0.0, 1.0)], &weekly, 0.0, 100.0, WARMUP);
+        let meter = Meter { window: DAY_SECS, ..meter(0.999, Sli::Requests, demand) };
+        let t = Ledger::new(meter).finish(WARMUP + YEAR_SECS, 0);
+        assert_eq!((t.windows_met, t.window_failed.n, t.window_failed.max), (365, 365, 0));
     }
 
     /// Instance-hours, time at the maximum and scale actions, counted from
