@@ -112,7 +112,9 @@ impl Slice {
         let count = below(self.end_chunk) - below(self.first_chunk);
         let last = chunks(years) - 1;
         let holds_last = (self.first_chunk..self.end_chunk).contains(&last) && last % of == k;
-        count * CHUNK_YEARS + if holds_last { chunk_years(last, years) - CHUNK_YEARS } else { 0 }
+        // The last chunk holds the rest, fewer than 100 years in a short
+        // run: its years replace a whole chunk's, never going below zero.
+        if holds_last { (count - 1) * CHUNK_YEARS + chunk_years(last, years) } else { count * CHUNK_YEARS }
     }
 
     /// Its chunks, lazily: memory does not depend on the number of years.
@@ -187,4 +189,21 @@ pub fn simulate(scenario: &Scenario, years: u64, slice: Slice, control: Control)
             a.merge(&b);
             a
         })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The years of a slice add up to the run's, whatever the shard holding
+    /// the last chunk, which holds the rest: more than 100 years, or fewer
+    /// in a run shorter than a chunk.
+    #[test]
+    fn slices_count_their_years_with_an_uneven_last_chunk() {
+        assert_eq!(Slice::all(250).years(250), 250);
+        assert_eq!(Slice::all(40).years(40), 40);
+        let shard = |k: u64| Slice { first_chunk: 0, end_chunk: chunks(350), shard: (k, 2) };
+        // Chunks 0 and 2 (100 + 150 years), chunk 1 (100).
+        assert_eq!((shard(0).years(350), shard(1).years(350)), (250, 100));
+    }
 }
