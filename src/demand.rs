@@ -633,7 +633,10 @@ mod tests {
                         prop_assert!(t >= t0 && t < t0 + YEAR_SECS + DAY_SECS);
                         let before = (t0..t).step_by_minute().all(|x| r.at(x) <= level + 1e-9);
                         prop_assert!(before, "above {level} before {t}");
-                        prop_assert!(r.at(t + 60.0) > level - 1e-9 || r.at(t + 1.0) > level - 1e-9, "not above {level} after {t}");
+                        // Just after (a crossing at a peak may be above the
+                        // level for under a second).
+                        let after = [1e-3, 1.0, 60.0].iter().any(|d| r.at(t + d) > level - 1e-9);
+                        prop_assert!(after, "not above {level} after {t}");
                     }
                     None => prop_assert!(p.highest() <= level + 1e-9, "{level} is reached at some point"),
                 }
