@@ -69,11 +69,18 @@ fn charts(runs: &[Run], scenarios: &[Scenario]) -> Result<Vec<Chart>> {
             recorded.push(tl);
         }
         let windows = |tl| year::burns(tl, sc.slo.window, sc.slo.target, sc.slo.sli);
-        let mut typical = windows(&recorded[0]);
-        typical.sort_by(|a, b| b.end().total_cmp(&a.end()));
+        // Typical: of the typical year's windows, the one whose loss is
+        // nearest the run's median window loss on the SLI.
+        let losses = match sc.slo.sli {
+            crate::stats::Sli::Time => &run.tally.window_down,
+            crate::stats::Sli::Requests => &run.tally.window_failed,
+        };
+        let median_end = 1.0 - losses.histogram.quantile(0.5) / ((1.0 - sc.slo.target) * sc.slo.window);
+        let distance = |b: &Burn| (b.end() - median_end).abs();
+        let typical = windows(&recorded[0]).into_iter().min_by(|a, b| distance(a).total_cmp(&distance(b)));
         let worst_window = windows(&recorded[1]).into_iter().min_by(|a, b| a.end().total_cmp(&b.end()));
-        if let (Some(typical), Some(worst)) = (typical.get(typical.len() / 2), worst_window) {
-            burned.push((run.clone(), (typical.clone(), worst)));
+        if let (Some(typical), Some(worst)) = (typical, worst_window) {
+            burned.push((run.clone(), (typical, worst)));
         }
     }
     // One burn-down per kind of window (length, SLI), shared by the
@@ -109,7 +116,7 @@ fn incident_list(sc: &Scenario, incidents: &[Incident]) -> String {
     longest.sort_by(|a, b| b.duration.total_cmp(&a.duration).then(a.start.total_cmp(&b.start)));
     let shown = longest.len().min(10);
     let mut html = format!(
-        "<p>{} incident{} in this year, {} down in all{}:</p>\n<table>\n<tr><th>began</th><th>lasted</th><th>cause</th></tr>\n",
+        "<p>{} incident{} in this year, {} down in all{}:</p>\n<table>\n<tr><th>began (days since the year began)</th><th>lasted</th><th>cause</th></tr>\n",
         incidents.len(),
         if incidents.len() == 1 { "" } else { "s" },
         super::human_minutes(total / 60.0),
@@ -120,13 +127,10 @@ fn incident_list(sc: &Scenario, incidents: &[Incident]) -> String {
         },
     );
     for i in &longest[..shown] {
-        let (day, hour) = ((i.start / 86_400.0).floor(), (i.start % 86_400.0) / 3_600.0);
         let cause = Cause::from_id(i.cause).name(|d| &names[d]).to_string();
         html.push_str(&format!(
-            "<tr><td>day {}, {:02}:{:02}</td><td>{}</td><td>{}</td></tr>\n",
-            day + 1.0,
-            hour.floor(),
-            ((hour % 1.0) * 60.0).floor(),
+            "<tr><td>{}</td><td>{}</td><td>{}</td></tr>\n",
+            year::day_time(i.start),
             super::human_minutes(i.duration / 60.0),
             escape(&cause)
         ));

@@ -500,12 +500,12 @@ pub fn burn_down(runs: &[Run], windows: &[(crate::report::year::Burn, crate::rep
     let mut entries = vec![("even burn: spent exactly by the end".to_string(), grey, true)];
     for (i, ((median, worst), run)) in windows.iter().zip(runs).enumerate() {
         let name = &run.results.scenario;
-        entries.push((format!("{name}: typical window, ends at {}", percent(median.end())), scenario_colour(i), true));
-        let worst_label = format!("{name}: worst of its worst year, ends at {}", percent(worst.end()));
+        entries.push((format!("{name}: typical, ends at {}", percent(median.end())), scenario_colour(i), true));
+        let worst_label = format!("{name}: worst year's worst, ends at {}", percent(worst.end()));
         entries.push((worst_label, scenario_colour(i), false));
     }
     svg(&provenance(runs), |area| {
-        let (plot, side) = area.split_horizontally(area.dim_in_pixel().0 - 300);
+        let (plot, side) = area.split_horizontally(area.dim_in_pixel().0 - 320);
         let mut chart = ChartBuilder::on(&plot)
             .caption(format!("Error budget left through a {days:.0}-day SLO window"), (FONT, 20))
             .margin(12)
@@ -561,7 +561,7 @@ pub fn burn_down(runs: &[Run], windows: &[(crate::report::year::Burn, crate::rep
             } else {
                 side.draw(&PathElement::new([(4, y), (20, y)], style)).map_err(|e| e.to_string())?;
             }
-            side.draw(&Text::new(label.clone(), (26, y - 7), (FONT, 12).into_font())).map_err(|e| e.to_string())?;
+            side.draw(&Text::new(label.clone(), (26, y - 7), (FONT, 11).into_font())).map_err(|e| e.to_string())?;
         }
         let note = format!("below 0: the SLO is missed; cut at {}", percent(floor));
         side.draw(&Text::new(note, (4, 60 + 22 * entries.len() as i32), (FONT, 12).into_font().color(&grey)))
@@ -797,8 +797,7 @@ impl Span {
         if self.unit() == 86_400.0 {
             "days since the year began".to_string()
         } else {
-            let (day, hour) = ((self.from / 86_400.0).floor(), (self.from % 86_400.0) / 3_600.0);
-            format!("hours from day {} at {:02}:{:02}", day + 1.0, hour.floor(), ((hour % 1.0) * 60.0).floor())
+            format!("hours from {} (days since the year began)", crate::report::year::day_time(self.from))
         }
     }
 }
@@ -855,12 +854,16 @@ pub fn timeline(
     };
     let mut order: Vec<(usize, f64)> = (0..n_slots).map(|slot| (slot, presence(slot))).collect();
     order.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
+    // A slot that is sometimes out of the pool shows its hours in it (a
+    // scale-out) in green: a short one would be a gap too thin to see.
+    let green = RGBColor(150, 210, 160);
     for (rank, (slot, _)) in order.into_iter().enumerate() {
         let fd = tl.samples.iter().find_map(|s| s.slot_fd.get(slot)).copied().unwrap_or(0);
+        let comes_and_goes = tl.samples.iter().any(|s| state(s, slot) == SlotState::Absent);
         rows.push((
             format!("instance {} (FD {})", rank + 1, fd + 1),
             Box::new(move |s| match state(s, slot) {
-                SlotState::Serving => None,
+                SlotState::Serving => comes_and_goes.then_some(green),
                 SlotState::FailingInRotation => Some(red),
                 SlotState::OutOfRotation => Some(grey),
                 SlotState::Draining => Some(blue),
@@ -897,6 +900,8 @@ pub fn timeline(
             .margin(12)
             .x_label_area_size(45)
             .y_label_area_size(150)
+            // Room for the demand panel's right axis, so the two share x.
+            .margin_right(if panel > 0 { 72 } else { 12 })
             .build_cartesian_2d(0.0..end, 0.0..n + 4.0)
             .map_err(|e| e.to_string())?;
         chart
@@ -935,7 +940,11 @@ pub fn timeline(
                     bars.push((start, next, oc));
                 }
             }
-            let min_width = end / 800.0;
+            // At least two pixels: a bar narrower rounds to none.
+            let min_width = end / 360.0;
+            // "Not in the pool" first: a short episode widened to be seen
+            // must not be covered by the long absence that follows it.
+            bars.sort_by_key(|&(_, _, c)| c != pale);
             chart
                 .draw_series(
                     bars.into_iter()
@@ -954,7 +963,9 @@ pub fn timeline(
         .into_iter()
         .chain(
             (n_slots > first.slots.len() || tl.samples.iter().any(|s| s.slots.contains(&SlotState::Absent)))
-                .then_some(("not in the pool", pale)),
+                .then_some([("not in the pool", pale), ("scaled out, serving", green)])
+                .into_iter()
+                .flatten(),
         ) {
             chart
                 .draw_series([Rectangle::new([(0.0, -1.0), (0.0, -1.0)], colour.filled())])
@@ -1043,11 +1054,13 @@ fn demand_panel(
         entries.extend([("capacity in rotation", capacity_colour), ("demand above capacity: fails", excess_colour)]);
     }
     chart.draw_series(LineSeries::new(demand, demand_colour.stroke_width(1))).map_err(|e| e.to_string())?;
+    chart.draw_secondary_series(LineSeries::new(instances, pool_colour.stroke_width(1))).map_err(|e| e.to_string())?;
+    entries.push(("instances in the pool (right axis)", pool_colour));
     if capacity_known {
-        // Over the demand line, so that it shows: between two demand
+        // Over the demand and pool lines, so that it shows: between two demand
         // points the capacity holds (every sample is a demand point), and
-        // the excess is the demand's part above it, at least a pixel wide.
-        let min_width = end / 700.0;
+        // the excess is the demand's part above it, at least two pixels wide.
+        let min_width = end / 360.0;
         let pieces = inside.windows(2).filter_map(|p| {
             let cap = capacity_at(p[0].0);
             (p[0].1 > cap || p[1].1 > cap).then(|| {
@@ -1057,8 +1070,6 @@ fn demand_panel(
         });
         chart.draw_series(pieces).map_err(|e| e.to_string())?;
     }
-    chart.draw_secondary_series(LineSeries::new(instances, pool_colour.stroke_width(1))).map_err(|e| e.to_string())?;
-    entries.push(("instances in the pool (right axis)", pool_colour));
     let mut x = 162;
     for (label, colour) in entries {
         strip.draw(&Rectangle::new([(x, 10), (x + 15, 14)], colour.filled())).map_err(|e| e.to_string())?;

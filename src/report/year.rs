@@ -6,6 +6,13 @@ use crate::stats::Sli;
 use crate::timeline::Timeline;
 use crate::units::YEAR_SECS;
 
+/// A moment of the recorded year as the timeline's axis counts it: whole
+/// days since the year began, then the time of day (`293 d 21:47`).
+pub fn day_time(t: f64) -> String {
+    let (day, minutes) = ((t / 86_400.0).floor(), ((t % 86_400.0) / 60.0).floor());
+    format!("{day} d {:02}:{:02}", (minutes / 60.0).floor(), minutes % 60.0)
+}
+
 /// A stretch of the recorded year during which the service was down.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct Incident {
