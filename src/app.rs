@@ -2,47 +2,40 @@
 //! the library, prints and writes what the user asked for.
 
 use crate::cli::{Args, Command, Format, RunOptions};
-use crate::console::{interrupt, interrupted, note, out, progress_bar};
+use crate::console::{interrupted, note, out, simulate_all};
 use anyhow::{Context, Result};
 use availsim::assertion::{self, Assertion};
 use availsim::error::Error;
 use availsim::report::{self, Exporter, Json, Table};
 use availsim::scenario::{Override, Scenario};
-use availsim::shard::{SHARD_FILE, ShardFile};
-use availsim::sweep::{self, Plan};
-use availsim::{Length, Run, RunConfig, Shard};
+use availsim::shard::{SWEEP_SHARD_FILE, ShardFile, SweepShardFile};
+use availsim::sweep::{self, Finished, Plan};
+use availsim::{Run, Shard};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 /// Runs the command line; returns the process exit code.
 pub fn main(args: Args) -> Result<ExitCode> {
-    if let Some(
-        Command::Run { options, .. }
-        | Command::Compare { options, .. }
-        | Command::Report { options, .. }
-        | Command::Sweep { options, .. },
-    ) = &args.command
-        && let Some(n) = options.threads
-    {
+    if let Some(n) = args.threads() {
         // One pool for the whole process; the library runs on whatever pool it is called from.
-        rayon::ThreadPoolBuilder::new()
-            .num_threads(usize::from(n))
-            .build_global()
-            .context("starting worker threads")?;
+        rayon::ThreadPoolBuilder::new().num_threads(n).build_global().context("starting worker threads")?;
     }
     let code = match args.command {
         None => {
             // The headline comparison, with its report.
             let options =
                 RunOptions { out: Some(Path::new("output").join("headline")), report: true, ..RunOptions::default() };
-            compare(&["single-instance", "three-fd", "three-fd-ha-db"].map(String::from), &options)
+            let headline = ["single-instance", "three-fd", "three-fd-ha-db"].map(String::from);
+            simulate_specs(&headline, &options, None, true)
         }
-        Some(Command::Run { scenario, options, shard }) => run(&scenario, &options, shard),
-        Some(Command::Compare { scenarios, options }) => compare(&scenarios, &options),
-        Some(Command::Report { scenarios, options }) => compare(&scenarios, &RunOptions { report: true, ..options }),
-        Some(Command::Sweep { scenario, varies, plot, options }) => {
+        Some(Command::Run { scenario, options, shard }) => simulate_specs(&[scenario], &options, shard, false),
+        Some(Command::Compare { scenarios, options }) => simulate_specs(&scenarios, &options, None, true),
+        Some(Command::Report { scenarios, options }) => {
+            simulate_specs(&scenarios, &RunOptions { report: true, ..options }, None, true)
+        }
+        Some(Command::Sweep { scenario, varies, plot, options, shard }) => {
             let assertions = options.assertions.clone();
-            sweep(&Plan::new(&scenario, varies, plot, options.years, assertions)?, &options)
+            sweep(&Plan::new(&scenario, varies, plot, options.years, assertions)?, &options, shard)
         }
         Some(Command::Check { scenario, overrides }) => {
             out(load(&scenario, &overrides, None, None)?.to_string().as_bytes())?;
@@ -74,40 +67,6 @@ fn load_all(specs: &[String], options: &RunOptions) -> Result<Vec<Scenario>> {
     specs.iter().map(|s| load(s, &options.overrides, options.years, options.seed)).collect()
 }
 
-/// Simulates `sc` with a progress bar; says on stderr how an interrupted
-/// run or a precision target went.
-fn simulate(sc: &Scenario, options: &RunOptions, shard: Option<Shard>) -> Result<Run> {
-    // A precision run's length is known after its first round (1,000 years).
-    let (length, total) = match options.precision {
-        Some(relative) => (Length::Precision { relative, max_years: options.max_years }, options.max_years.min(1_000)),
-        None => (Length::Scenario, sc.simulation.years),
-    };
-    let bar = progress_bar(total, &sc.name, options.quiet, options.precision.is_some());
-    let progress = |done: f64| bar.set_position(done as u64);
-    let expect = |years: u64| bar.set_length(years);
-    let stop: &std::sync::atomic::AtomicBool = &interrupt().stop;
-    let config = RunConfig { length, shard, progress: Some(&progress), stop: Some(stop), expect: Some(&expect) };
-    let run = availsim::simulate(sc, &config);
-    bar.finish_and_clear();
-    let mut run = run?;
-    run.info.provenance.command = std::env::args().collect();
-    run.info.notes(run.results.years, options.max_years).iter().for_each(|n| note(n));
-    Ok(run)
-}
-
-/// Simulates each scenario in turn; once interrupted, the ones not
-/// started are skipped (the interrupted one reports its years done).
-fn simulate_all(scenarios: &[Scenario], options: &RunOptions) -> Result<Vec<Run>> {
-    let mut runs = vec![];
-    for sc in scenarios {
-        runs.push(simulate(sc, options, None)?);
-        if interrupted().is_some() {
-            break;
-        }
-    }
-    Ok(runs)
-}
-
 /// Prints `runs` to stdout, before any file is written; callers write
 /// their files whatever the outcome and report a failure after, so a
 /// failed print never loses results.
@@ -119,103 +78,103 @@ fn print(runs: &[Run], format: Format) -> Result<()> {
     out(&exporter.serialize(runs)?)
 }
 
-fn run(spec: &str, options: &RunOptions, shard: Option<Shard>) -> Result<ExitCode> {
-    let scenarios = load_all(&[spec.to_string()], options)?;
-    assertion::validate_all(&options.assertions, &scenarios)?;
-    check_out(options, &report_folder(&scenarios))?;
-    let run = simulate(&scenarios[0], options, shard)?;
-    let printed = print(std::slice::from_ref(&run), options.format);
-    if let Some(dir) = &options.out {
-        report::write_run(dir, &run)?;
-        if let Some(shard) = shard {
-            report::write_atomic(&dir.join(SHARD_FILE), &ShardFile::new(&scenarios[0], shard, &run).to_json())?;
-        }
-    }
-    finish(&scenarios, &[run], printed, options)
-}
-
-fn compare(specs: &[String], options: &RunOptions) -> Result<ExitCode> {
+/// Simulates `specs` in turn, prints and writes their files (with
+/// `nested`, as compare and report do, each run's into a folder of its
+/// own), then the report and the gate.
+fn simulate_specs(specs: &[String], options: &RunOptions, shard: Option<Shard>, nested: bool) -> Result<ExitCode> {
     // Every scenario and assertion is checked before any is simulated: a
     // typo in the last one must not cost the whole run.
     let scenarios = load_all(specs, options)?;
     assertion::validate_all(&options.assertions, &scenarios)?;
-    // A report goes to its default folder if none is given, the runs' files with it.
-    let default = || options.report.then(|| Path::new("output").join(report_folder(&scenarios)));
-    let options = &RunOptions { out: options.out.clone().or_else(default), ..options.clone() };
-    if options.out.is_some() {
+    let report_dir = options.out.clone().unwrap_or_else(|| Path::new("output").join(report::folder(&scenarios)));
+    // A comparison's files go with its report when no --out is given.
+    let files_dir = options.out.clone().or_else(|| (nested && options.report).then(|| report_dir.clone()));
+    if let Some(dir) = &files_dir {
         report::check_distinct_names(specs, &scenarios)?;
+        report::check_writable(dir)?;
     }
-    check_out(options, &report_folder(&scenarios))?;
-    let runs = simulate_all(&scenarios, options)?;
-    let printed = print(&runs, options.format);
-    if let Some(dir) = &options.out {
-        runs.iter().try_for_each(|run| report::write_run(&dir.join(&run.results.scenario), run))?;
-    }
-    finish(&scenarios, &runs, printed, options)
-}
-
-fn sweep(plan: &Plan, options: &RunOptions) -> Result<ExitCode> {
-    let base = load(&plan.scenario, &options.overrides, plan.years, options.seed)?;
-    let points = plan.points(&base)?;
-    let folder = plan.file.clone().unwrap_or_else(|| format!("{}-sweep", base.name));
-    let dir = options.out.clone().unwrap_or_else(|| Path::new("output").join(folder));
-    report::check_writable(&dir)?;
-    let scenarios: Vec<Scenario> = points.iter().map(|(_, sc)| sc.clone()).collect();
-    let runs = simulate_all(&scenarios, options)?;
-    let points = &points[..runs.len()];
-    let grid: Vec<sweep::Point> = points.iter().map(|(p, _)| p.clone()).collect();
-    let printed = out(&match options.format {
-        Format::Table => report::sweep_table(&grid, &runs).into_bytes(),
-        Format::Json => sweep::json(points, &runs),
-    });
-    report::write_sweep(&dir, points, &runs, &plan.plot, &plan.assertions)?;
-    note(&format!("wrote sweep.csv, sweep.json and sweep.svg ({} points) into {}", runs.len(), dir.display()));
-    printed?;
-    gate(&plan.assertions, &grid.iter().map(sweep::label).collect::<Vec<_>>(), &runs)
-}
-
-/// A report's default folder under `output/`: named after every scenario.
-fn report_folder(scenarios: &[Scenario]) -> String {
-    scenarios.iter().map(|s| s.name.as_str()).collect::<Vec<_>>().join("-vs-")
-}
-
-/// Checks before a run that --out (or the report's default directory) can be written.
-fn check_out(options: &RunOptions, first: &str) -> Result<()> {
-    match (&options.out, options.report) {
-        (Some(dir), _) => Ok(report::check_writable(dir)?),
-        (None, true) => Ok(report::check_writable(&Path::new("output").join(first))?),
-        (None, false) => Ok(()),
-    }
-}
-
-/// After the files: the report (with --report), then a failed print, then the gate.
-fn finish(scenarios: &[Scenario], runs: &[Run], printed: Result<()>, options: &RunOptions) -> Result<ExitCode> {
     if options.report {
-        let dir = options.out.clone().unwrap_or_else(|| Path::new("output").join(report_folder(scenarios)));
-        let page = report::write_report(&dir, runs, scenarios)?;
+        report::check_writable(&report_dir)?;
+    }
+    let runs = simulate_all(&scenarios, options, shard)?;
+    let printed = print(&runs, options.format);
+    if let Some(dir) = &files_dir {
+        report::write_runs(dir, &runs, nested)?;
+        if let Some(shard) = shard {
+            ShardFile::new(&scenarios[0], shard, &runs[0]).write(dir)?;
+        }
+    }
+    if options.report {
+        let page = report::write_report(&report_dir, &runs, &scenarios)?;
         out(format!("\nReport: {}\n", page.display()).as_bytes())?;
     }
     printed?;
-    gate(&options.assertions, &runs.iter().map(|r| r.results.scenario.clone()).collect::<Vec<_>>(), runs)
+    gate(&options.assertions, &runs.iter().map(|r| r.results.scenario.clone()).collect::<Vec<_>>(), &runs)
+}
+
+fn sweep(plan: &Plan, options: &RunOptions, shard: Option<Shard>) -> Result<ExitCode> {
+    let base = load(&plan.scenario, &options.overrides, plan.years, options.seed)?;
+    let points = plan.points(&base)?;
+    let folder = plan.folder(&base);
+    let dir = options.out.clone().unwrap_or_else(|| Path::new("output").join(&folder));
+    report::check_writable(&dir)?;
+    if let Some(shard) = shard {
+        shard.check(base.simulation.years)?;
+    }
+    let scenarios: Vec<Scenario> = points.iter().map(|(_, sc)| sc.clone()).collect();
+    let runs = simulate_all(&scenarios, options, shard)?;
+    let points = points[..runs.len()].to_vec();
+    let sweep = Finished { points, runs, plot: plan.plot.clone(), assertions: plan.assertions.clone(), folder };
+    let Some(shard) = shard else { return finish_sweep(&dir, &sweep, options.format) };
+    let printed = print_sweep(&sweep, options.format);
+    if interrupted().is_some() {
+        note(&format!("interrupted: no {SWEEP_SHARD_FILE} written; run shard {shard} again"));
+    } else {
+        SweepShardFile::new(plan, &sweep.folder, &sweep.points, shard, &sweep.runs).write(&dir)?;
+        note(&format!("wrote {SWEEP_SHARD_FILE} into {}: merge it with the other shards", dir.display()));
+    }
+    printed?;
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Prints a sweep to stdout as a table or JSON.
+fn print_sweep(sweep: &Finished, format: Format) -> Result<()> {
+    out(&match format {
+        Format::Table => report::sweep_table(&sweep.grid(), &sweep.runs).into_bytes(),
+        Format::Json => sweep::json(&sweep.points, &sweep.runs),
+    })
+}
+
+/// Prints a finished sweep, writes its files into `dir` and gates it.
+fn finish_sweep(dir: &Path, sweep: &Finished, format: Format) -> Result<ExitCode> {
+    let printed = print_sweep(sweep, format);
+    report::write_sweep(dir, sweep)?;
+    note(&format!("wrote sweep.csv, sweep.json and sweep.svg ({} points) into {}", sweep.runs.len(), dir.display()));
+    printed?;
+    gate(&sweep.assertions, &sweep.grid().iter().map(sweep::label).collect::<Vec<_>>(), &sweep.runs)
 }
 
 /// Says on stderr how each assertion fared at each labelled run; exit code 1 if any failed.
 fn gate(assertions: &[Assertion], labels: &[String], runs: &[Run]) -> Result<ExitCode> {
-    let results: Vec<_> = runs.iter().map(|r| &r.results).collect();
-    let verdicts = assertion::gate(assertions, labels, &results)?;
-    for v in &verdicts {
-        let verdict = if v.check.holds { "holds" } else { "FAILED" };
-        note(&format!("assert {}: {verdict} for {} ({})", v.assertion, v.label, v.check.actual));
-    }
-    let failed = verdicts.iter().filter(|v| !v.check.holds).count();
-    if failed == 0 {
-        return Ok(ExitCode::SUCCESS);
-    }
-    note(&format!("{failed} of {} assertion checks failed", verdicts.len()));
-    Ok(ExitCode::FAILURE)
+    let verdicts = assertion::gate(assertions, labels, &runs.iter().map(|r| &r.results).collect::<Vec<_>>())?;
+    verdicts.iter().for_each(|v| note(&v.to_string()));
+    Ok(assertion::failures(&verdicts).map_or(ExitCode::SUCCESS, |failed| {
+        note(&failed);
+        ExitCode::FAILURE
+    }))
 }
 
 fn merge(paths: &[PathBuf], format: Format, out_dir: Option<&Path>) -> Result<ExitCode> {
+    if paths.first().is_some_and(|p| SweepShardFile::is_at(p)) {
+        let mut sweep = availsim::shard::merge_sweep(paths)?;
+        for run in &mut sweep.runs {
+            run.info.provenance.command = std::env::args().collect();
+        }
+        // The points share their shards: one point's notes say it for all.
+        sweep.runs[0].info.notes(sweep.runs[0].results.years, 0).iter().for_each(|n| note(n));
+        let dir = out_dir.map_or_else(|| Path::new("output").join(&sweep.folder), Path::to_path_buf);
+        return finish_sweep(&dir, &sweep, format);
+    }
     let (_, mut run) = availsim::merge(paths)?;
     run.info.provenance.command = std::env::args().collect();
     run.info.notes(run.results.years, 0).iter().for_each(|n| note(n));

@@ -152,6 +152,14 @@ pub struct Verdict {
     pub check: Check,
 }
 
+impl fmt::Display for Verdict {
+    /// `assert KEY OP N: holds for LABEL (VALUE)`, or `FAILED for`.
+    fn fmt(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        let verdict = if self.check.holds { "holds" } else { "FAILED" };
+        write!(f, "assert {}: {verdict} for {} ({})", self.assertion, self.label, self.check.actual)
+    }
+}
+
 /// The gate: every assertion against every run, `labels[i]` naming
 /// `results[i]`. A design passes when every verdict holds.
 ///
@@ -165,6 +173,12 @@ pub fn gate(assertions: &[Assertion], labels: &[String], results: &[&Results]) -
         }
     }
     Ok(verdicts)
+}
+
+/// How many of `verdicts` failed, said in a line, if any did.
+pub fn failures(verdicts: &[Verdict]) -> Option<String> {
+    let failed = verdicts.iter().filter(|v| !v.check.holds).count();
+    (failed > 0).then(|| format!("{failed} of {} assertion checks failed", verdicts.len()))
 }
 
 /// The value of figure `key`, or why there is none, naming the closest key.

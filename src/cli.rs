@@ -18,6 +18,8 @@ Examples:
   availsim run three-fd --precision 0.01            run until the interval is ±1 %
   availsim run three-fd --shard 1/4 --out output/shard-1 (and 2/4, 3/4, 4/4),
                                                     then: availsim merge output/shard-{1,2,3,4}
+  availsim sweep three-fd --vary repair.time=1m,10m --shard 2/4 --out output/sweep-2
+                                                    (and 1/4, 3/4, 4/4), then: availsim merge output/sweep-*
   availsim run three-fd --assert 'request_availability.ci95_low >= 0.998'
                                                     exit 1 unless the design meets it
   availsim sweep three-fd --vary load_balancer.health_check.interval=5s,10s,30s,60s \\
@@ -37,6 +39,21 @@ pub struct Args {
     /// What to do; without one, compares the two reference designs.
     #[command(subcommand)]
     pub command: Option<Command>,
+}
+
+impl Args {
+    /// The worker threads asked for, if any.
+    pub fn threads(&self) -> Option<usize> {
+        match &self.command {
+            Some(
+                Command::Run { options, .. }
+                | Command::Compare { options, .. }
+                | Command::Report { options, .. }
+                | Command::Sweep { options, .. },
+            ) => options.threads.map(usize::from),
+            _ => None,
+        }
+    }
 }
 
 /// The subcommands.
@@ -94,6 +111,11 @@ pub enum Command {
         /// Run options.
         #[command(flatten)]
         options: RunOptions,
+        /// Run only the K-th of N disjoint slices of every point's years (e.g.
+        /// 2/8) and write a mergeable sweep-tally.json into --out; `availsim
+        /// merge` of all N writes the sweep's files and checks its assertions.
+        #[arg(long, value_name = "K/N", requires = "out", conflicts_with = "precision")]
+        shard: Option<Shard>,
     },
     /// Validate a scenario and print it as the simulator understands it.
     Check {
@@ -103,15 +125,17 @@ pub enum Command {
         #[arg(long = "set", value_name = "KEY=VALUE")]
         overrides: Vec<String>,
     },
-    /// Combine the results of `run --shard` runs into the figures of the whole run.
+    /// Combine the results of `run --shard` runs into the figures of the
+    /// whole run, or those of `sweep --shard` runs into the whole sweep.
     Merge {
-        /// Output directories of the shards (or their tally.json files).
+        /// Output directories of the shards (or their tally.json or sweep-tally.json files).
         #[arg(required = true)]
         paths: Vec<PathBuf>,
         /// Output format on stdout.
         #[arg(long, value_enum, default_value_t = Format::Table)]
         format: Format,
-        /// Also write summary.json and downtime.csv into this directory.
+        /// Also write summary.json and downtime.csv into this directory; for a
+        /// sweep, where its files go [default: where the sweep would write them].
         #[arg(long, value_name = "DIR")]
         out: Option<PathBuf>,
     },

@@ -1,8 +1,11 @@
 //! The terminal side of the command: signals that stop a run at a year's
-//! end, stdout that may be closed or full, stderr notes, and the progress
-//! bar with its first-second estimate.
+//! end, stdout that may be closed or full, stderr notes, and runs shown
+//! with a progress bar and its first-second estimate.
 
+use crate::cli::RunOptions;
 use anyhow::{Context, Result};
+use availsim::scenario::Scenario;
+use availsim::{Length, Run, RunConfig, Shard};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use std::io::{IsTerminal, Write};
 use std::process::ExitCode;
@@ -107,4 +110,38 @@ pub fn progress_bar(total: u64, label: &str, quiet: bool, precision: bool) -> Pr
         });
     }
     bar
+}
+
+/// Simulates `sc` with a progress bar; says on stderr how an interrupted
+/// run or a precision target went.
+fn simulate(sc: &Scenario, options: &RunOptions, shard: Option<Shard>) -> Result<Run> {
+    // A precision run's length is known after its first round (1,000 years).
+    let (length, total) = match options.precision {
+        Some(relative) => (Length::Precision { relative, max_years: options.max_years }, options.max_years.min(1_000)),
+        None => (Length::Scenario, shard.map_or(sc.simulation.years, |s| s.years(sc.simulation.years))),
+    };
+    let bar = progress_bar(total, &sc.name, options.quiet, options.precision.is_some());
+    let progress = |done: f64| bar.set_position(done as u64);
+    let expect = |years: u64| bar.set_length(years);
+    let stop: &std::sync::atomic::AtomicBool = &interrupt().stop;
+    let config = RunConfig { length, shard, progress: Some(&progress), stop: Some(stop), expect: Some(&expect) };
+    let run = availsim::simulate(sc, &config);
+    bar.finish_and_clear();
+    let mut run = run?;
+    run.info.provenance.command = std::env::args().collect();
+    run.info.notes(run.results.years, options.max_years).iter().for_each(|n| note(n));
+    Ok(run)
+}
+
+/// Simulates each scenario in turn; once interrupted, the ones not
+/// started are skipped (the interrupted one reports its years done).
+pub fn simulate_all(scenarios: &[Scenario], options: &RunOptions, shard: Option<Shard>) -> Result<Vec<Run>> {
+    let mut runs = vec![];
+    for sc in scenarios {
+        runs.push(simulate(sc, options, shard)?);
+        if interrupted().is_some() {
+            break;
+        }
+    }
+    Ok(runs)
 }

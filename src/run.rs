@@ -204,6 +204,7 @@ pub fn simulate(scenario: &Scenario, config: &RunConfig) -> Result<Run> {
             };
             let mut slice = Slice::all(years);
             if let Some(shard) = config.shard {
+                shard.check(years)?;
                 slice.shard = shard.zero_based();
             }
             (runner::simulate(scenario, years, slice, control), None, slice.years(years))

@@ -8,6 +8,7 @@
 
 use crate::cause::Cause;
 use crate::engine::EventQueue;
+use crate::error::Error;
 use crate::model::Deployment;
 use crate::scenario::Scenario;
 use crate::stats::Tally;
@@ -53,6 +54,29 @@ impl Shard {
     /// (index − 1, count), as the runner deals chunks.
     pub(crate) fn zero_based(self) -> (u64, u64) {
         (self.index - 1, self.count)
+    }
+
+    /// The years it holds of a run of `years` years.
+    pub fn years(self, years: u64) -> u64 {
+        Slice { shard: self.zero_based(), ..Slice::all(years) }.years(years)
+    }
+
+    /// Checks that it holds at least two years of a run of `years` years,
+    /// enough for an interval.
+    ///
+    /// # Errors
+    /// [`Error::Usage`] saying how many shards the run can be split into.
+    pub fn check(self, years: u64) -> Result<(), Error> {
+        let held = self.years(years);
+        if held >= 2 {
+            return Ok(());
+        }
+        let message = format!(
+            "shard {self} of a {years}-year run holds {held} years: runs split into chunks of {CHUNK_YEARS} years, \
+             so this one takes at most {} shards",
+            chunks(years)
+        );
+        Err(Error::Usage { what: "--shard".into(), message })
     }
 }
 

@@ -4,6 +4,7 @@
 //! [`merge`] adds them up into the figures of the whole run.
 
 use crate::analysis::Results;
+use crate::assertion::Assertion;
 use crate::error::{Error, Result};
 use crate::provenance::Provenance;
 use crate::run::{Run, RunInfo, Source};
@@ -11,6 +12,7 @@ use crate::runner;
 pub use crate::runner::Shard;
 use crate::scenario::Scenario;
 use crate::stats::Tally;
+use crate::sweep::{Finished, Plan, Point};
 use serde::{Deserialize, Serialize};
 use std::path::{Path, PathBuf};
 use std::time::Instant;
@@ -52,9 +54,12 @@ impl ShardFile {
         }
     }
 
-    /// As JSON.
-    pub fn to_json(&self) -> Vec<u8> {
-        serde_json::to_vec(self).expect("a tally serializes")
+    /// Writes it into the directory `dir` as [`SHARD_FILE`].
+    ///
+    /// # Errors
+    /// [`Error::Write`] if it cannot be written.
+    pub fn write(&self, dir: &Path) -> Result<()> {
+        crate::report::write_atomic(&dir.join(SHARD_FILE), &serde_json::to_vec(self).expect("a tally serializes"))
     }
 
     /// Reads the shard file at `path`, or in the directory `path`.
@@ -82,10 +87,14 @@ impl ShardFile {
 /// [`Error::Merge`] when a file is unreadable, from another scenario, run
 /// length or shard count, given twice, or shaped for another scenario.
 pub fn merge(paths: &[PathBuf]) -> Result<(Scenario, Run)> {
+    merge_files(paths.iter().map(|p| ShardFile::read(p)).collect::<Result<_>>()?)
+}
+
+/// Merges shard files already read (each with the path it came from).
+fn merge_files(files: Vec<(PathBuf, ShardFile)>) -> Result<(Scenario, Run)> {
     let started = Instant::now();
     let mut shards: Vec<(PathBuf, ShardFile)> = vec![];
-    for p in paths {
-        let (file, shard) = ShardFile::read(p)?;
+    for (file, shard) in files {
         let merge_err = |message: String| Error::Merge { path: file.clone(), message };
         if let Some((_, first)) = shards.first()
             && (first.scenario != shard.scenario
@@ -133,6 +142,117 @@ pub fn merge(paths: &[PathBuf]) -> Result<(Scenario, Run)> {
     let info = RunInfo { source, wall_seconds, precision: None, partial: None, provenance };
     let results = Results::new(&scenario, &tally);
     Ok((scenario, Run { results, info, tally }))
+}
+
+/// Name of the mergeable result file a sweep shard writes.
+pub const SWEEP_SHARD_FILE: &str = "sweep-tally.json";
+
+/// What `sweep --shard` writes: the same slice of every point's years
+/// (so each shard does a fair share of every point), each as a
+/// [`ShardFile`], with what the merged sweep plots and gates.
+#[derive(Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SweepShardFile {
+    format: u32,
+    /// The folder of the sweep's outputs under `output/`, by default.
+    folder: String,
+    plot: String,
+    assert: Vec<String>,
+    points: Vec<SweepShardPoint>,
+}
+
+/// One point of a sweep shard: its values and its slice of the run.
+#[derive(Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct SweepShardPoint {
+    values: Vec<(String, String)>,
+    run: ShardFile,
+}
+
+impl SweepShardFile {
+    /// The file of shard `shard` of the sweep `plan`, whose points and
+    /// runs (one per point, each of that shard) are given.
+    pub fn new(plan: &Plan, folder: &str, points: &[(Point, Scenario)], shard: Shard, runs: &[Run]) -> SweepShardFile {
+        let points = points
+            .iter()
+            .zip(runs)
+            .map(|((point, sc), run)| SweepShardPoint {
+                values: point.values.clone(),
+                run: ShardFile::new(sc, shard, run),
+            })
+            .collect();
+        SweepShardFile {
+            format: SHARD_FORMAT,
+            folder: folder.to_string(),
+            plot: plan.plot.clone(),
+            assert: plan.assertions.iter().map(ToString::to_string).collect(),
+            points,
+        }
+    }
+
+    /// Writes it into the directory `dir` as [`SWEEP_SHARD_FILE`].
+    ///
+    /// # Errors
+    /// [`Error::Write`] if it cannot be written.
+    pub fn write(&self, dir: &Path) -> Result<()> {
+        crate::report::write_atomic(&dir.join(SWEEP_SHARD_FILE), &serde_json::to_vec(self).expect("tallies serialize"))
+    }
+
+    /// Whether `path` is a sweep shard's file or the directory holding one.
+    pub fn is_at(path: &Path) -> bool {
+        path.join(SWEEP_SHARD_FILE).is_file() || path.file_name().is_some_and(|n| n == SWEEP_SHARD_FILE)
+    }
+
+    fn read(path: &Path) -> Result<(PathBuf, SweepShardFile)> {
+        let file = if path.is_dir() { path.join(SWEEP_SHARD_FILE) } else { path.to_path_buf() };
+        let merge_err = |message: String| Error::Merge { path: file.clone(), message };
+        let text = std::fs::read_to_string(&file)
+            .map_err(|e| merge_err(format!("{e} (is it the --out directory of a `sweep --shard`?)")))?;
+        let shard: SweepShardFile =
+            serde_json::from_str(&text).map_err(|e| merge_err(format!("not a sweep shard result: {e}")))?;
+        if shard.format != SHARD_FORMAT || shard.points.iter().any(|p| p.run.format != SHARD_FORMAT) {
+            return Err(merge_err(format!("result format {} is not {SHARD_FORMAT}", shard.format)));
+        }
+        Ok((file, shard))
+    }
+}
+
+/// Merges the sweep shard files at `paths` (files or the directories
+/// holding them): each point's slices into its run.
+///
+/// # Errors
+/// [`Error::Merge`] as [`merge`] for any point, and when the shards are
+/// of different sweeps (points, plotted figure or assertions).
+pub fn merge_sweep(paths: &[PathBuf]) -> Result<Finished> {
+    let mut files = paths.iter().map(|p| SweepShardFile::read(p)).collect::<Result<Vec<_>>>()?;
+    let Some((_, first)) = files.first() else {
+        return Err(Error::Merge { path: PathBuf::new(), message: "no shard given".into() });
+    };
+    let (folder, plot, assert) = (first.folder.clone(), first.plot.clone(), first.assert.clone());
+    let grid: Vec<Vec<(String, String)>> = first.points.iter().map(|p| p.values.clone()).collect();
+    for (path, f) in &files {
+        let values = f.points.iter().map(|p| &p.values);
+        if f.plot != plot || f.assert != assert || f.folder != folder || !values.eq(grid.iter()) {
+            let message = "its grid, plotted figure or assertions differ from the first shard's: another sweep".into();
+            return Err(Error::Merge { path: path.clone(), message });
+        }
+    }
+    let mut by_point: Vec<Vec<(PathBuf, ShardFile)>> = grid.iter().map(|_| vec![]).collect();
+    for (path, f) in &mut files {
+        for (i, point) in std::mem::take(&mut f.points).into_iter().enumerate() {
+            by_point[i].push((path.clone(), point.run));
+        }
+    }
+    let mut points = vec![];
+    let mut runs = vec![];
+    for (values, files) in grid.into_iter().zip(by_point) {
+        let (scenario, run) = merge_files(files)?;
+        points.push((Point { values }, scenario));
+        runs.push(run);
+    }
+    let bad = |a: &String, m: String| Error::Merge { path: paths[0].clone(), message: format!("assertion '{a}': {m}") };
+    let assertions = assert.iter().map(|a| a.parse::<Assertion>().map_err(|m| bad(a, m))).collect::<Result<_>>()?;
+    Ok(Finished { points, runs, plot, assertions, folder })
 }
 
 #[cfg(test)]

@@ -255,6 +255,12 @@ impl Plan {
         Ok(plan)
     }
 
+    /// The default folder of its outputs under `output/`: the sweep
+    /// file's name, or `<scenario>-sweep`.
+    pub fn folder(&self, base: &Scenario) -> String {
+        self.file.clone().unwrap_or_else(|| format!("{}-sweep", base.name))
+    }
+
     /// Every point of the grid with its checked scenario, built from `base`
     /// (the plan's scenario, loaded with the caller's overrides), with the
     /// plotted figure and every assertion checked against each, before
@@ -275,6 +281,30 @@ impl Plan {
         crate::assertion::check_figure(&self.plot, base)
             .map_err(|message| Error::Usage { what: format!("--plot {}", self.plot), message })?;
         Ok(points)
+    }
+}
+
+/// A finished sweep, simulated in one process or merged from its shards:
+/// what its outputs and its gate need.
+#[derive(Debug)]
+pub struct Finished {
+    /// Every point of the grid (or those simulated before an
+    /// interruption), with its scenario.
+    pub points: Vec<(Point, Scenario)>,
+    /// Each point's run.
+    pub runs: Vec<Run>,
+    /// The figure the chart plots.
+    pub plot: String,
+    /// The assertions gating every point.
+    pub assertions: Vec<Assertion>,
+    /// The outputs' default folder under `output/`.
+    pub folder: String,
+}
+
+impl Finished {
+    /// Its points' values.
+    pub fn grid(&self) -> Vec<Point> {
+        self.points.iter().map(|(p, _)| p.clone()).collect()
     }
 }
 

@@ -28,23 +28,17 @@ pub trait Exporter {
     fn serialize(&self, runs: &[Run]) -> Result<Vec<u8>>;
 }
 
-/// Writes a sweep's `sweep.csv`, `sweep.json` and `sweep.svg` (plotting
-/// `plot`) into `dir`.
+/// Writes a sweep's `sweep.csv` (with its provenance sidecar),
+/// `sweep.json` and `sweep.svg` into `dir`.
 ///
 /// # Errors
 /// [`Error::Write`] for a file that cannot be written.
-pub fn write_sweep(
-    dir: &Path,
-    points: &[(crate::sweep::Point, crate::scenario::Scenario)],
-    runs: &[Run],
-    plot: &str,
-    assertions: &[crate::assertion::Assertion],
-) -> Result<()> {
-    let grid: Vec<crate::sweep::Point> = points.iter().map(|(p, _)| p.clone()).collect();
+pub fn write_sweep(dir: &Path, sweep: &crate::sweep::Finished) -> Result<()> {
+    let (points, runs) = (&sweep.points, &sweep.runs);
     write_atomic(&dir.join("sweep.csv"), &crate::sweep::csv(points, runs))?;
     write_atomic(&dir.join("sweep.provenance.json"), &provenance_sidecar(runs)?)?;
     write_atomic(&dir.join("sweep.json"), &crate::sweep::json(points, runs))?;
-    write_atomic(&dir.join("sweep.svg"), svg::sweep(&grid, runs, plot, assertions)?.as_bytes())
+    write_atomic(&dir.join("sweep.svg"), svg::sweep(&sweep.grid(), runs, &sweep.plot, &sweep.assertions)?.as_bytes())
 }
 
 /// The sidecar of a CSV, `X.provenance.json`: how each of its runs went
@@ -55,6 +49,11 @@ fn provenance_sidecar(runs: &[Run]) -> Result<Vec<u8>> {
         .map_err(|e| Error::Render { what: "provenance".into(), message: e.to_string() })?;
     bytes.push(b'\n');
     Ok(bytes)
+}
+
+/// A report's default folder under `output/`: named after every scenario.
+pub fn folder(scenarios: &[crate::scenario::Scenario]) -> String {
+    scenarios.iter().map(|s| s.name.as_str()).collect::<Vec<_>>().join("-vs-")
 }
 
 /// Checks that no two of `scenarios` (loaded from `specs`) share a name:
@@ -118,4 +117,12 @@ pub fn write_run(dir: &Path, run: &Run) -> Result<()> {
     write_atomic(&dir.join("summary.json"), &Json.serialize(runs)?)?;
     write_atomic(&dir.join("downtime.provenance.json"), &provenance_sidecar(runs)?)?;
     write_atomic(&dir.join("downtime.csv"), &DowntimeCsv.serialize(runs)?)
+}
+
+/// Writes each run's files (as [`write_run`]) into `dir`, or with
+/// `nested` into `dir/<scenario>`, so that runs compared side by side do
+/// not overwrite each other's.
+pub fn write_runs(dir: &Path, runs: &[Run], nested: bool) -> Result<()> {
+    runs.iter()
+        .try_for_each(|run| write_run(&if nested { dir.join(&run.results.scenario) } else { dir.to_path_buf() }, run))
 }

@@ -100,7 +100,9 @@ fn provenance(runs: &[Run]) -> String {
     }
     let (r, info) = (&runs[0].results, &runs[0].info);
     let threads = match info.source {
-        crate::run::Source::Simulated { threads, .. } => format!("{threads} threads"),
+        crate::run::Source::Simulated { threads, .. } => {
+            format!("{threads} thread{}", if threads == 1 { "" } else { "s" })
+        }
         crate::run::Source::Merged { shards, .. } => format!("merged from {shards} shards"),
     };
     let partial = if runs.iter().any(|r| r.info.partial.is_some()) { " · PARTIAL: interrupted" } else { "" };

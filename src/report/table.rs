@@ -81,7 +81,11 @@ fn provenance(info: &RunInfo) -> String {
     match &info.source {
         Source::Simulated { threads, shard, years_per_second } => {
             let shard = shard.map(|s| format!("shard {s} · ")).unwrap_or_default();
-            format!("{shard}{threads} threads · {:.2} s wall ({years_per_second:.0} years/s)", info.wall_seconds)
+            format!(
+                "{shard}{threads} thread{} · {:.2} s wall ({years_per_second:.0} years/s)",
+                if *threads == 1 { "" } else { "s" },
+                info.wall_seconds
+            )
         }
         Source::Merged { shards, of } => format!("merged from {shards} of {of} shards"),
     }

@@ -231,6 +231,60 @@ fn shards_merge_to_the_single_run() {
     assert!(String::from_utf8_lossy(&out.stderr).contains("invalid value '4/3' for '--shard <K/N>'"));
 }
 
+/// A sweep split into shards (`sweep --shard`) and merged writes the
+/// files a sweep in one process writes, provenance aside; its assertions
+/// gate the merged sweep, not a shard; shards of another sweep, and more
+/// shards than a run has chunks, are refused.
+#[test]
+fn sweep_shards_merge_to_the_single_sweep() {
+    let dir = tempfile::tempdir().unwrap();
+    let sweep = |extra: &[&str], out: &Path| {
+        let mut cmd = availsim();
+        cmd.args(["sweep", "bench-bare", "--years", "1000", "--quiet", "--vary", "repair.time=5m,1h"])
+            .args(["--vary", "topology.instances_per_fd=[1,1,1],[2,2,2]", "--assert", "time_availability.mean >= 1"])
+            .args(extra)
+            .arg("--out")
+            .arg(out);
+        cmd.output().unwrap()
+    };
+    let whole = sweep(&[], &dir.path().join("whole"));
+    assert_eq!(whole.status.code(), Some(1), "the assertion fails: {}", String::from_utf8_lossy(&whole.stderr));
+    let mut shards = vec![];
+    for k in 1..=3 {
+        let out = dir.path().join(format!("s{k}"));
+        let run = sweep(&["--shard", &format!("{k}/3")], &out);
+        assert!(run.status.success(), "a shard is not gated: {}", String::from_utf8_lossy(&run.stderr));
+        assert!(out.join("sweep-tally.json").is_file() && !out.join("sweep.csv").exists());
+        shards.push(out);
+    }
+    let merged_dir = dir.path().join("merged");
+    let merged = availsim().arg("merge").args(&shards).arg("--out").arg(&merged_dir).output().unwrap();
+    assert_eq!(merged.status.code(), Some(1), "the merged sweep is gated");
+    let stderr = String::from_utf8_lossy(&merged.stderr);
+    assert_eq!(stderr.matches("FAILED").count(), 4, "every point checked: {stderr}");
+    for file in ["sweep.csv", "sweep.json", "sweep.svg"] {
+        let read = |d: &Path| std::fs::read(d.join(file)).unwrap();
+        let (a, b) = (read(&dir.path().join("whole")), read(&merged_dir));
+        let footless = |bytes: &[u8]| {
+            let text = without_provenance(file, bytes);
+            text.lines().filter(|l| !l.contains(" · seed ")).collect::<Vec<_>>().join("\n")
+        };
+        assert_eq!(footless(&a), footless(&b), "{file}");
+        assert!(file == "sweep.csv" || String::from_utf8(b).unwrap().contains("merged"), "{file} says it was merged");
+    }
+    // A shard of another sweep (other values) does not merge with these.
+    let other = dir.path().join("other");
+    assert!(sweep(&["--shard", "3/3", "--set", "instance.failure.mean=20d"], &other).status.success());
+    rejects(
+        availsim().arg("merge").args(&shards[..2]).arg(&other),
+        &["other", "scenario, years or shard count differ"],
+    );
+    rejects(availsim().arg("merge").arg(&shards[0]).arg(dir.path().join("whole")), &["sweep --shard"]);
+    let too_many = sweep(&["--shard", "11/20"], &dir.path().join("s11"));
+    assert_eq!(too_many.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&too_many.stderr).contains("at most 10 shards"));
+}
+
 /// `--assert` gates a design: exit 0 when every check holds, 1 when one
 /// fails (after printing and writing the results), 2 for a bad expression
 /// or a misspelt key, caught before anything is simulated.

@@ -7,6 +7,7 @@ mod fuzz;
 mod intervals;
 mod layers;
 mod malformed;
+mod scale_out;
 mod scenarios;
 mod tiers;
 mod traffic;
