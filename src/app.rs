@@ -33,6 +33,14 @@ pub fn main(args: Args) -> Result<ExitCode> {
         Some(Command::Report { scenarios, options }) => {
             simulate_specs(&scenarios, &RunOptions { report: true, ..options }, None, true)
         }
+        Some(Command::Sweep { options: RunOptions { report: true, .. }, .. }) => {
+            Err(anyhow::Error::from(Error::Usage {
+                what: "sweep --report".into(),
+                message:
+                    "a sweep writes its chart, sweep.svg; for one point's report, run `availsim report` with its --set"
+                        .into(),
+            }))
+        }
         Some(Command::Sweep { scenario, varies, plot, options, shard }) => {
             let assertions = options.assertions.clone();
             sweep(&Plan::new(&scenario, varies, plot, options.years, assertions)?, &options, shard)

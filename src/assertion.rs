@@ -138,7 +138,17 @@ impl Assertion {
 /// # Errors
 /// The first that does not, as [`Assertion::validate`].
 pub fn validate_all(assertions: &[Assertion], scenarios: &[Scenario]) -> Result<()> {
-    scenarios.iter().try_for_each(|sc| assertions.iter().try_for_each(|a| a.validate(sc)))
+    scenarios.iter().try_for_each(|sc| {
+        assertions.iter().try_for_each(|a| {
+            a.validate(sc).map_err(|e| match e {
+                // Of several scenarios, say which lacks the figure.
+                Error::Assertion { expression, message } if scenarios.len() > 1 => {
+                    Error::Assertion { expression, message: format!("{} lacks it: {message}", sc.name) }
+                }
+                other => other,
+            })
+        })
+    })
 }
 
 /// One assertion checked against one labelled run: the CI gate's line.

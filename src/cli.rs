@@ -94,6 +94,10 @@ pub enum Command {
     /// numbers; write sweep.csv, sweep.json and sweep.svg into --out (default
     /// output/<name>-sweep, or output/<file> for a sweep file) and, with
     /// --assert, gate on every point.
+    #[command(mut_arg("out", |a| {
+        a.help("Where sweep.csv, sweep.json and sweep.svg go (with --shard, sweep-tally.json) [default: output/<name>-sweep, or output/<file> for a sweep file]")
+    }))]
+    #[command(mut_arg("report", |a| a.hide(true)))]
     Sweep {
         /// Scenario file or bundled name, or a sweep file (scenarios/sweeps/*.toml)
         /// that names the scenario, its --vary values, years, plot and assertions.
@@ -153,8 +157,8 @@ pub struct RunOptions {
     /// 2^63 − 1.
     #[arg(long, value_parser = clap::value_parser!(u64).range(0..=i64::MAX as u64))]
     pub seed: Option<u64>,
-    /// Worker threads (default: all cores). Results do not depend on it.
-    #[arg(long, value_parser = clap::value_parser!(u16).range(1..))]
+    /// Worker threads, 1 to 512 (default: all cores). Results do not depend on it.
+    #[arg(long, value_parser = clap::value_parser!(u16).range(1..=512))]
     pub threads: Option<u16>,
     /// Override a scenario key, e.g. --set repair.time=10m (repeatable).
     #[arg(long = "set", value_name = "KEY=VALUE")]

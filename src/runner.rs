@@ -194,14 +194,14 @@ pub fn simulate(scenario: &Scenario, years: u64, slice: Slice, control: Control)
             queue.clear();
             // This chunk's progress so far, added to the run's as it grows.
             let mut reported = 0;
-            let mut progress = |years_done: f64, year_end: bool| {
+            let mut progress = |years_done: f64| {
                 let now = (years_done * PROGRESS_UNIT) as u64;
                 if now > reported {
                     let total = done.fetch_add(now - reported, Ordering::Relaxed) + now - reported;
                     reported = now;
                     (control.progress)(total as f64 / PROGRESS_UNIT);
                 }
-                !(year_end && control.stopped())
+                !control.stopped()
             };
             Deployment::new(scenario, chunk, queue).run(chunk_years(chunk, years), queue, &mut progress)
         })

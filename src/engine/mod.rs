@@ -25,7 +25,7 @@ pub trait Model {
 /// Events scheduled exactly at `end` are still handled, so a state change at
 /// the boundary is seen by whoever reads the model afterwards.
 pub fn run_until<M: Model>(model: &mut M, queue: &mut EventQueue<M::Event>, end: SimTime) -> u64 {
-    run_ticking(model, queue, end, &mut |_| {})
+    run_ticking(model, queue, end, &mut |_| true)
 }
 
 /// Events between two calls of [`run_ticking`]'s `tick`: rare enough to
@@ -34,12 +34,13 @@ pub fn run_until<M: Model>(model: &mut M, queue: &mut EventQueue<M::Event>, end:
 pub const TICK_EVENTS: u64 = 1 << 16;
 
 /// [`run_until`], calling `tick` with the simulated time every
-/// [`TICK_EVENTS`] events (for progress on long stretches).
+/// [`TICK_EVENTS`] events (for progress on long stretches); it stops
+/// there, before `end`, when `tick` returns false.
 pub fn run_ticking<M: Model>(
     model: &mut M,
     queue: &mut EventQueue<M::Event>,
     end: SimTime,
-    tick: &mut dyn FnMut(SimTime),
+    tick: &mut dyn FnMut(SimTime) -> bool,
 ) -> u64 {
     let mut handled = 0;
     while let Some(at) = queue.peek_time() {
@@ -49,8 +50,8 @@ pub fn run_ticking<M: Model>(
         let (now, event) = queue.pop().expect("peeked event is present");
         model.handle(now, event, queue);
         handled += 1;
-        if handled % TICK_EVENTS == 0 {
-            tick(now);
+        if handled % TICK_EVENTS == 0 && !tick(now) {
+            break;
         }
     }
     handled
@@ -92,9 +93,18 @@ mod tests {
         let mut queue = EventQueue::new();
         queue.schedule(Timer(0), SimTime::ZERO, (3 * TICK_EVENTS) as u32);
         let mut ticks = vec![];
-        let handled = run_ticking(&mut model, &mut queue, SimTime::from_secs(1e12), &mut |t| ticks.push(t.secs()));
+        let mut tick = |t: SimTime| {
+            ticks.push(t.secs());
+            true
+        };
+        let handled = run_ticking(&mut model, &mut queue, SimTime::from_secs(1e12), &mut tick);
         assert_eq!(handled, 3 * TICK_EVENTS + 1);
         let want: Vec<f64> = (1..=3).map(|k| (k * TICK_EVENTS - 1) as f64).collect();
         assert_eq!(ticks, want);
+        // A tick that says stop ends the run there.
+        let mut model = Countdown { seen: vec![] };
+        queue.schedule(Timer(0), SimTime::ZERO, (3 * TICK_EVENTS) as u32);
+        let handled = run_ticking(&mut model, &mut queue, SimTime::from_secs(1e12), &mut |t| t.secs() < 1e5);
+        assert_eq!(handled, 2 * TICK_EVENTS);
     }
 }

@@ -389,7 +389,7 @@ impl Scenario {
             located(span, e.message().to_string())
         })?;
         let mut checker = validate::Checker { problems: vec![] };
-        let mut scenario = validate::build(raw, origin, &mut checker);
+        let mut scenario = validate::build(raw, origin, &text, &mut checker);
         scenario.text = text.clone();
         scenario.overrides = overrides.iter().map(|o| o.option.clone()).collect();
         scenario.file_sha256 = sha256(source_text);
@@ -416,15 +416,14 @@ pub fn sha256(text: &str) -> String {
 fn locate(text: &str, origin: &str, overrides: &[Override], span: Range<usize>, message: String) -> Error {
     let message = readable(text, &span, message);
     let (line, column) = source::line_column(text, span.start);
-    // A field missing from the top level is reported at offset 0, where the
-    // first key of the file sits: that key is not the one at fault.
     // A field missing from the top level is reported at offset 0, and so is
     // a problem of the whole scenario: the first key is not the one at fault.
     let missing_at_top = span.start == 0 && (message.starts_with("missing field") || span.is_empty());
     let key = if missing_at_top { None } else { source::key_at(text, span.start) };
-    // A table an override added to or created may lack a field: the
-    // override is at fault, not the file.
-    let within = message.starts_with("missing field");
+    // A table an override added to or created may lack a field, or be
+    // unknown, or run away (the busiest process, whose law a `--set` below
+    // it changed): the override is at fault, not the file.
+    let within = ["missing field", "unknown field", "this scenario needs"].iter().any(|m| message.starts_with(m));
     if let Some(key) = &key
         && let Some(o) = overrides.iter().rev().find(|o| key_matches(key, &o.path, text, within))
     {
@@ -444,6 +443,10 @@ fn readable(text: &str, span: &Range<usize>, message: String) -> String {
     let mut message = message;
     if message.starts_with("invalid type: map") && at.parse::<toml::value::Datetime>().is_ok() {
         message = message.replacen("invalid type: map", "invalid type: date-time", 1);
+    }
+    // Integer types by their range.
+    for (ty, max) in [("u64", i64::MAX.to_string()), ("u32", u32::MAX.to_string()), ("u16", u16::MAX.to_string())] {
+        message = message.replace(&format!("expected {ty}"), &format!("expected a whole number from 0 to {max}"));
     }
     // `expected struct RawSlo` is `expected a table`.
     if let Some(i) = message.find("struct Raw") {

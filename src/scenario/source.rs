@@ -79,6 +79,24 @@ pub fn key_at(text: &str, offset: usize) -> Option<String> {
     best.map(|(path, _)| path)
 }
 
+/// Where the key at the dotted `path` sits in `text`; of a list of
+/// tables, its first.
+pub fn span_of(text: &str, path: &str) -> Option<std::ops::Range<usize>> {
+    let doc: toml_edit::Document<String> = text.parse().ok()?;
+    let mut table: &dyn toml_edit::TableLike = doc.as_table();
+    let mut names = path.split('.').peekable();
+    while let Some(name) = names.next() {
+        let (key, item) = table.get_key_value(name)?;
+        table = match item {
+            _ if names.peek().is_none() => return key.span(),
+            Item::Table(t) => t,
+            Item::Value(Value::InlineTable(t)) => t,
+            _ => return key.span(),
+        };
+    }
+    None
+}
+
 type Best = Option<(String, usize)>;
 
 fn consider(path: &[String], span: Option<std::ops::Range<usize>>, offset: usize, best: &mut Best) {

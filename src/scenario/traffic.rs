@@ -91,11 +91,32 @@ fn finite_positive(c: &mut Checker, v: &Spanned<f64>, what: &str) -> f64 {
     x
 }
 
+/// `what` at `v`, positive and at most `max`.
+fn positive_up_to(c: &mut Checker, v: &Spanned<f64>, what: &str, max: f64) -> f64 {
+    let x = *v.get_ref();
+    if !(x > 0.0 && x <= max) {
+        // Very large or small values in scientific notation, as written.
+        let got = if x != 0.0 && !(1e-6..1e6).contains(&x.abs()) { format!("{x:e}") } else { x.to_string() };
+        c.problem(v.span(), format!("{what} must be a positive number up to {max:e} (got {got})"));
+    }
+    x
+}
+
 /// The largest flash-sale multiplier accepted.
 const MAX_FLASH_MULTIPLIER: f64 = 1_000.0;
+/// The largest request rate and instance capacity accepted [requests/s]:
+/// far beyond any service, and small enough that every product of
+/// demand, capacity and multipliers stays finite.
+const MAX_RPS: f64 = 1e12;
+/// The largest daily multiplier or weekly factor accepted, and the most
+/// daily points (one a minute).
+const MAX_FACTOR: f64 = 1e6;
+const MAX_DAILY_POINTS: usize = 1_440;
+/// The largest overload hazard multiplier accepted.
+const MAX_HAZARD: f64 = 1_000.0;
 
 fn traffic(raw: RawTraffic, origin: f64, c: &mut Checker) -> Traffic {
-    let rps = finite_positive(c, &raw.rps, "traffic.rps");
+    let rps = positive_up_to(c, &raw.rps, "traffic.rps", MAX_RPS);
     let daily = match &raw.daily {
         None => vec![(0.0, 1.0)],
         Some(d) if d.get_ref().iter().any(|p| p.len() != 2) => {
@@ -107,23 +128,32 @@ fn traffic(raw: RawTraffic, origin: f64, c: &mut Checker) -> Traffic {
             let points: Vec<(f64, f64)> = d.get_ref().iter().map(|p| (p[0], p[1])).collect();
             let hours_ok =
                 points.windows(2).all(|w| w[0].0 < w[1].0) && points.iter().all(|p| (0.0..=24.0).contains(&p.0));
-            let values_ok = points.iter().all(|p| p.1.is_finite() && p.1 >= 0.0) && points.iter().any(|p| p.1 > 0.0);
+            let values_ok =
+                points.iter().all(|p| (0.0..=MAX_FACTOR).contains(&p.1)) && points.iter().any(|p| p.1 > 0.0);
             if points.is_empty() {
                 c.problem(d.span(), "traffic.daily needs at least one [hour, multiplier] point");
+            } else if points.len() > MAX_DAILY_POINTS {
+                c.problem(d.span(), format!("traffic.daily takes at most {MAX_DAILY_POINTS} points (one a minute)"));
             } else if !hours_ok {
                 c.problem(d.span(), "traffic.daily hours must ascend strictly within 0 to 24");
             } else if !values_ok {
-                c.problem(d.span(), "traffic.daily multipliers must be finite, non-negative and not all 0");
+                c.problem(d.span(), format!("traffic.daily multipliers must be from 0 to {MAX_FACTOR:e}, not all 0"));
             }
-            if points.is_empty() || !hours_ok || !values_ok { vec![(0.0, 1.0)] } else { points }
+            if points.is_empty() || points.len() > MAX_DAILY_POINTS || !hours_ok || !values_ok {
+                vec![(0.0, 1.0)]
+            } else {
+                points
+            }
         }
     };
     let weekly = match &raw.weekly {
         None => vec![],
         Some(w) => {
             let f = w.get_ref().clone();
-            if f.len() != 7 || f.iter().any(|x| !x.is_finite() || *x < 0.0) || f.iter().all(|x| *x == 0.0) {
-                c.problem(w.span(), "traffic.weekly needs 7 non-negative factors, Monday first, not all 0");
+            if f.len() != 7 || f.iter().any(|x| !(0.0..=MAX_FACTOR).contains(x)) || f.iter().all(|x| *x == 0.0) {
+                let message =
+                    format!("traffic.weekly needs 7 factors from 0 to {MAX_FACTOR:e}, Monday first, not all 0");
+                c.problem(w.span(), message);
                 vec![]
             } else {
                 f
@@ -176,7 +206,7 @@ pub(super) fn check(
         if !has_traffic {
             c.problem(cap.span(), "instance.capacity needs a [traffic] section: capacity is measured against demand");
         }
-        finite_positive(c, cap, "instance.capacity")
+        positive_up_to(c, cap, "instance.capacity", MAX_RPS)
     });
     let overload = instance.overload.as_ref().map(|o| {
         if capacity.is_none() {
@@ -185,10 +215,10 @@ pub(super) fn check(
         let o = o.get_ref();
         let above = finite_positive(c, &o.above, "overload.above");
         let hazard = *o.hazard.get_ref();
-        if !(hazard.is_finite() && hazard >= 1.0) {
+        if !(1.0..=MAX_HAZARD).contains(&hazard) {
             c.problem(
                 o.hazard.span(),
-                format!("overload.hazard is a multiplier of the crash rate, at least 1 (got {hazard})"),
+                format!("overload.hazard is a multiplier of the crash rate, from 1 to {MAX_HAZARD} (got {hazard})"),
             );
         }
         Overload { above, hazard }

@@ -34,7 +34,7 @@ fn is_plain_name(name: &str) -> bool {
         && name.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'))
 }
 
-pub(super) fn build(raw: RawScenario, origin: &str, c: &mut Checker) -> Scenario {
+pub(super) fn build(raw: RawScenario, origin: &str, text: &str, c: &mut Checker) -> Scenario {
     if !is_plain_name(raw.name.get_ref()) {
         c.problem(raw.name.span(), "name may hold only letters, digits, '-', '_' and '.' (it names output folders)");
     }
@@ -78,7 +78,7 @@ pub(super) fn build(raw: RawScenario, origin: &str, c: &mut Checker) -> Scenario
         overload: load.overload,
         autoscaling: load.autoscaling,
     };
-    effort(&scenario, c);
+    effort(&scenario, text, c);
     scenario
 }
 
@@ -373,8 +373,10 @@ fn planned(p: RawPlanned, deploys: bool, c: &mut Checker) -> Planned {
     Planned { every: p.every.into_inner(), duration: p.duration, strategy, bad_release }
 }
 
-/// Refuses a scenario whose rates would make a simulated year take hours.
-fn effort(scenario: &Scenario, c: &mut Checker) {
+/// Refuses a scenario whose rates would make a simulated year take hours,
+/// located at the busiest key of `text` (so that a `--set` that made it
+/// so is named).
+fn effort(scenario: &Scenario, text: &str, c: &mut Checker) {
     let (events, busiest) = scenario.events_per_year();
     if events <= EVENTS_PER_YEAR_LIMIT {
         return;
@@ -388,7 +390,7 @@ fn effort(scenario: &Scenario, c: &mut Checker) {
         "an unbounded number of events per simulated year (times of about 0 s)".to_string()
     };
     c.problem(
-        0..0,
+        super::source::span_of(text, busiest).unwrap_or(0..0),
         format!(
             "this scenario needs {amount}, mostly from {busiest}; availsim refuses more than {EVENTS_PER_YEAR_LIMIT:.0e} a year: check the units of {busiest}"
         ),

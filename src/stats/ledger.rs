@@ -81,6 +81,20 @@ struct Period {
     peak: f64,
 }
 
+/// What the year in progress has yet to add to the tally: the run's
+/// sums by cause and of sessions as they stood when it began, and the
+/// windows (down, failed, met), outages and scale actions that ended since.
+#[derive(Clone, Debug, Default)]
+struct Pending {
+    cause_down: Vec<f64>,
+    cause_failed: Vec<f64>,
+    sessions_lost: f64,
+    windows: Vec<(f64, f64, bool)>,
+    outages: Vec<f64>,
+    scale_outs: u64,
+    scale_ins: u64,
+}
+
 /// What the ledger needs to know of the scenario.
 #[derive(Clone, Debug)]
 pub struct Meter {
@@ -150,6 +164,9 @@ pub struct Ledger {
     cause_down: Vec<f64>,
     cause_failed: Vec<f64>,
     sessions_lost: f64,
+    /// What the year in progress has yet to add to the tally: added when
+    /// it closes, so that a year dropped midway leaves no trace.
+    pending: Pending,
     outage_start: Option<f64>,
     instances: u32,
     at_max: bool,
@@ -186,6 +203,11 @@ impl Ledger {
             cause_down: vec![0.0; meter.causes],
             cause_failed: vec![0.0; meter.causes],
             sessions_lost: 0.0,
+            pending: Pending {
+                cause_down: vec![0.0; meter.causes],
+                cause_failed: vec![0.0; meter.causes],
+                ..Pending::default()
+            },
             outage_start: None,
             instances: meter.instances,
             at_max: meter.at_max,
@@ -281,9 +303,8 @@ impl Ledger {
     fn close_window(&mut self) {
         let w = std::mem::take(&mut self.window);
         let (failed, _) = self.failed_time(&w, self.next_window - self.window_len, self.window_len);
-        self.tally.windows_met += u64::from(self.meets(w.down, failed, self.window_len));
-        self.tally.window_down.record(w.down);
-        self.tally.window_failed.record(failed);
+        let met = self.meets(w.down, failed, self.window_len);
+        self.pending.windows.push((w.down, failed, met));
         self.next_window += self.window_len;
     }
 
@@ -307,6 +328,19 @@ impl Ledger {
         if let Some(log) = &mut self.year_log {
             log.push(y.down);
         }
+        let p = &mut self.pending;
+        for (down, failed, met) in p.windows.drain(..) {
+            self.tally.windows_met += u64::from(met);
+            self.tally.window_down.record(down);
+            self.tally.window_failed.record(failed);
+        }
+        self.tally.outages += p.outages.len() as u64;
+        p.outages.drain(..).for_each(|d| self.tally.outage_durations.record(d));
+        self.tally.scale_outs += std::mem::take(&mut p.scale_outs);
+        self.tally.scale_ins += std::mem::take(&mut p.scale_ins);
+        p.cause_down.copy_from_slice(&self.cause_down);
+        p.cause_failed.copy_from_slice(&self.cause_failed);
+        p.sessions_lost = self.sessions_lost;
         self.next_year += YEAR_SECS;
     }
 
@@ -353,8 +387,7 @@ impl Ledger {
                 if let Some(start) = self.outage_start.take()
                     && now > self.start
                 {
-                    self.tally.outages += 1;
-                    self.tally.outage_durations.record(from - start);
+                    self.pending.outages.push(from - start);
                 }
             }
             _ => {}
@@ -380,7 +413,7 @@ impl Ledger {
     /// Counts a scale-out (`out`) or scale-in action at `now`.
     pub fn count_scaling(&mut self, now: f64, out: bool) {
         if now >= self.start {
-            *(if out { &mut self.tally.scale_outs } else { &mut self.tally.scale_ins }) += 1;
+            *(if out { &mut self.pending.scale_outs } else { &mut self.pending.scale_ins }) += 1;
         }
     }
 
@@ -404,6 +437,20 @@ impl Ledger {
         if now >= self.start {
             self.sessions_lost += sessions;
         }
+    }
+
+    /// Drops the year in progress, stopped midway: the sums go back to
+    /// where they stood when it began, and the windows, outages and scale
+    /// actions that ended within it are forgotten. [`Ledger::finish`] at
+    /// that year's start follows.
+    pub fn drop_year(&mut self) {
+        let p = &mut self.pending;
+        self.cause_down.copy_from_slice(&p.cause_down);
+        self.cause_failed.copy_from_slice(&p.cause_failed);
+        self.sessions_lost = p.sessions_lost;
+        p.windows.clear();
+        p.outages.clear();
+        (p.scale_outs, p.scale_ins) = (0, 0);
     }
 
     /// Closes the books at `end` (a whole number of years after the start)

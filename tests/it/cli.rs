@@ -579,6 +579,28 @@ fn an_interrupted_run_reports_its_partial_results() {
     }
 }
 
+/// A year too slow to finish within a second is dropped when a signal
+/// stops the run: the run ends at once with the whole years done.
+#[cfg(unix)]
+#[test]
+fn a_signal_stops_a_run_within_a_slow_year() {
+    // Crashes every 20 s: a year of millions of events, over a second each.
+    let child = std::process::Command::new(assert_cmd::cargo::cargo_bin("availsim"))
+        .args(["run", "bench-bare", "--years", "1000", "--quiet", "--set", "instance.failure.mean=20s"])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    std::thread::sleep(std::time::Duration::from_millis(1_500));
+    let sent = std::time::Instant::now();
+    std::process::Command::new("kill").args(["-TERM", &child.id().to_string()]).status().unwrap();
+    let output = child.wait_with_output().unwrap();
+    assert!(sent.elapsed().as_secs_f64() < 1.0, "stopped {:?} after the signal", sent.elapsed());
+    assert_eq!(output.status.code(), Some(143), "{}", String::from_utf8_lossy(&output.stderr));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("interrupted"), "{stderr}");
+}
+
 /// A closed stdout (`| head`) ends the output quietly and the --out files
 /// are still written; a full one (/dev/full) is an error, exit 1, after
 /// the files are written. Nothing panics.
@@ -607,6 +629,35 @@ fn closed_or_full_stdout_loses_no_result() {
         assert!(String::from_utf8_lossy(&out.stderr).contains("No space left on device"));
         assert!(full.join("summary.json").exists(), "the files are written before the failure is reported");
     }
+}
+
+/// Options and values that used to be accepted silently, run away or be
+/// blamed on the wrong place are refused, naming what is at fault.
+#[test]
+fn hostile_options_are_refused_naming_the_culprit() {
+    let cases: &[(&[&str], &[&str])] = &[
+        (&["sweep", "three-fd", "--vary", "repair.time=1m,2m", "--report"], &["sweep --report", "sweep.svg"]),
+        (&["check", "three-fd", "--set", "nosuch.key=1"], &["--set nosuch.key=1: unknown field `nosuch`"]),
+        (&["check", "three-fd", "--set", "simulation.seed=2^63"], &["whole number from 0 to 9223372036854775807"]),
+        (
+            &["check", "flash-sale", "--set", "traffic.rps=5e307"],
+            &["traffic.rps must be a positive number up to 1e12 (got 5e307)"],
+        ),
+        (
+            &["check", "bench-bare", "--set", "instance.failure.mean=5s"],
+            &["--set instance.failure.mean=5s:", "events per"],
+        ),
+        (
+            &["compare", "three-fd", "flash-sale", "--assert", "peak_utilisation_percent.mean < 90"],
+            &["three-fd lacks it", "instance.capacity"],
+        ),
+    ];
+    for (args, want) in cases {
+        rejects(availsim().args(*args), want);
+    }
+    let out = availsim().args(["run", "three-fd", "--threads", "5000"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("5000 is not in 1..=512"));
 }
 
 /// Input that used to panic, hang or run away is refused with exit 2 and a

@@ -295,7 +295,7 @@ fn traffic_and_autoscaling_keys_are_checked() {
         ("[traffic]\nrps = 5\ndaily = [[0, 1], [25, 2]]\n", &[], "hours must ascend strictly within 0 to 24"),
         ("[traffic]\nrps = 5\ndaily = [[3, 1], [2, 2]]\n", &[], "hours must ascend"),
         ("[traffic]\nrps = 5\ndaily = [[0, 0]]\n", &[], "not all 0"),
-        ("[traffic]\nrps = 5\nweekly = [1, 1]\n", &[], "7 non-negative factors"),
+        ("[traffic]\nrps = 5\nweekly = [1, 1]\n", &[], "needs 7 factors"),
         ("[traffic]\nrps = 5\ngrowth = -2\n", &[], "traffic.growth"),
         (
             "[traffic]\nrps = 5\n[traffic.flash_sale]\nper_year = 2\nmultiplier = 0.5\nramp = \"1m\"\nduration = \"1h\"\n",
@@ -307,7 +307,7 @@ fn traffic_and_autoscaling_keys_are_checked() {
         (
             "[traffic]\nrps = 5\n",
             &["instance.capacity=10", "instance.overload={ above = 0.9, hazard = 0.5 }"],
-            "at least 1",
+            "from 1 to 1000",
         ),
         ("[traffic]\nrps = 5\n[autoscaling]\nmin = 1\nmax = 4\n", &[], "needs [traffic] and instance.capacity"),
         (
