@@ -548,6 +548,23 @@ fn compare_refuses_two_scenarios_of_one_name_in_one_out() {
     assert!(fine.status.success());
 }
 
+/// Runs availsim with `args`, sends it `signal` 1.5 s later, and returns
+/// what it printed and how long it took to end after the signal [s].
+#[cfg(unix)]
+fn signalled(args: &[&str], signal: &str) -> (std::process::Output, f64) {
+    let child = std::process::Command::new(assert_cmd::cargo::cargo_bin("availsim"))
+        .args(args)
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    std::thread::sleep(std::time::Duration::from_millis(1_500));
+    let sent = std::time::Instant::now();
+    std::process::Command::new("kill").args([signal, &child.id().to_string()]).status().unwrap();
+    let output = child.wait_with_output().unwrap();
+    (output, sent.elapsed().as_secs_f64())
+}
+
 /// SIGINT (and SIGTERM) stop a long run within a second: the years done
 /// are printed and written, marked partial, and the exit code says which
 /// signal.
@@ -557,18 +574,10 @@ fn an_interrupted_run_reports_its_partial_results() {
     for (signal, code) in [("-INT", 130), ("-TERM", 143)] {
         let dir = tempfile::tempdir().unwrap();
         let out = dir.path().join("out");
-        let child = std::process::Command::new(assert_cmd::cargo::cargo_bin("availsim"))
-            .args(["run", "three-fd", "--years", "100000000", "--quiet", "--out"])
-            .arg(&out)
-            .stdout(std::process::Stdio::piped())
-            .stderr(std::process::Stdio::piped())
-            .spawn()
-            .unwrap();
-        std::thread::sleep(std::time::Duration::from_millis(1_500));
-        let sent = std::time::Instant::now();
-        std::process::Command::new("kill").args([signal, &child.id().to_string()]).status().unwrap();
-        let output = child.wait_with_output().unwrap();
-        assert!(sent.elapsed().as_secs_f64() < 2.0, "stopped {:?} after the signal", sent.elapsed());
+        let out_arg = out.display().to_string();
+        let (output, after) =
+            signalled(&["run", "three-fd", "--years", "100000000", "--quiet", "--out", &out_arg], signal);
+        assert!(after < 2.0, "stopped {after} s after the signal");
         assert_eq!(output.status.code(), Some(code), "{}", String::from_utf8_lossy(&output.stderr));
         let stdout = String::from_utf8(output.stdout).unwrap();
         assert!(stdout.contains("PARTIAL: interrupted after") && stdout.contains("of 100000000 years"), "{stdout}");
@@ -585,17 +594,9 @@ fn an_interrupted_run_reports_its_partial_results() {
 #[test]
 fn a_signal_stops_a_run_within_a_slow_year() {
     // Crashes every 20 s: a year of millions of events, over a second each.
-    let child = std::process::Command::new(assert_cmd::cargo::cargo_bin("availsim"))
-        .args(["run", "bench-bare", "--years", "1000", "--quiet", "--set", "instance.failure.mean=20s"])
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::piped())
-        .spawn()
-        .unwrap();
-    std::thread::sleep(std::time::Duration::from_millis(1_500));
-    let sent = std::time::Instant::now();
-    std::process::Command::new("kill").args(["-TERM", &child.id().to_string()]).status().unwrap();
-    let output = child.wait_with_output().unwrap();
-    assert!(sent.elapsed().as_secs_f64() < 1.0, "stopped {:?} after the signal", sent.elapsed());
+    let args = ["run", "bench-bare", "--years", "1000", "--quiet", "--set", "instance.failure.mean=20s"];
+    let (output, after) = signalled(&args, "-TERM");
+    assert!(after < 1.0, "stopped {after} s after the signal");
     assert_eq!(output.status.code(), Some(143), "{}", String::from_utf8_lossy(&output.stderr));
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(stderr.contains("interrupted"), "{stderr}");
