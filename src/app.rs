@@ -106,18 +106,20 @@ fn simulate_specs(specs: &[String], options: &RunOptions, shard: Option<Shard>, 
     }
     let runs = simulate_all(&scenarios, options, shard)?;
     let printed = print(&runs, options.format);
-    if let Some(dir) = &files_dir {
+    // Every file is tried, and the gate run, before a failure is reported.
+    let written = files_dir.as_deref().map_or(Ok(()), |dir| {
         report::write_runs(dir, &runs, nested)?;
-        if let Some(shard) = shard {
-            ShardFile::new(&scenarios[0], shard, &runs[0]).write(dir)?;
-        }
-    }
-    if options.report {
-        let page = report::write_report(&report_dir, &runs, &scenarios)?;
+        shard.map_or(Ok(()), |shard| ShardFile::new(&scenarios[0], shard, &runs[0]).write(dir))
+    });
+    let page = options.report.then(|| report::write_report(&report_dir, &runs, &scenarios)).transpose();
+    let verdict =
+        gate(&options.assertions, &runs.iter().map(|r| r.results.scenario.clone()).collect::<Vec<_>>(), &runs);
+    printed?;
+    written?;
+    if let Some(page) = page? {
         out(format!("\nReport: {}\n", page.display()).as_bytes())?;
     }
-    printed?;
-    gate(&options.assertions, &runs.iter().map(|r| r.results.scenario.clone()).collect::<Vec<_>>(), &runs)
+    verdict
 }
 
 fn sweep(plan: &Plan, options: &RunOptions, shard: Option<Shard>) -> Result<ExitCode> {
@@ -156,10 +158,19 @@ fn print_sweep(sweep: &Finished, format: Format) -> Result<()> {
 /// Prints a finished sweep, writes its files into `dir` and gates it.
 fn finish_sweep(dir: &Path, sweep: &Finished, format: Format) -> Result<ExitCode> {
     let printed = print_sweep(sweep, format);
-    report::write_sweep(dir, sweep)?;
-    note(&format!("wrote sweep.csv, sweep.json and sweep.svg ({} points) into {}", sweep.runs.len(), dir.display()));
+    let written = report::write_sweep(dir, sweep);
+    if written.is_ok() {
+        note(&format!(
+            "wrote sweep.csv, sweep.json and sweep.svg ({} points) into {}",
+            sweep.runs.len(),
+            dir.display()
+        ));
+    }
+    // A file that could not be written is reported after the verdicts.
+    let verdict = gate(&sweep.assertions, &sweep.grid().iter().map(sweep::label).collect::<Vec<_>>(), &sweep.runs);
     printed?;
-    gate(&sweep.assertions, &sweep.grid().iter().map(sweep::label).collect::<Vec<_>>(), &sweep.runs)
+    written?;
+    verdict
 }
 
 /// Says on stderr how each assertion fared at each labelled run; exit code 1 if any failed.

@@ -454,19 +454,31 @@ impl SweepFile {
     /// malformed sweep file.
     pub fn read(path: &std::path::Path) -> Result<Option<SweepFile>> {
         let Ok(text) = std::fs::read_to_string(path) else { return Ok(None) };
-        let is_sweep = text.parse::<toml::Table>().is_ok_and(|t| t.contains_key("vary"));
-        if !is_sweep {
+        let located = |offset: usize, key: &str, message: String| {
+            let (line, column) = crate::scenario::line_column(&text, offset);
+            let key = if key.is_empty() { String::new() } else { format!("{key}: ") };
+            crate::error::Error::Scenario { origin: path.display().to_string(), line, column, key, message }
+        };
+        // A file that is not TOML is no scenario either: its syntax error
+        // is what to say, whatever it was meant to be.
+        let table = text
+            .parse::<toml::Table>()
+            .map_err(|e| located(e.span().map_or(0, |s| s.start), "", e.message().to_string()))?;
+        if !table.contains_key("vary") {
             return Ok(None);
         }
-        toml::from_str(&text).map(Some).map_err(|e| {
-            let (line, column) = crate::scenario::line_column(&text, e.span().map_or(0, |s| s.start));
-            crate::error::Error::Scenario {
-                origin: path.display().to_string(),
-                line,
-                column,
-                key: String::new(),
-                message: e.message().to_string(),
-            }
-        })
+        let file: SweepFile =
+            toml::from_str(&text).map_err(|e| located(e.span().map_or(0, |s| s.start), "", e.message().to_string()))?;
+        if let Some(years) = file.years
+            && years < 2
+        {
+            let at = crate::scenario::span_of(&text, "years").map_or(0, |s| s.start);
+            return Err(located(
+                at,
+                "years",
+                format!("years must be at least 2 (got {years}), so that a confidence interval exists"),
+            ));
+        }
+        Ok(Some(file))
     }
 }

@@ -32,13 +32,21 @@ pub trait Exporter {
 /// `sweep.json` and `sweep.svg` into `dir`.
 ///
 /// # Errors
-/// [`Error::Write`] for a file that cannot be written.
+/// [`Error::Write`] for the first file that could not be written, after
+/// trying every one.
 pub fn write_sweep(dir: &Path, sweep: &crate::sweep::Finished) -> Result<()> {
     let (points, runs) = (&sweep.points, &sweep.runs);
-    write_atomic(&dir.join("sweep.csv"), &crate::sweep::csv(points, runs))?;
-    write_atomic(&dir.join("sweep.provenance.json"), &provenance_sidecar(runs)?)?;
-    write_atomic(&dir.join("sweep.json"), &crate::sweep::json(points, runs))?;
-    write_atomic(&dir.join("sweep.svg"), svg::sweep(&sweep.grid(), runs, &sweep.plot, &sweep.assertions)?.as_bytes())
+    // Each file is tried whatever became of the others: one that cannot
+    // be written loses none of the rest.
+    let chart = svg::sweep(&sweep.grid(), runs, &sweep.plot, &sweep.assertions);
+    [
+        write_atomic(&dir.join("sweep.csv"), &crate::sweep::csv(points, runs)),
+        provenance_sidecar(runs).and_then(|bytes| write_atomic(&dir.join("sweep.provenance.json"), &bytes)),
+        write_atomic(&dir.join("sweep.json"), &crate::sweep::json(points, runs)),
+        chart.and_then(|svg| write_atomic(&dir.join("sweep.svg"), svg.as_bytes())),
+    ]
+    .into_iter()
+    .collect()
 }
 
 /// The sidecar of a CSV, `X.provenance.json`: how each of its runs went
@@ -111,12 +119,19 @@ pub fn check_writable(dir: &Path) -> Result<()> {
 }
 
 /// Writes `summary.json`, and `downtime.csv` with its provenance sidecar,
-/// for `run` into `dir`.
+/// for `run` into `dir`, each tried whatever became of the others.
+///
+/// # Errors
+/// The first [`Error::Write`] (or [`Error::Render`]), after trying every file.
 pub fn write_run(dir: &Path, run: &Run) -> Result<()> {
     let runs = std::slice::from_ref(run);
-    write_atomic(&dir.join("summary.json"), &Json.serialize(runs)?)?;
-    write_atomic(&dir.join("downtime.provenance.json"), &provenance_sidecar(runs)?)?;
-    write_atomic(&dir.join("downtime.csv"), &DowntimeCsv.serialize(runs)?)
+    [
+        Json.serialize(runs).and_then(|bytes| write_atomic(&dir.join("summary.json"), &bytes)),
+        provenance_sidecar(runs).and_then(|bytes| write_atomic(&dir.join("downtime.provenance.json"), &bytes)),
+        DowntimeCsv.serialize(runs).and_then(|bytes| write_atomic(&dir.join("downtime.csv"), &bytes)),
+    ]
+    .into_iter()
+    .collect()
 }
 
 /// Writes each run's files (as [`write_run`]) into `dir`, or with

@@ -19,7 +19,7 @@ pub use crate::stats::Sli;
 pub use dist::Dist;
 pub use duration::{Duration, format_duration, parse_duration};
 pub use effort::{EVENTS_PER_SECOND, EVENTS_PER_YEAR_LIMIT};
-pub use source::{Override, line_column};
+pub use source::{Override, line_column, span_of};
 pub use tier::{Placement, Tier, TierMode, TierReason};
 pub use traffic::{Autoscaling, FlashSale, Overload, Traffic};
 

@@ -91,13 +91,17 @@ fn finite_positive(c: &mut Checker, v: &Spanned<f64>, what: &str) -> f64 {
     x
 }
 
+/// `x` as a user would write it: very large or small values in
+/// scientific notation.
+fn number(x: f64) -> String {
+    if x != 0.0 && !(1e-6..1e6).contains(&x.abs()) { format!("{x:e}") } else { x.to_string() }
+}
+
 /// `what` at `v`, positive and at most `max`.
 fn positive_up_to(c: &mut Checker, v: &Spanned<f64>, what: &str, max: f64) -> f64 {
     let x = *v.get_ref();
     if !(x > 0.0 && x <= max) {
-        // Very large or small values in scientific notation, as written.
-        let got = if x != 0.0 && !(1e-6..1e6).contains(&x.abs()) { format!("{x:e}") } else { x.to_string() };
-        c.problem(v.span(), format!("{what} must be a positive number up to {max:e} (got {got})"));
+        c.problem(v.span(), format!("{what} must be a positive number up to {max:e} (got {})", number(x)));
     }
     x
 }
@@ -112,6 +116,8 @@ const MAX_RPS: f64 = 1e12;
 /// daily points (one a minute).
 const MAX_FACTOR: f64 = 1e6;
 const MAX_DAILY_POINTS: usize = 1_440;
+/// The most the highest demand may be, in instances' capacities.
+const MAX_UTILISATION: f64 = 1e9;
 /// The largest overload hazard multiplier accepted.
 const MAX_HAZARD: f64 = 1_000.0;
 
@@ -206,7 +212,29 @@ pub(super) fn check(
         if !has_traffic {
             c.problem(cap.span(), "instance.capacity needs a [traffic] section: capacity is measured against demand");
         }
-        positive_up_to(c, cap, "instance.capacity", MAX_RPS)
+        let capacity = positive_up_to(c, cap, "instance.capacity", MAX_RPS);
+        // Utilisation is counted to the millionth of a percent in 64 bits:
+        // the highest demand must stay within a bound of one instance's
+        // capacity, far beyond any real overload.
+        // (Checked only when both are valid: each has its own message.)
+        if let Some(t) = &traffic
+            && [t.rps, capacity].iter().all(|&x| x > 0.0 && x <= MAX_RPS)
+        {
+            let extra = t.flash_sale.as_ref().map_or(0.0, |f| f.multiplier.1 - 1.0);
+            let highest = t.rps * (t.profile.highest() + extra);
+            if highest / capacity > MAX_UTILISATION {
+                c.problem(
+                    cap.span(),
+                    format!(
+                        "the highest demand ({} requests/s) is over {MAX_UTILISATION:e} times what one instance serves \
+                         ({} requests/s): check the units of instance.capacity and traffic.rps",
+                        number((highest * 10.0).round() / 10.0),
+                        number(capacity)
+                    ),
+                );
+            }
+        }
+        capacity
     });
     let overload = instance.overload.as_ref().map(|o| {
         if capacity.is_none() {

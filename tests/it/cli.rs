@@ -661,6 +661,53 @@ fn hostile_options_are_refused_naming_the_culprit() {
     assert!(String::from_utf8_lossy(&out.stderr).contains("5000 is not in 1..=512"));
 }
 
+/// Sweep files that are not TOML, or ask for too few years, are refused
+/// at their own line.
+#[test]
+fn broken_sweep_files_are_refused_at_their_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let cases = [
+        ("syntax.toml", "scenario = \"three-fd\"\nvary = [\"repair.time=1m,2m\"\n", "syntax.toml:2:28"),
+        ("zero.toml", "scenario = \"three-fd\"\nvary = [\"repair.time=1m,2m\"]\nyears = 0\n", "zero.toml:3:1: years:"),
+    ];
+    for (name, text, want) in cases {
+        let path = dir.path().join(name);
+        std::fs::write(&path, text).unwrap();
+        rejects(availsim().arg("sweep").arg(&path), &[want]);
+    }
+    rejects(
+        availsim().args(["check", "flash-sale", "--set", "instance.capacity=1e-9"]),
+        &["--set instance.capacity=1e-9", "over 1e9 times what one instance serves"],
+    );
+}
+
+/// A file that cannot be written loses none of the others, nor the
+/// assertions' verdicts: every file is tried and the gate run before the
+/// failure is reported (exit 1).
+#[test]
+fn a_failed_write_loses_no_other_output() {
+    let dir = tempfile::tempdir().unwrap();
+    for (args, blocked, others) in [
+        (&["run", "three-fd"][..], "summary.json", &["downtime.csv", "downtime.provenance.json"][..]),
+        (&["sweep", "three-fd", "--vary", "repair.time=1m,2m"][..], "sweep.json", &["sweep.csv", "sweep.svg"][..]),
+    ] {
+        let out = dir.path().join(args[0]);
+        std::fs::create_dir_all(out.join(blocked)).unwrap();
+        let run = availsim()
+            .args(args)
+            .args(["--years", "200", "--quiet", "--assert", "time_availability.mean > 0.5", "--out"])
+            .arg(&out)
+            .output()
+            .unwrap();
+        assert_eq!(run.status.code(), Some(1));
+        let stderr = String::from_utf8_lossy(&run.stderr);
+        assert!(stderr.contains("holds for") && stderr.contains("cannot write"), "{stderr}");
+        for file in others {
+            assert!(out.join(file).is_file(), "{file} written");
+        }
+    }
+}
+
 /// Input that used to panic, hang or run away is refused with exit 2 and a
 /// located message.
 #[test]
