@@ -160,11 +160,8 @@ fn finish_sweep(dir: &Path, sweep: &Finished, format: Format) -> Result<ExitCode
     let printed = print_sweep(sweep, format);
     let written = report::write_sweep(dir, sweep);
     if written.is_ok() {
-        note(&format!(
-            "wrote sweep.csv, sweep.json and sweep.svg ({} points) into {}",
-            sweep.runs.len(),
-            dir.display()
-        ));
+        let points = if sweep.runs.len() == 1 { "1 point".into() } else { format!("{} points", sweep.runs.len()) };
+        note(&format!("wrote sweep.csv, sweep.json and sweep.svg ({points}) into {}", dir.display()));
     }
     // A file that could not be written is reported after the verdicts.
     let verdict = gate(&sweep.assertions, &sweep.grid().iter().map(sweep::label).collect::<Vec<_>>(), &sweep.runs);

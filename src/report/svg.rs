@@ -626,12 +626,13 @@ pub fn sweep(
         let key = if suffix.is_empty() { figure.to_string() } else { format!("{figure}.{suffix}") };
         run.results.figures().into_iter().find(|(k, _)| *k == key).map(|(_, v)| v)
     };
-    // One series per value of the second key (or one series).
+    // One series per combination of the other keys' values (or one series).
     let mut series: Vec<(String, Vec<SweepPoint>)> = vec![];
     // Each drawn run's (x, mean), and the run.
     let mut at: Vec<((f64, f64), &Run)> = vec![];
     for (p, run) in points.iter().zip(runs) {
-        let label = p.values.get(1).map(|(k, v)| format!("{k} = {v}")).unwrap_or_else(|| figure.to_string());
+        let others: Vec<String> = p.values.iter().skip(1).map(|(k, v)| format!("{k} = {v}")).collect();
+        let label = if others.is_empty() { figure.to_string() } else { others.join(", ") };
         let x = xs[firsts.iter().position(|v| Some(v) == p.values.first().map(|(_, v)| v)).unwrap_or(0)];
         let mean = value(run, "mean").or_else(|| value(run, "")).unwrap_or(f64::NAN);
         // Intervals come as {mean, ci95_low, ci95_high} or as a KEY_ci95 pair.
@@ -658,6 +659,15 @@ pub fn sweep(
     let ys: Vec<f64> = ys.chain(availability.then_some(target)).filter(|y| y.is_finite()).collect();
     let (ymin, ymax) = ys.iter().fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), &y| (a.min(y), b.max(y)));
     let pad = ((ymax - ymin) * 0.1).max(1e-6);
+    // The legend goes in a corner on the right, where the curves' right
+    // ends leave room, and the y range grows by its height, so that it
+    // covers no curve or band however many series there are.
+    let right_end_high = series.iter().filter_map(|(_, pts)| pts.last()).any(|p| p.1 > (ymin + ymax) / 2.0);
+    let entries = series.len() + usize::from(availability) + assertions.len() + 1;
+    let room = (0.055 * entries as f64).min(0.5);
+    let extra = (ymax - ymin + 2.0 * pad) * room / (1.0 - room);
+    let (ylow, yhigh) =
+        if right_end_high { (ymin - pad - extra, ymax + pad) } else { (ymin - pad, ymax + pad + extra) };
     let (xmin, xmax) = xs.iter().fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), &x| (a.min(x), b.max(x)));
     let xpad = ((xmax - xmin) * 0.05).max(0.5);
     svg(&provenance(runs), |area| {
@@ -669,7 +679,7 @@ pub fn sweep(
             .margin(12)
             .x_label_area_size(45)
             .y_label_area_size(95)
-            .build_cartesian_2d(xmin - xpad..xmax + xpad, ymin - pad..ymax + pad)
+            .build_cartesian_2d(xmin - xpad..xmax + xpad, ylow..yhigh)
             .map_err(|e| e.to_string())?;
         // Long values (inline tables) would overlap: number them instead.
         let numbered = axis == SweepAxis::Categories && firsts.iter().any(|v| v.len() > 24);
@@ -756,8 +766,6 @@ pub fn sweep(
                 .map(|(p, _)| Circle::new(*p, 8, RED.stroke_width(2)));
             chart.draw_series(failing).map_err(|e| e.to_string())?;
         }
-        // Keep the legend clear of the curves' right ends.
-        let right_end_high = series.iter().filter_map(|(_, pts)| pts.last()).any(|p| p.1 > (ymin + ymax) / 2.0);
         legend(
             &mut chart,
             if right_end_high { SeriesLabelPosition::LowerRight } else { SeriesLabelPosition::UpperRight },
@@ -1122,5 +1130,26 @@ mod tests {
         assert!(axis == SweepAxis::Durations && xs == [0.0, 1.0, 2.0]);
         let (xs, axis) = sweep_x(&strings(&["true", "false"]));
         assert!(axis == SweepAxis::Categories && xs == [0.0, 1.0]);
+    }
+
+    /// A grid of three keys draws one series per combination of the second
+    /// and third keys' values, each joining the first key's values alone.
+    #[test]
+    fn a_three_key_sweep_draws_a_series_per_combination() {
+        let mut points = vec![];
+        for a in ["1", "2"] {
+            for b in ["x", "y"] {
+                for c in ["p", "q"] {
+                    let values = [("a", a), ("b", b), ("c", c)].map(|(k, v)| (k.to_string(), v.to_string()));
+                    points.push(crate::sweep::Point { values: values.to_vec() });
+                }
+            }
+        }
+        let runs: Vec<Run> = points.iter().map(|_| crate::run::fixture::run()).collect();
+        let svg = sweep(&points, &runs, "request_availability", &[]).expect("renders");
+        for label in ["b = x, c = p", "b = x, c = q", "b = y, c = p", "b = y, c = q"] {
+            assert_eq!(svg.matches(label).count(), 1, "one legend entry for {label}");
+        }
+        assert!(!svg.contains(">b = x<"), "no series of the second key alone");
     }
 }

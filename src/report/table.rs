@@ -267,6 +267,9 @@ pub fn sweep_table(points: &[crate::sweep::Point], runs: &[Run]) -> String {
             human_minutes(r.downtime_minutes_per_year.mean),
             r.instance_hours_per_year.mean
         );
+        if let Some(p) = run.info.partial {
+            let _ = writeln!(out, "  PARTIAL: the point above ran {} of {} years", p.years_done, p.years_requested);
+        }
     }
     out
 }
@@ -276,6 +279,21 @@ mod tests {
     use super::*;
 
     use crate::run::fixture;
+
+    /// A sweep's table: a row per point, and a point an interruption cut
+    /// short says so under its row.
+    #[test]
+    fn a_sweep_table_marks_a_partial_point() {
+        let point = |v: &str| crate::sweep::Point { values: vec![("repair.time".into(), v.into())] };
+        let whole = fixture::run();
+        let mut cut = fixture::run();
+        cut.info.partial = Some(crate::run::Partial { years_done: 3, years_requested: 10 });
+        let table = sweep_table(&[point("1m"), point("2m")], &[whole, cut]);
+        let lines: Vec<&str> = table.lines().collect();
+        assert_eq!(lines.len(), 4, "{table}");
+        assert!(lines[0].starts_with("repair.time") && lines[1].starts_with("1m") && lines[2].starts_with("2m"));
+        assert_eq!(lines[3], "  PARTIAL: the point above ran 3 of 10 years");
+    }
 
     #[test]
     fn summary_layout() {
