@@ -1,10 +1,14 @@
 //! Hostile and careless input: random edits of the bundled scenarios and
-//! random `--set` strings never make availsim panic, and what it accepts
-//! simulates (two years) without panicking either. A proptest-based fuzzer
-//! on stable Rust: `cargo test --release fuzz` runs a short round; for a
-//! long one, `FUZZ_CASES=200000 cargo test --release fuzz -- --ignored`.
+//! random `--set` strings, and random studies (`--vary` and `--assert`
+//! strings, sweep files with random fields and edits), never make
+//! availsim panic, and what it accepts simulates (two years) and is gated
+//! without panicking either. A proptest-based fuzzer on stable Rust:
+//! `cargo test --release fuzz` runs a short round; for a long one,
+//! `FUZZ_CASES=200000 cargo test --release fuzz -- --ignored`.
 
+use availsim::assertion::{self, Assertion};
 use availsim::scenario::{EVENTS_PER_YEAR_LIMIT, Override, Scenario};
+use availsim::sweep::{Plan, Vary};
 use availsim::{RunConfig, simulate};
 use proptest::prelude::*;
 
@@ -216,6 +220,100 @@ fn exercise(name: &str, edits: &[Edit], sets: &[String]) -> Result<(), TestCaseE
     Ok(())
 }
 
+/// A `--vary` string: a key and a list, a range or a log range of values
+/// a careless user writes, or something that is none of them.
+fn vary() -> impl Strategy<Value = String> {
+    const ENDS: &[&str] = &["1m", "30m", "0", "-5", "0.99", "1e308", "nan", "1ms", "1e400s", "\"a\"", "[1]"];
+    const STEPS: &[&str] = &["0", "1", "2", "3", "10000", "10001", "18446744073709551616", "-1", "x", ""];
+    const ODD: &[&str] = &["=", "a=", "=1", "a==1", "a=1,,2", "a='1,2", "a=\"1,2\",3", "a=[1,2],[3", "a=log:1..", ""];
+    let list = prop::collection::vec(prop::sample::select(VALUES), 1..4).prop_map(|v| v.join(","));
+    let range = (any::<bool>(), prop::sample::select(ENDS), prop::sample::select(ENDS), prop::sample::select(STEPS))
+        .prop_map(|(log, a, b, n)| format!("{}{a}..{b}:{n}", if log { "log:" } else { "" }));
+    const GOOD: &[&str] = &[
+        "repair.time=1m,2m",
+        "load_balancer.health_check.interval=5s..60s:3",
+        "slo.target=log:0.99..0.9999:3",
+        "topology.instances_per_fd=[1,1,1],[2,2,2]",
+        "dependency.database.failure=1d,100d",
+        "monitoring.alert_delay=1m,1h",
+    ];
+    prop_oneof![
+        3 => prop::sample::select(GOOD).prop_map(String::from),
+        2 => (prop::sample::select(KEYS), prop_oneof![list, range]).prop_map(|(k, v)| format!("{k}={v}")),
+        1 => prop::sample::select(ODD).prop_map(String::from),
+    ]
+}
+
+/// An `--assert` string, well-formed or not.
+fn assertion() -> impl Strategy<Value = String> {
+    const FIGURES: &[&str] = &[
+        "request_availability.mean",
+        "time_availability.ci95_low",
+        "causes.database.downtime_minutes_per_year",
+        "peak_utilisation_percent.p99",
+        "slo.p_window_meets",
+        "request_availability",
+        "nosuch",
+        "",
+    ];
+    const OPS: &[&str] = &[">=", "<=", ">", "<", "==", "!=", "=", "=>", " ", ""];
+    const NUMBERS: &[&str] = &["0.999", "1e308", "nan", "-inf", "x", "", "99.9%", "0"];
+    (prop::sample::select(FIGURES), prop::sample::select(OPS), prop::sample::select(NUMBERS))
+        .prop_map(|(f, o, n)| format!("{f} {o} {n}"))
+}
+
+/// A sweep file: random values for its fields (some missing, some
+/// unknown), then random edits of its text.
+fn sweep_file() -> impl Strategy<Value = String> {
+    const SCENARIOS: &[&str] = &["\"three-fd\"", "\"flash-sale\"", "\"nosuch\"", "\"/\"", "3", "\"\""];
+    const PLOTS: &[&str] = &["\"request_availability\"", "\"nope\"", "1", "\"causes.database\""];
+    let quoted = |v: Vec<String>| format!("[{}]", v.iter().map(|s| format!("{s:?}")).collect::<Vec<_>>().join(", "));
+    (
+        prop::option::of(prop::sample::select(SCENARIOS)),
+        prop::option::of(prop::collection::vec(vary(), 0..3).prop_map(quoted)),
+        prop::option::of(prop::sample::select(VALUES)),
+        prop::option::of(prop::sample::select(PLOTS)),
+        prop::option::of(prop::collection::vec(assertion(), 0..3).prop_map(quoted)),
+        any::<bool>(),
+        prop::collection::vec(edit(), 0..3),
+    )
+        .prop_map(|(scenario, vary, years, plot, assert, unknown, edits)| {
+            let fields = [("scenario", scenario.map(String::from)), ("vary", vary), ("years", years.map(String::from))];
+            let more = [("plot", plot.map(String::from)), ("assert", assert), ("colour", unknown.then(|| "1".into()))];
+            let text: String =
+                fields.into_iter().chain(more).filter_map(|(k, v)| v.map(|v| format!("{k} = {v}\n"))).collect();
+            edits.iter().fold(text, |t, e| apply(&t, e))
+        })
+}
+
+/// Plans the study (a sweep file, or three-fd, with `varies` and
+/// `asserts`), checks its points and, when small, simulates two years of
+/// its first point and gates it; panics are what the property forbids.
+fn exercise_study(file: Option<&str>, varies: &[String], asserts: &[String]) -> Result<(), TestCaseError> {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("study.toml");
+    if let Some(text) = file {
+        std::fs::write(&path, text).unwrap();
+    }
+    let spec = if file.is_some() { path.display().to_string() } else { "three-fd".into() };
+    let outcome = std::panic::catch_unwind(|| {
+        let varies: Vec<Vary> = varies.iter().filter_map(|v| v.parse().ok()).collect();
+        let asserts: Vec<Assertion> = asserts.iter().filter_map(|a| a.parse().ok()).collect();
+        let Ok(plan) = Plan::new(&spec, varies, None, None, asserts) else { return };
+        let Ok(overrides) = Override::from_options(&[], plan.years, None) else { return };
+        let Ok(base) = Scenario::resolve(&plan.scenario, &overrides) else { return };
+        let Ok(points) = plan.points(&base) else { return };
+        if let Some((point, sc)) = points.first()
+            && sc.events_per_year().0 < 1e6
+            && let Ok(run) = simulate(sc, &RunConfig::years(2))
+        {
+            let _ = assertion::gate(&plan.assertions, &[availsim::sweep::label(point)], &[&run.results]);
+        }
+    });
+    prop_assert!(outcome.is_ok(), "panicked on {file:?} {varies:?} {asserts:?}");
+    Ok(())
+}
+
 fn cases(default: u32) -> u32 {
     std::env::var("FUZZ_CASES").ok().and_then(|c| c.parse().ok()).unwrap_or(default)
 }
@@ -235,6 +333,20 @@ proptest! {
 }
 
 proptest! {
+    #![proptest_config(ProptestConfig { cases: cases(100), failure_persistence: None, ..ProptestConfig::default() })]
+
+    /// A short round of studies on every test run.
+    #[test]
+    fn fuzz_studies_never_panic(
+        file in prop::option::of(sweep_file()),
+        varies in prop::collection::vec(vary(), 0..3),
+        asserts in prop::collection::vec(assertion(), 0..3),
+    ) {
+        exercise_study(file.as_deref(), &varies, &asserts)?;
+    }
+}
+
+proptest! {
     #![proptest_config(ProptestConfig { cases: cases(20_000), failure_persistence: None, ..ProptestConfig::default() })]
 
     /// The long round (ignored by default: minutes).
@@ -246,5 +358,16 @@ proptest! {
         sets in prop::collection::vec(set(), 0..4),
     ) {
         exercise(name, &edits, &sets)?;
+    }
+
+    /// The long round of studies (ignored by default).
+    #[test]
+    #[ignore]
+    fn fuzz_studies_long(
+        file in prop::option::of(sweep_file()),
+        varies in prop::collection::vec(vary(), 0..4),
+        asserts in prop::collection::vec(assertion(), 0..4),
+    ) {
+        exercise_study(file.as_deref(), &varies, &asserts)?;
     }
 }
