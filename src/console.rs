@@ -13,8 +13,9 @@ use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, OnceLock};
 use std::time::{Duration, Instant};
 
-/// Set by the first SIGINT or SIGTERM: runs stop at the end of the year
-/// they are in and report the years done; a second signal ends at once.
+/// Set by the first SIGINT or SIGTERM: runs stop at once, dropping the
+/// years in progress, and report the years done; a second signal ends
+/// the process at once.
 pub struct Interrupt {
     /// Set once a run is to stop.
     pub stop: Arc<AtomicBool>,

@@ -43,9 +43,9 @@ pub struct RunConfig<'a> {
     /// Called with the years done so far (fractional: slow years report
     /// their progress too), from worker threads.
     pub progress: Option<&'a (dyn Fn(f64) + Sync)>,
-    /// Once set (by a signal handler, say), the run stops at the end of
-    /// the year each trajectory is in and returns the years completed,
-    /// marked partial.
+    /// Once set (by a signal handler, say), the run stops within a
+    /// fraction of a second, each trajectory dropping the year it is in,
+    /// and returns the whole years completed, marked partial.
     pub stop: Option<&'a AtomicBool>,
     /// With [`Length::Precision`]: called after each round with the years
     /// the run now expects to take in all, projected from the precision

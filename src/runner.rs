@@ -152,8 +152,8 @@ impl Slice {
 pub struct Control<'a> {
     /// Called with the years done so far (fractional), from worker threads.
     pub progress: &'a (dyn Fn(f64) + Sync),
-    /// Once set, every trajectory stops at the end of its current year
-    /// and chunks not started are skipped.
+    /// Once set, every trajectory stops within [`crate::engine::TICK_EVENTS`]
+    /// events, dropping the year it is in, and chunks not started are skipped.
     pub stop: Option<&'a AtomicBool>,
 }
 
