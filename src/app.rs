@@ -33,17 +33,14 @@ pub fn main(args: Args) -> Result<ExitCode> {
         Some(Command::Report { scenarios, options }) => {
             simulate_specs(&scenarios, &RunOptions { report: true, ..options }, None, true)
         }
-        Some(Command::Sweep { options: RunOptions { report: true, .. }, .. }) => {
-            Err(anyhow::Error::from(Error::Usage {
-                what: "sweep --report".into(),
-                message:
-                    "a sweep writes its chart, sweep.svg; for one point's report, run `availsim report` with its --set"
-                        .into(),
-            }))
+        Some(Command::Sweep { options: RunOptions { report: true, .. }, .. }) => Err(Error::Usage {
+            what: "sweep --report".into(),
+            message: "a sweep writes its own chart, sweep.svg; `availsim report --set …` reports one point".into(),
         }
+        .into()),
         Some(Command::Sweep { scenario, varies, plot, options, shard }) => {
-            let assertions = options.assertions.clone();
-            sweep(&Plan::new(&scenario, varies, plot, options.years, assertions)?, &options, shard)
+            let plan = Plan::new(&scenario, varies, plot, options.years, options.assertions.clone())?;
+            sweep(&plan, &options, shard)
         }
         Some(Command::Check { scenario, overrides }) => {
             out(load(&scenario, &overrides, None, None)?.to_string().as_bytes())?;
@@ -183,9 +180,8 @@ fn gate(assertions: &[Assertion], labels: &[String], runs: &[Run]) -> Result<Exi
 fn merge(paths: &[PathBuf], format: Format, out_dir: Option<&Path>) -> Result<ExitCode> {
     if paths.first().is_some_and(|p| SweepShardFile::is_at(p)) {
         let mut sweep = availsim::shard::merge_sweep(paths)?;
-        for run in &mut sweep.runs {
-            run.info.provenance.command = std::env::args().collect();
-        }
+        let command: Vec<String> = std::env::args().collect();
+        sweep.runs.iter_mut().for_each(|run| run.info.provenance.command.clone_from(&command));
         // The points share their shards: one point's notes say it for all.
         sweep.runs[0].info.notes(sweep.runs[0].results.years, 0).iter().for_each(|n| note(n));
         let dir = out_dir.map_or_else(|| Path::new("output").join(&sweep.folder), Path::to_path_buf);
