@@ -202,9 +202,14 @@ fn find(key: &str, figures: &[(String, f64)]) -> std::result::Result<f64, String
         ));
     }
     let similarity = |k: &String| strsim::jaro_winkler(key, k);
-    let closest = figures.iter().map(|(k, _)| k).max_by(|a, b| similarity(a).total_cmp(&similarity(b)));
-    let hint = closest.map(|k| format!(" did you mean '{k}'?")).unwrap_or_default();
-    Err(format!("'{key}' is not a figure of the results;{hint} (`availsim run … --format json` shows them all)"))
+    // Only a key close enough to be what was meant is suggested.
+    let closest = figures
+        .iter()
+        .map(|(k, _)| k)
+        .filter(|k| similarity(k) >= 0.8)
+        .max_by(|a, b| similarity(a).total_cmp(&similarity(b)));
+    let hint = closest.map(|k| format!("; did you mean '{k}'?")).unwrap_or_default();
+    Err(format!("'{key}' is not a figure of the results{hint} (`availsim run … --format json` shows them all)"))
 }
 
 /// Checks that `key` names a figure of `scenario`'s results (an interval's
@@ -299,6 +304,9 @@ mod tests {
         assert!(err.contains("did you mean 'request_availability.mean'"), "{err}");
         let err = check("slo.sli >= 1").unwrap_err().to_string();
         assert!(err.contains("'slo.sli' is not a figure"), "{err}");
+        // Nothing close: no suggestion.
+        let err = check("nope > 1").unwrap_err().to_string();
+        assert!(err.contains("'nope' is not a figure of the results (") && !err.contains("did you mean"), "{err}");
         let a: Assertion = "slo.p_windows_meets >= 0.9".parse().unwrap();
         let mut no_capacity = fixture::scenario();
         no_capacity.capacity = None;
