@@ -230,6 +230,9 @@ pub fn merge_sweep(paths: &[PathBuf]) -> Result<Finished> {
     };
     let (folder, plot, assert) = (first.folder.clone(), first.plot.clone(), first.assert.clone());
     let grid: Vec<Vec<(String, String)>> = first.points.iter().map(|p| p.values.clone()).collect();
+    if grid.is_empty() {
+        return Err(Error::Merge { path: paths[0].clone(), message: "it holds no point of a sweep".into() });
+    }
     for (path, f) in &files {
         let values = f.points.iter().map(|p| &p.values);
         if f.plot != plot || f.assert != assert || f.folder != folder || !values.eq(grid.iter()) {

@@ -280,6 +280,13 @@ fn sweep_shards_merge_to_the_single_sweep() {
         &["other", "scenario, years or shard count differ"],
     );
     rejects(availsim().arg("merge").arg(&shards[0]).arg(dir.path().join("whole")), &["sweep --shard"]);
+    // A tampered file without points (the last field of the file).
+    let text = std::fs::read_to_string(shards[0].join("sweep-tally.json")).unwrap();
+    let empty = dir.path().join("empty");
+    std::fs::create_dir_all(&empty).unwrap();
+    let cut = text.find("\"points\":[").expect("points last");
+    std::fs::write(empty.join("sweep-tally.json"), format!("{}\"points\":[]}}", &text[..cut])).unwrap();
+    rejects(availsim().arg("merge").arg(&empty), &["holds no point"]);
     let too_many = sweep(&["--shard", "11/20"], &dir.path().join("s11"));
     assert_eq!(too_many.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&too_many.stderr).contains("at most 10 shards"));
