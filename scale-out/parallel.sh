@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# A long run in 8 shards with GNU parallel, then merged; on several hosts,
-# add -S host1,host2 and write into a folder they share.
+# A long run in 8 shards with GNU parallel, then merged. On several hosts,
+# add -S host1,host2 --wd ... and set OUT to an absolute path they share.
 set -euo pipefail
 YEARS=${YEARS:-100000000} OUT=${OUT:-output/parallel}
 parallel availsim run three-fd --years "$YEARS" --quiet --threads 1 --shard {}/8 --out "$OUT/run-{}" ::: $(seq 8)

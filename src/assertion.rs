@@ -185,9 +185,14 @@ pub fn gate(assertions: &[Assertion], labels: &[String], results: &[&Results]) -
     Ok(verdicts)
 }
 
-/// How many of `verdicts` failed, said in a line, if any did.
-pub fn failures(verdicts: &[Verdict]) -> Option<String> {
+/// How many of `verdicts` failed, said in a line, if any did. Verdicts
+/// on runs that are not `complete` (merged with shards missing) fail the
+/// gate whatever they say: it judges the whole run.
+pub fn failures(verdicts: &[Verdict], complete: bool) -> Option<String> {
     let failed = verdicts.iter().filter(|v| !v.check.holds).count();
+    if !complete && !verdicts.is_empty() {
+        return Some(format!("the gate fails: shards are missing from the merge ({failed} checks failed on the rest)"));
+    }
     (failed > 0).then(|| format!("{failed} of {} assertion checks failed", verdicts.len()))
 }
 

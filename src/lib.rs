@@ -27,6 +27,7 @@ pub mod demand;
 pub mod embedded;
 pub mod engine;
 pub mod error;
+pub mod input;
 mod model;
 pub mod provenance;
 pub mod report;

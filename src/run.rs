@@ -129,13 +129,18 @@ pub struct PrecisionReached {
 }
 
 impl RunInfo {
+    /// Whether it was merged from fewer shards than the run was split into.
+    pub fn missing_shards(&self) -> bool {
+        matches!(self.source, Source::Merged { shards, of } if (shards as u64) < of)
+    }
+
     /// What a user should be told about how the run went, beside its
     /// figures: an interruption, a precision target reached or missed,
     /// shards missing from a merge.
     pub fn notes(&self, years: u64, max_years: u64) -> Vec<String> {
         let mut notes = vec![];
         if let Source::Merged { shards, of } = self.source
-            && shards as u64 != of
+            && self.missing_shards()
         {
             notes.push(format!("warning: merging {shards} of {of} shards; the figures cover only their years"));
         }

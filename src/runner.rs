@@ -61,22 +61,21 @@ impl Shard {
         Slice { shard: self.zero_based(), ..Slice::all(years) }.years(years)
     }
 
-    /// Checks that it holds at least two years of a run of `years` years,
-    /// enough for an interval.
+    /// Checks that a run of `years` years can be split into its count of
+    /// shards: one chunk at least each, so that every shard holds years.
     ///
     /// # Errors
     /// [`Error::Usage`] saying how many shards the run can be split into.
     pub fn check(self, years: u64) -> Result<(), Error> {
-        let held = self.years(years);
-        if held >= 2 {
+        let most = chunks(years);
+        if self.count <= most && self.years(years) >= 2 {
             return Ok(());
         }
         let message = format!(
-            "shard {self} of a {years}-year run holds {held} years: runs split into chunks of {CHUNK_YEARS} years, \
-             so this one takes at most {} shards",
-            chunks(years)
+            "a {years}-year run splits into chunks of {CHUNK_YEARS} years, so into at most {most} shards (not {})",
+            self.count
         );
-        Err(Error::Usage { what: "--shard".into(), message })
+        Err(Error::Usage { what: format!("--shard {self}"), message })
     }
 }
 

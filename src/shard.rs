@@ -69,7 +69,7 @@ impl ShardFile {
     pub fn read(path: &Path) -> Result<(PathBuf, ShardFile)> {
         let file = if path.is_dir() { path.join(SHARD_FILE) } else { path.to_path_buf() };
         let merge_err = |message: String| Error::Merge { path: file.clone(), message };
-        let text = std::fs::read_to_string(&file)
+        let text = crate::input::read_text(&file, crate::input::SHARD_LIMIT)
             .map_err(|e| merge_err(format!("{e} (is it the --out directory of a `run --shard`?)")))?;
         let shard: ShardFile =
             serde_json::from_str(&text).map_err(|e| merge_err(format!("not a shard result: {e}")))?;
@@ -206,12 +206,17 @@ impl SweepShardFile {
     fn read(path: &Path) -> Result<(PathBuf, SweepShardFile)> {
         let file = if path.is_dir() { path.join(SWEEP_SHARD_FILE) } else { path.to_path_buf() };
         let merge_err = |message: String| Error::Merge { path: file.clone(), message };
-        let text = std::fs::read_to_string(&file)
+        let text = crate::input::read_text(&file, crate::input::SHARD_LIMIT)
             .map_err(|e| merge_err(format!("{e} (is it the --out directory of a `sweep --shard`?)")))?;
         let shard: SweepShardFile =
             serde_json::from_str(&text).map_err(|e| merge_err(format!("not a sweep shard result: {e}")))?;
         if shard.format != SHARD_FORMAT || shard.points.iter().any(|p| p.run.format != SHARD_FORMAT) {
             return Err(merge_err(format!("result format {} is not {SHARD_FORMAT}", shard.format)));
+        }
+        // The folder names where outputs go by default: a plain name only.
+        let plain = |c: char| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.');
+        if shard.folder.is_empty() || shard.folder.starts_with('.') || !shard.folder.chars().all(plain) {
+            return Err(merge_err(format!("its folder '{}' is not a plain name", shard.folder)));
         }
         Ok((file, shard))
     }

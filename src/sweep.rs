@@ -39,6 +39,9 @@ impl FromStr for Vary {
         }
         let spec = spec.trim();
         let values = match spec.split_once("..") {
+            Some((_, rest)) if rest.starts_with('.') => {
+                return Err(format!("'{text}': a range is A..B:STEPS, with two dots"));
+            }
             Some((from, rest)) if !spec.starts_with('[') && !spec.starts_with('{') => range(text, from, rest)?,
             _ => list(spec),
         };
@@ -397,9 +400,18 @@ mod tests {
         assert_eq!(v.values, ["0.99", "0.999"]);
         let v: Vary = "dependency.database.failure=log:1d..100d:3".parse().unwrap();
         assert_eq!(v.values, ["1d", "10d", "100d"]);
-        for bad in
-            ["repair.time", "=1,2", "a..b=1", "x=1..2", "x=1..2:1", "x=1..5s:3", "x=log:0..5:3", "x=1,,2", "x=a..b:3"]
-        {
+        for bad in [
+            "repair.time",
+            "=1,2",
+            "a..b=1",
+            "x=1m...30m:3",
+            "x=1..2",
+            "x=1..2:1",
+            "x=1..5s:3",
+            "x=log:0..5:3",
+            "x=1,,2",
+            "x=a..b:3",
+        ] {
             assert!(bad.parse::<Vary>().is_err(), "{bad}");
         }
     }
@@ -453,7 +465,7 @@ impl SweepFile {
     /// [`crate::error::Error::Scenario`] with the line and column of a
     /// malformed sweep file.
     pub fn read(path: &std::path::Path) -> Result<Option<SweepFile>> {
-        let Ok(text) = std::fs::read_to_string(path) else { return Ok(None) };
+        let Ok(text) = crate::input::read_text(path, crate::input::TEXT_LIMIT) else { return Ok(None) };
         let located = |offset: usize, key: &str, message: String| {
             let (line, column) = crate::scenario::line_column(&text, offset);
             let key = if key.is_empty() { String::new() } else { format!("{key}: ") };

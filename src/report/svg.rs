@@ -103,7 +103,7 @@ fn provenance(runs: &[Run]) -> String {
         crate::run::Source::Simulated { threads, .. } => {
             format!("{threads} thread{}", if threads == 1 { "" } else { "s" })
         }
-        crate::run::Source::Merged { shards, .. } => format!("merged from {shards} shards"),
+        crate::run::Source::Merged { shards, of } => format!("merged from {shards} of {of} shards"),
     };
     let partial = if runs.iter().any(|r| r.info.partial.is_some()) { " · PARTIAL: interrupted" } else { "" };
     format!(

@@ -339,7 +339,8 @@ impl Scenario {
 
     /// Reads and checks a scenario file, after applying `overrides`.
     pub fn load(path: &Path, overrides: &[Override]) -> Result<Scenario> {
-        let bytes = std::fs::read(path).map_err(|source| Error::Read { path: path.to_path_buf(), source })?;
+        let bytes = crate::input::read(path, crate::input::TEXT_LIMIT)
+            .map_err(|source| Error::Read { path: path.to_path_buf(), source })?;
         let origin = path.display().to_string();
         let text = String::from_utf8(bytes).map_err(|e| {
             let valid = &e.as_bytes()[..e.utf8_error().valid_up_to()];

@@ -97,15 +97,24 @@ fn number(x: f64) -> String {
     if x != 0.0 && !(1e-6..1e6).contains(&x.abs()) { format!("{x:e}") } else { x.to_string() }
 }
 
-/// `what` at `v`, positive and at most `max`.
+/// `what` at `v`, from [`MIN_MAGNITUDE`] to `max`.
 fn positive_up_to(c: &mut Checker, v: &Spanned<f64>, what: &str, max: f64) -> f64 {
     let x = *v.get_ref();
-    if !(x > 0.0 && x <= max) {
-        c.problem(v.span(), format!("{what} must be a positive number up to {max:e} (got {})", number(x)));
+    if !(MIN_MAGNITUDE..=max).contains(&x) {
+        c.problem(v.span(), format!("{what} must be a number from {MIN_MAGNITUDE:e} to {max:e} (got {})", number(x)));
     }
     x
 }
 
+/// Whether `x` is a valid demand factor: 0, or from [`MIN_MAGNITUDE`] to [`MAX_FACTOR`].
+fn factor(x: f64) -> bool {
+    x == 0.0 || (MIN_MAGNITUDE..=MAX_FACTOR).contains(&x)
+}
+
+/// The smallest request rate, capacity or non-zero demand factor
+/// accepted: smaller ones are units gone wrong, and their products
+/// underflow.
+const MIN_MAGNITUDE: f64 = 1e-6;
 /// The largest flash-sale multiplier accepted.
 const MAX_FLASH_MULTIPLIER: f64 = 1_000.0;
 /// The largest request rate and instance capacity accepted [requests/s]:
@@ -134,8 +143,7 @@ fn traffic(raw: RawTraffic, origin: f64, c: &mut Checker) -> Traffic {
             let points: Vec<(f64, f64)> = d.get_ref().iter().map(|p| (p[0], p[1])).collect();
             let hours_ok =
                 points.windows(2).all(|w| w[0].0 < w[1].0) && points.iter().all(|p| (0.0..=24.0).contains(&p.0));
-            let values_ok =
-                points.iter().all(|p| (0.0..=MAX_FACTOR).contains(&p.1)) && points.iter().any(|p| p.1 > 0.0);
+            let values_ok = points.iter().all(|p| factor(p.1)) && points.iter().any(|p| p.1 > 0.0);
             if points.is_empty() {
                 c.problem(d.span(), "traffic.daily needs at least one [hour, multiplier] point");
             } else if points.len() > MAX_DAILY_POINTS {
@@ -143,7 +151,12 @@ fn traffic(raw: RawTraffic, origin: f64, c: &mut Checker) -> Traffic {
             } else if !hours_ok {
                 c.problem(d.span(), "traffic.daily hours must ascend strictly within 0 to 24");
             } else if !values_ok {
-                c.problem(d.span(), format!("traffic.daily multipliers must be from 0 to {MAX_FACTOR:e}, not all 0"));
+                c.problem(
+                    d.span(),
+                    format!(
+                        "traffic.daily multipliers must be 0 or from {MIN_MAGNITUDE:e} to {MAX_FACTOR:e}, not all 0"
+                    ),
+                );
             }
             if points.is_empty() || points.len() > MAX_DAILY_POINTS || !hours_ok || !values_ok {
                 vec![(0.0, 1.0)]
@@ -156,9 +169,10 @@ fn traffic(raw: RawTraffic, origin: f64, c: &mut Checker) -> Traffic {
         None => vec![],
         Some(w) => {
             let f = w.get_ref().clone();
-            if f.len() != 7 || f.iter().any(|x| !(0.0..=MAX_FACTOR).contains(x)) || f.iter().all(|x| *x == 0.0) {
-                let message =
-                    format!("traffic.weekly needs 7 factors from 0 to {MAX_FACTOR:e}, Monday first, not all 0");
+            if f.len() != 7 || f.iter().any(|&x| !factor(x)) || f.iter().all(|x| *x == 0.0) {
+                let message = format!(
+                    "traffic.weekly needs 7 factors, each 0 or from {MIN_MAGNITUDE:e} to {MAX_FACTOR:e}, Monday first, not all 0"
+                );
                 c.problem(w.span(), message);
                 vec![]
             } else {
@@ -218,7 +232,7 @@ pub(super) fn check(
         // capacity, far beyond any real overload.
         // (Checked only when both are valid: each has its own message.)
         if let Some(t) = &traffic
-            && [t.rps, capacity].iter().all(|&x| x > 0.0 && x <= MAX_RPS)
+            && [t.rps, capacity].iter().all(|x| (MIN_MAGNITUDE..=MAX_RPS).contains(x))
         {
             let extra = t.flash_sale.as_ref().map_or(0.0, |f| f.multiplier.1 - 1.0);
             let highest = t.rps * (t.profile.highest() + extra);

@@ -291,7 +291,7 @@ rps = 95
 fn traffic_and_autoscaling_keys_are_checked() {
     let pool = "[repair]\nmode = \"pool\"\ntime = \"5m\"\n";
     let cases: &[(&str, &[&str], &str)] = &[
-        ("[traffic]\nrps = -5\n", &[], "traffic.rps must be a positive"),
+        ("[traffic]\nrps = -5\n", &[], "traffic.rps must be a number from 1e-6"),
         ("[traffic]\nrps = 5\ndaily = [[0, 1], [25, 2]]\n", &[], "hours must ascend strictly within 0 to 24"),
         ("[traffic]\nrps = 5\ndaily = [[3, 1], [2, 2]]\n", &[], "hours must ascend"),
         ("[traffic]\nrps = 5\ndaily = [[0, 0]]\n", &[], "not all 0"),
