@@ -185,9 +185,16 @@ pub struct RunOptions {
     /// 'slo.p_window_meets >= 0.95' (repeatable). Exit code 1 if any fails.
     #[arg(long = "assert", value_name = "EXPR")]
     pub assertions: Vec<Assertion>,
-    /// Upper bound on years with --precision.
-    #[arg(long, value_name = "N", default_value_t = 100_000_000, requires = "precision")]
-    pub max_years: u64,
+    /// Upper bound on years with --precision [default: 100000000].
+    #[arg(long, value_name = "N", requires = "precision", conflicts_with = "years")]
+    pub max_years: Option<u64>,
+}
+
+impl RunOptions {
+    /// The bound on a precision run's years.
+    pub fn max_years(&self) -> u64 {
+        self.max_years.unwrap_or(100_000_000)
+    }
 }
 
 /// Parses a fraction strictly between 0 and 1.

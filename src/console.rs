@@ -118,7 +118,9 @@ pub fn progress_bar(total: u64, label: &str, quiet: bool, precision: bool) -> Pr
 fn simulate(sc: &Scenario, options: &RunOptions, shard: Option<Shard>) -> Result<Run> {
     // A precision run's length is known after its first round (1,000 years).
     let (length, total) = match options.precision {
-        Some(relative) => (Length::Precision { relative, max_years: options.max_years }, options.max_years.min(1_000)),
+        Some(relative) => {
+            (Length::Precision { relative, max_years: options.max_years() }, options.max_years().min(1_000))
+        }
         None => (Length::Scenario, shard.map_or(sc.simulation.years, |s| s.years(sc.simulation.years))),
     };
     let bar = progress_bar(total, &sc.name, options.quiet, options.precision.is_some());
@@ -130,7 +132,7 @@ fn simulate(sc: &Scenario, options: &RunOptions, shard: Option<Shard>) -> Result
     bar.finish_and_clear();
     let mut run = run?;
     run.info.provenance.command = std::env::args().collect();
-    run.info.notes(run.results.years, options.max_years).iter().for_each(|n| note(n));
+    run.info.notes(run.results.years, options.max_years()).iter().for_each(|n| note(n));
     Ok(run)
 }
 

@@ -69,6 +69,9 @@ impl ShardFile {
     pub fn read(path: &Path) -> Result<(PathBuf, ShardFile)> {
         let file = if path.is_dir() { path.join(SHARD_FILE) } else { path.to_path_buf() };
         let merge_err = |message: String| Error::Merge { path: file.clone(), message };
+        if SweepShardFile::is_at(path) {
+            return Err(merge_err("it is a sweep's shard: merge a run's shards, or a sweep's, not both".into()));
+        }
         let text = crate::input::read_text(&file, crate::input::SHARD_LIMIT)
             .map_err(|e| merge_err(format!("{e} (is it the --out directory of a `run --shard`?)")))?;
         let shard: ShardFile =
@@ -206,6 +209,9 @@ impl SweepShardFile {
     fn read(path: &Path) -> Result<(PathBuf, SweepShardFile)> {
         let file = if path.is_dir() { path.join(SWEEP_SHARD_FILE) } else { path.to_path_buf() };
         let merge_err = |message: String| Error::Merge { path: file.clone(), message };
+        if path.join(SHARD_FILE).is_file() || path.file_name().is_some_and(|n| n == SHARD_FILE) {
+            return Err(merge_err("it is a run's shard: merge a run's shards, or a sweep's, not both".into()));
+        }
         let text = crate::input::read_text(&file, crate::input::SHARD_LIMIT)
             .map_err(|e| merge_err(format!("{e} (is it the --out directory of a `sweep --shard`?)")))?;
         let shard: SweepShardFile =

@@ -280,6 +280,12 @@ fn sweep_shards_merge_to_the_single_sweep() {
         &["other", "scenario, years or shard count differ"],
     );
     rejects(availsim().arg("merge").arg(&shards[0]).arg(dir.path().join("whole")), &["sweep --shard"]);
+    let run_shard = dir.path().join("run-shard");
+    stdout(
+        availsim().args(["run", "bench-bare", "--years", "1000", "--quiet", "--shard", "1/2", "--out"]).arg(&run_shard),
+    );
+    rejects(availsim().arg("merge").arg(&shards[0]).arg(&run_shard), &["it is a run's shard"]);
+    rejects(availsim().arg("merge").arg(&run_shard).arg(&shards[0]), &["it is a sweep's shard"]);
     // Shards missing: the files are written, and the gate fails whatever
     // the figures (here every point passes).
     let partial =
@@ -678,6 +684,9 @@ fn hostile_options_are_refused_naming_the_culprit() {
     let out = availsim().args(["run", "three-fd", "--threads", "5000"]).output().unwrap();
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("5000 is not in 1..=512"));
+    // --max-years bounds a precision run only.
+    let out = availsim().args(["run", "three-fd", "--years", "300", "--max-years", "5000"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(2));
 }
 
 /// Sweep files that are not TOML, or ask for too few years, are refused
