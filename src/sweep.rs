@@ -271,8 +271,20 @@ impl Plan {
     ///
     /// # Errors
     /// As [`scenarios`], [`crate::assertion::validate_all`]; [`Error::Usage`]
-    /// when the plotted figure does not exist.
+    /// when the plotted figure does not exist, or a varied key is also set
+    /// by `--years` or `--seed`.
     pub fn points(&self, base: &Scenario) -> Result<Vec<(Point, Scenario)>> {
+        // A key both varied and set by its own option (or the sweep file's
+        // years): one would silently win.
+        let both = [
+            ("--years ", "simulation.years", "--years (or the sweep file's years) sets it too: give one"),
+            ("--seed ", "simulation.seed", "--seed sets it too: give one"),
+        ];
+        for (option, key, message) in both {
+            if self.varies.iter().any(|v| v.key == key) && base.overrides.iter().any(|o| o.starts_with(option)) {
+                return Err(Error::Usage { what: format!("--vary {key}"), message: message.into() });
+            }
+        }
         let mut points = scenarios(&base.text, &base.origin, &[], &self.varies)?;
         // Each point went through the base's overrides (--set, --years, --seed) first.
         for (_, sc) in &mut points {

@@ -663,6 +663,8 @@ fn closed_or_full_stdout_loses_no_result() {
 fn hostile_options_are_refused_naming_the_culprit() {
     let cases: &[(&[&str], &[&str])] = &[
         (&["sweep", "three-fd", "--vary", "repair.time=1m,2m", "--report"], &["sweep --report", "sweep.svg"]),
+        (&["sweep", "three-fd", "--years", "200", "--vary", "simulation.years=400,500"], &["--years", "give one"]),
+        (&["sweep", "three-fd", "--seed", "9", "--vary", "simulation.seed=5,6"], &["--seed sets it too"]),
         (&["check", "three-fd", "--set", "nosuch.key=1"], &["--set nosuch.key=1: unknown field `nosuch`"]),
         (&["check", "three-fd", "--set", "simulation.seed=2^63"], &["whole number from 0 to 9223372036854775807"]),
         (
