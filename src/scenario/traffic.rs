@@ -98,7 +98,7 @@ fn number(x: f64) -> String {
 }
 
 /// `what` at `v`, from [`MIN_MAGNITUDE`] to `max`.
-fn positive_up_to(c: &mut Checker, v: &Spanned<f64>, what: &str, max: f64) -> f64 {
+fn bounded(c: &mut Checker, v: &Spanned<f64>, what: &str, max: f64) -> f64 {
     let x = *v.get_ref();
     if !(MIN_MAGNITUDE..=max).contains(&x) {
         c.problem(v.span(), format!("{what} must be a number from {MIN_MAGNITUDE:e} to {max:e} (got {})", number(x)));
@@ -131,7 +131,7 @@ const MAX_UTILISATION: f64 = 1e9;
 const MAX_HAZARD: f64 = 1_000.0;
 
 fn traffic(raw: RawTraffic, origin: f64, c: &mut Checker) -> Traffic {
-    let rps = positive_up_to(c, &raw.rps, "traffic.rps", MAX_RPS);
+    let rps = bounded(c, &raw.rps, "traffic.rps", MAX_RPS);
     let daily = match &raw.daily {
         None => vec![(0.0, 1.0)],
         Some(d) if d.get_ref().iter().any(|p| p.len() != 2) => {
@@ -226,7 +226,7 @@ pub(super) fn check(
         if !has_traffic {
             c.problem(cap.span(), "instance.capacity needs a [traffic] section: capacity is measured against demand");
         }
-        let capacity = positive_up_to(c, cap, "instance.capacity", MAX_RPS);
+        let capacity = bounded(c, cap, "instance.capacity", MAX_RPS);
         // Utilisation is counted to the millionth of a percent in 64 bits:
         // the highest demand must stay within a bound of one instance's
         // capacity, far beyond any real overload.
