@@ -64,24 +64,49 @@ impl CauseId {
     }
 }
 
+/// One fixed cause, declared once: its place in [`Cause::FIXED_CAUSES`] is its
+/// rank, its name is how reports and JSON call it, its colour is the one
+/// every chart gives it.
+#[derive(Clone, Copy, Debug)]
+pub struct Fixed {
+    /// The cause.
+    pub cause: Cause,
+    /// Its name in reports and JSON.
+    pub name: &'static str,
+    /// Its colour in charts, RGB (a colour-blind-safe palette: Paul Tol's).
+    pub colour: [u8; 3],
+}
+
 impl Cause {
+    /// Every fixed (non-dependency) cause, in precedence order: the one
+    /// declaration of each, which everything else reads.
+    pub const FIXED_CAUSES: [Fixed; 11] = [
+        Fixed { cause: Cause::LoadBalancer, name: "load_balancer", colour: [0, 0, 0] },
+        Fixed { cause: Cause::AdOutage, name: "ad_outage", colour: [136, 34, 85] },
+        Fixed { cause: Cause::FdOutage, name: "fd_outage", colour: [204, 102, 119] },
+        Fixed { cause: Cause::Unregistered, name: "unregistered", colour: [221, 204, 119] },
+        Fixed { cause: Cause::Deploy, name: "deploy", colour: [17, 119, 51] },
+        Fixed { cause: Cause::Maintenance, name: "maintenance", colour: [68, 170, 153] },
+        Fixed { cause: Cause::BadRelease, name: "bad_release", colour: [136, 204, 238] },
+        Fixed { cause: Cause::GrayFailure, name: "gray_failure", colour: [170, 68, 153] },
+        Fixed { cause: Cause::DetectionWindow, name: "detection_window", colour: [153, 153, 51] },
+        Fixed { cause: Cause::InstanceFailure, name: "instance_failure", colour: [51, 34, 136] },
+        Fixed { cause: Cause::Capacity, name: "capacity", colour: [213, 94, 0] },
+    ];
+
     /// Number of fixed (non-dependency) causes.
-    pub const FIXED: usize = 11;
+    pub const FIXED: usize = Cause::FIXED_CAUSES.len();
 
     /// Every fixed cause, in precedence order.
-    pub const ALL_FIXED: [Cause; Cause::FIXED] = [
-        Cause::LoadBalancer,
-        Cause::AdOutage,
-        Cause::FdOutage,
-        Cause::Unregistered,
-        Cause::Deploy,
-        Cause::Maintenance,
-        Cause::BadRelease,
-        Cause::GrayFailure,
-        Cause::DetectionWindow,
-        Cause::InstanceFailure,
-        Cause::Capacity,
-    ];
+    pub const ALL_FIXED: [Cause; Cause::FIXED] = {
+        let mut all = [Cause::LoadBalancer; Cause::FIXED];
+        let mut i = 0;
+        while i < Cause::FIXED {
+            all[i] = Cause::FIXED_CAUSES[i].cause;
+            i += 1;
+        }
+        all
+    };
 
     /// Every cause of a scenario with `dependencies` dependency causes, in
     /// [`CauseId`] order.
@@ -106,44 +131,31 @@ impl Cause {
         }
     }
 
-    /// Position among the fixed causes.
+    /// Position among the fixed causes: its rank.
     ///
     /// # Panics
-    /// For a dependency, which has no fixed position.
+    /// For a dependency, which has no fixed position, or a cause missing
+    /// from [`Cause::FIXED_CAUSES`].
     pub fn fixed_index(self) -> usize {
-        match self {
-            Cause::LoadBalancer => 0,
-            Cause::AdOutage => 1,
-            Cause::FdOutage => 2,
-            Cause::Unregistered => 3,
-            Cause::Deploy => 4,
-            Cause::Maintenance => 5,
-            Cause::BadRelease => 6,
-            Cause::GrayFailure => 7,
-            Cause::DetectionWindow => 8,
-            Cause::InstanceFailure => 9,
-            Cause::Capacity => 10,
-            Cause::Dependency(_) => panic!("a dependency is not a fixed cause"),
-        }
+        Cause::ALL_FIXED.iter().position(|&c| c == self).expect("a fixed cause is declared in FIXED_CAUSES")
     }
 
     /// The name of a fixed cause in reports and JSON; `None` for a
     /// dependency, which goes by its own name.
     pub fn fixed_name(self) -> Option<&'static str> {
-        Some(match self {
-            Cause::LoadBalancer => "load_balancer",
-            Cause::AdOutage => "ad_outage",
-            Cause::FdOutage => "fd_outage",
-            Cause::Deploy => "deploy",
-            Cause::Maintenance => "maintenance",
-            Cause::BadRelease => "bad_release",
-            Cause::GrayFailure => "gray_failure",
-            Cause::DetectionWindow => "detection_window",
-            Cause::InstanceFailure => "instance_failure",
-            Cause::Unregistered => "unregistered",
-            Cause::Capacity => "capacity",
-            Cause::Dependency(_) => return None,
-        })
+        match self {
+            Cause::Dependency(_) => None,
+            fixed => Some(Cause::FIXED_CAUSES[fixed.fixed_index()].name),
+        }
+    }
+
+    /// The colour of a fixed cause in charts; `None` for a dependency,
+    /// whose colour depends on the dependencies shown beside it.
+    pub fn fixed_colour(self) -> Option<[u8; 3]> {
+        match self {
+            Cause::Dependency(_) => None,
+            fixed => Some(Cause::FIXED_CAUSES[fixed.fixed_index()].colour),
+        }
     }
 
     /// Its name in reports and JSON: a dependency's cause goes by its own
@@ -157,7 +169,7 @@ impl Cause {
 
     /// Whether `name` is a fixed cause's name (dependencies may not use one).
     pub fn is_fixed_name(name: &str) -> bool {
-        Cause::ALL_FIXED.iter().any(|c| c.fixed_name() == Some(name))
+        Cause::FIXED_CAUSES.iter().any(|f| f.name == name)
     }
 }
 

@@ -75,12 +75,70 @@ pub enum Component {
 impl Component {
     /// Its random stream.
     pub(super) fn stream(self) -> Stream {
+        Stream::Component(self)
+    }
+
+    /// Its stream's identity, stable across versions of a scenario: the
+    /// kind in the high bits, its index in the low ones. A replica is keyed
+    /// by its dependency `i` and its number `r` within it
+    /// (`replica(g) = (i, r)`), so that it keeps its draws whatever the
+    /// other tiers hold.
+    pub(super) fn key(self, replica: impl Fn(u16) -> (u16, u16)) -> u64 {
         match self {
-            Component::LoadBalancer => Stream::LoadBalancer,
-            Component::Dependency(i) => Stream::Dependency(i),
-            Component::Ad(i) => Stream::Ad(i),
-            Component::Fd(i) => Stream::Fd(i),
-            Component::Replica(g) => Stream::Replica(g),
+            Component::LoadBalancer => 0,
+            Component::Dependency(i) => (1 << 32) + u64::from(i),
+            Component::Ad(i) => (2 << 32) + u64::from(i),
+            Component::Fd(i) => (3 << 32) + u64::from(i),
+            Component::Replica(g) => {
+                let (i, r) = replica(g);
+                (8 << 32) + (u64::from(i) << 16) + u64::from(r)
+            }
+        }
+    }
+}
+
+/// How many components of each kind a deployment has, and their one
+/// numbering (dense, from 0), shared by their timers and their streams.
+#[derive(Clone, Copy, Debug)]
+pub(super) struct Layout {
+    dependencies: u16,
+    ads: u16,
+    fds: u16,
+    replicas: u16,
+}
+
+impl Layout {
+    /// The components of a deployment with these many dependencies,
+    /// domains and replicas (each within 16 bits, as checked).
+    pub(super) fn new(dependencies: usize, ads: usize, fds: usize, replicas: usize) -> Layout {
+        let count = |n: usize| u16::try_from(n).expect("counts are checked to fit 16 bits");
+        Layout { dependencies: count(dependencies), ads: count(ads), fds: count(fds), replicas: count(replicas) }
+    }
+
+    /// Number of components.
+    pub(super) fn count(self) -> usize {
+        1 + usize::from(self.dependencies) + usize::from(self.ads) + usize::from(self.fds) + usize::from(self.replicas)
+    }
+
+    /// Every component, in numbering order.
+    pub(super) fn all(self) -> impl Iterator<Item = Component> {
+        std::iter::once(Component::LoadBalancer)
+            .chain((0..self.dependencies).map(Component::Dependency))
+            .chain((0..self.ads).map(Component::Ad))
+            .chain((0..self.fds).map(Component::Fd))
+            .chain((0..self.replicas).map(Component::Replica))
+    }
+
+    /// The number of `component`.
+    #[inline]
+    pub(super) fn index(self, component: Component) -> usize {
+        let (d, a, f) = (usize::from(self.dependencies), usize::from(self.ads), usize::from(self.fds));
+        match component {
+            Component::LoadBalancer => 0,
+            Component::Dependency(i) => 1 + usize::from(i),
+            Component::Ad(i) => 1 + d + usize::from(i),
+            Component::Fd(i) => 1 + d + a + usize::from(i),
+            Component::Replica(g) => 1 + d + a + f + usize::from(g),
         }
     }
 }
@@ -95,13 +153,12 @@ pub(super) enum SlotTimer {
 }
 
 /// The numbering of a deployment's timers: the deployment-wide ones first,
-/// then one per component, one per dependency's promotion, then three per slot.
+/// then one per component (in [`Layout`] order), one per dependency's
+/// promotion, then three per slot.
 #[derive(Clone, Copy, Debug)]
 pub(super) struct Timers {
-    dependencies: u32,
-    ads: u32,
-    fds: u32,
-    replicas: u32,
+    layout: Layout,
+    promotions_from: u32,
     slots_from: u32,
 }
 
@@ -111,13 +168,10 @@ impl Timers {
     /// crash, scale check.
     const WIDE: u32 = 11;
 
-    /// The timers of a deployment with these many dependencies, domains
-    /// and replicas.
-    pub(super) fn new(dependencies: usize, ads: usize, fds: usize, replicas: usize) -> Timers {
-        let count = |n: usize| u32::try_from(n).expect("counts are checked to fit 16 bits");
-        let (dependencies, ads, fds, replicas) = (count(dependencies), count(ads), count(fds), count(replicas));
-        let slots_from = Self::WIDE + 1 + dependencies + ads + fds + replicas + dependencies;
-        Timers { dependencies, ads, fds, replicas, slots_from }
+    /// The timers of a deployment with these components.
+    pub(super) fn new(layout: Layout) -> Timers {
+        let promotions_from = Self::WIDE + layout.count() as u32;
+        Timers { layout, promotions_from, slots_from: promotions_from + u32::from(layout.dependencies) }
     }
 
     /// Slot `id`'s timer of kind `kind`.
@@ -138,19 +192,8 @@ impl Timers {
             Event::Crossing => wide(8),
             Event::OverloadCrash => wide(9),
             Event::ScaleCheck => wide(10),
-            Event::Flip { component, .. } => Timer(
-                Self::WIDE
-                    + match component {
-                        Component::LoadBalancer => 0,
-                        Component::Dependency(i) => 1 + u32::from(i),
-                        Component::Ad(i) => 1 + self.dependencies + u32::from(i),
-                        Component::Fd(i) => 1 + self.dependencies + self.ads + u32::from(i),
-                        Component::Replica(g) => 1 + self.dependencies + self.ads + self.fds + u32::from(g),
-                    },
-            ),
-            Event::Promote(i) => {
-                Timer(Self::WIDE + 1 + self.dependencies + self.ads + self.fds + self.replicas + u32::from(i))
-            }
+            Event::Flip { component, .. } => Timer(Self::WIDE + self.layout.index(component) as u32),
+            Event::Promote(i) => Timer(self.promotions_from + u32::from(i)),
             Event::Crash(id) | Event::Gray(id) | Event::Ready(id) | Event::Admit(id) | Event::Terminate(id) => {
                 self.slot(id, SlotTimer::Proc)
             }
@@ -168,18 +211,14 @@ mod tests {
     /// every timer is within the numbering.
     #[test]
     fn distinct_pending_events_have_distinct_timers() {
-        let timers = Timers::new(2, 3, 6, 4);
+        let layout = Layout::new(2, 3, 6, 4);
+        let timers = Timers::new(layout);
         let mut events = vec![Event::Rollback, Event::RegisterAll, Event::FlashSale, Event::FlashPhase];
         events.extend([Event::Crossing, Event::OverloadCrash, Event::ScaleCheck]);
         for kind in PlannedKind::ALL {
             events.extend([Event::PlannedStart(kind), Event::PlannedStep(kind)]);
         }
-        let flip = |component| Event::Flip { component, up: false };
-        events.push(flip(Component::LoadBalancer));
-        events.extend((0..2).map(|i| flip(Component::Dependency(i))));
-        events.extend((0..3).map(|i| flip(Component::Ad(i))));
-        events.extend((0..6).map(|i| flip(Component::Fd(i))));
-        events.extend((0..4).map(|g| flip(Component::Replica(g))));
+        events.extend(layout.all().map(|component| Event::Flip { component, up: false }));
         events.extend((0..2).map(Event::Promote));
         for id in (0..4).map(SlotId) {
             events.extend([Event::Crash(id), Event::HealthMark(id), Event::Alert(id)]);
@@ -192,5 +231,20 @@ mod tests {
         let id = SlotId(2);
         let procs = [Event::Crash(id), Event::Gray(id), Event::Ready(id), Event::Admit(id), Event::Terminate(id)];
         assert!(procs.iter().all(|e| timers.of(e) == timers.slot(id, SlotTimer::Proc)));
+    }
+
+    /// Every component has its own number, in order, and its own stream.
+    #[test]
+    fn components_are_numbered_densely_with_distinct_streams() {
+        let layout = Layout::new(2, 3, 6, 4);
+        let all: Vec<Component> = layout.all().collect();
+        assert_eq!(all.len(), layout.count());
+        assert_eq!(all.len(), 1 + 2 + 3 + 6 + 4);
+        assert!(all.iter().enumerate().all(|(i, &c)| layout.index(c) == i));
+        // Replicas 0, 1 of dependency 0 and 0, 1 of dependency 1.
+        let mut keys: Vec<u64> = all.iter().map(|c| c.key(|g| (g / 2, g % 2))).collect();
+        keys.sort_unstable();
+        keys.dedup();
+        assert_eq!(keys.len(), all.len(), "distinct stream keys");
     }
 }

@@ -39,7 +39,7 @@ use autoscaler::Scaler;
 use dependencies::Dependencies;
 use domains::Domains;
 use draws::{Draws, Stream};
-use event::{SlotTimer, Timers};
+use event::{Layout, SlotTimer, Timers};
 use fleet::Fleet;
 use load::Load;
 use planned::PlannedRun;
@@ -59,6 +59,8 @@ fn id16(i: usize) -> u16 {
 pub struct Deployment<'s> {
     sc: &'s Scenario,
     draws: Draws,
+    /// The components and their numbering.
+    layout: Layout,
     /// Which timer holds each pending event.
     timers: Timers,
     lb_up: bool,
@@ -95,10 +97,11 @@ impl<'s> Deployment<'s> {
     pub fn new(sc: &'s Scenario, chunk: u64, queue: &mut EventQueue<Event>) -> Deployment<'s> {
         let topo = &sc.topology;
         let n_fd = topo.fault_domains();
-        let mut draws = Draws::new(sc.simulation.seed, chunk, sc.dependencies.len(), topo.availability_domains, n_fd);
         let dependencies = Dependencies::new(sc);
         let tiers = Tiers::new(sc, dependencies.first_causes());
-        tiers.replicas().for_each(|(_, dependency, r)| draws.add_replica(dependency, r));
+        let replicas: Vec<(u16, u16)> = tiers.replicas().map(|(_, dependency, r)| (dependency, r)).collect();
+        let layout = Layout::new(sc.dependencies.len(), topo.availability_domains, n_fd, replicas.len());
+        let mut draws = Draws::new(sc.simulation.seed, chunk, layout, |g| replicas[usize::from(g)]);
         let mut fleet = Fleet::new(n_fd, sc.load_balancer.is_some());
         for (fd, &count) in topo.instances_per_fd.iter().enumerate() {
             for _ in 0..count {
@@ -120,7 +123,8 @@ impl<'s> Deployment<'s> {
         let mut model = Deployment {
             sc,
             draws,
-            timers: Timers::new(sc.dependencies.len(), topo.availability_domains, n_fd, tiers.replicas().count()),
+            layout,
+            timers: Timers::new(layout),
             lb_up: true,
             domains: Domains::new(topo.availability_domains, topo.fault_domains_per_ad),
             dependencies,
@@ -145,25 +149,12 @@ impl<'s> Deployment<'s> {
     fn start(&mut self, q: &mut EventQueue<Event>) {
         let now = SimTime::ZERO;
         let sc = self.sc;
-        let mut components = vec![];
-        if self.lb().is_some_and(|lb| lb.failure.is_some()) {
-            components.push(Component::LoadBalancer);
-        }
-        // A plain dependency's process, or a tier's common failure.
-        components.extend(
-            (0..id16(sc.dependencies.len()))
-                .filter(|&i| self.tiers.of_dependency(i).is_none() || self.common(i).is_some())
-                .map(Component::Dependency),
-        );
-        components.extend(self.tiers.replicas().map(|(g, _, _)| Component::Replica(g)));
-        if sc.ad_outage.is_some() {
-            components.extend((0..id16(sc.topology.availability_domains)).map(Component::Ad));
-        }
-        if sc.fd_outage.is_some() {
-            components.extend((0..id16(self.domains.fault_domains())).map(Component::Fd));
-        }
+        // Every component that has a process of its own (a tier's
+        // dependency has one only if it has a common failure).
+        let components: Vec<Component> = self.layout.all().filter(|&c| self.process(c).is_some()).collect();
         for component in components {
-            let mut first = self.draws.sample(component.stream(), &self.process(component).failure);
+            let law = self.process(component).expect("kept: it has a process");
+            let mut first = self.draws.sample(component.stream(), &law.failure);
             if let Component::Replica(_) = component {
                 // A uniform phase within its first time to failure: replicas
                 // run on their own from the start, even with constant laws.
@@ -192,19 +183,19 @@ impl<'s> Deployment<'s> {
         self.evaluate(now, q);
     }
 
-    /// The failure/repair process of `component`.
-    fn process(&self, component: Component) -> &'s FailureRepair {
+    /// The failure/repair process of `component`, if it has one in this
+    /// scenario.
+    fn process(&self, component: Component) -> Option<&'s FailureRepair> {
         let sc = self.sc;
-        let known = "scheduled only when configured";
         match component {
-            Component::LoadBalancer => sc.load_balancer.as_ref().and_then(|lb| lb.failure.as_ref()).expect(known),
+            Component::LoadBalancer => self.lb().and_then(|lb| lb.failure.as_ref()),
             Component::Dependency(i) => match self.tiers.of_dependency(i) {
-                None => &sc.dependencies[usize::from(i)].process,
-                Some(_) => self.common(i).expect(known),
+                None => Some(&sc.dependencies[usize::from(i)].process),
+                Some(_) => self.common(i),
             },
-            Component::Replica(g) => &sc.dependencies[usize::from(self.tiers.dependency_of_replica(g))].process,
-            Component::Ad(_) => sc.ad_outage.as_ref().expect(known),
-            Component::Fd(_) => sc.fd_outage.as_ref().expect(known),
+            Component::Replica(g) => Some(&sc.dependencies[usize::from(self.tiers.dependency_of_replica(g))].process),
+            Component::Ad(_) => sc.ad_outage.as_ref(),
+            Component::Fd(_) => sc.fd_outage.as_ref(),
         }
     }
 
@@ -364,7 +355,7 @@ impl Deployment<'_> {
     /// A component with its own failure/repair process went down or came
     /// back; its next flip is drawn now.
     fn flip(&mut self, component: Component, up: bool, now: SimTime, q: &mut EventQueue<Event>) {
-        let process = self.process(component);
+        let process = self.process(component).expect("only a component with a process flips");
         let next = if up { &process.failure } else { &process.repair };
         let at = now + self.draws.sample(component.stream(), next);
         self.schedule(q, at, Event::Flip { component, up: !up });
@@ -432,8 +423,8 @@ impl Deployment<'_> {
             else {
                 unreachable!("only a failover tier opens a promotion window")
             };
-            let window =
-                self.draws.sample(Stream::Replica(g), detection) + self.draws.sample(Stream::Replica(g), promotion);
+            let stream = Component::Replica(g).stream();
+            let window = self.draws.sample(stream, detection) + self.draws.sample(stream, promotion);
             self.schedule(q, now + window, Event::Promote(i));
         }
     }

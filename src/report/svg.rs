@@ -29,28 +29,15 @@ fn scenario_colour(i: usize) -> RGBColor {
     SCENARIO_COLOURS[i % SCENARIO_COLOURS.len()]
 }
 
-/// The same colour for a cause in every row: a fixed cause by its position;
+/// The same colour for a cause in every row: a fixed cause its declared one;
 /// a dependency's causes by the dependency's place among `dependencies`
 /// (the sorted names of every run's dependencies), each of a tier's
 /// reasons a lighter shade of its dependency's hue.
 fn cause_colour(cause: Cause, name: &str, dependencies: &[String]) -> RGBColor {
-    const FIXED: [RGBColor; Cause::FIXED] = [
-        RGBColor(0, 0, 0),
-        RGBColor(136, 34, 85),
-        RGBColor(204, 102, 119),
-        RGBColor(221, 204, 119),
-        RGBColor(17, 119, 51),
-        RGBColor(68, 170, 153),
-        RGBColor(136, 204, 238),
-        RGBColor(170, 68, 153),
-        RGBColor(153, 153, 51),
-        RGBColor(51, 34, 136),
-        RGBColor(213, 94, 0),
-    ];
     const DEPENDENCIES: [RGBColor; 4] =
         [RGBColor(0, 114, 178), RGBColor(230, 159, 0), RGBColor(0, 158, 115), RGBColor(102, 102, 102)];
-    if !matches!(cause, Cause::Dependency(_)) {
-        return FIXED[cause.fixed_index()];
+    if let Some([r, g, b]) = cause.fixed_colour() {
+        return RGBColor(r, g, b);
     }
     let (base, reason) = name.split_once('.').unwrap_or((name, ""));
     let place = dependencies.iter().position(|d| *d == base).unwrap_or(0);

@@ -48,11 +48,8 @@ impl Display for Scenario {
         if let Some(g) = &self.gray_failure {
             writeln!(f, "  {:<22}{g}", "instance gray failure")?;
         }
-        if let Some(p) = &self.fd_outage {
-            process(f, "fault domain", p)?;
-        }
-        if let Some(p) = &self.ad_outage {
-            process(f, "availability domain", p)?;
+        for (_, label, _, p) in self.outages() {
+            process(f, label, p)?;
         }
         load_balancer(f, self.load_balancer.as_ref())?;
         match &self.alert_delay {

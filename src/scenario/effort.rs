@@ -25,11 +25,6 @@ impl Scenario {
         let mut parts: Vec<(f64, &'static str)> = vec![
             // A failure: the crash, detection, the alert, the replacement, its admission.
             (6.0 * instances * per_year(crash), "instance.failure"),
-            (self.topology.fault_domains() as f64 * self.fd_outage.as_ref().map_or(0.0, process), "fault_domain"),
-            (
-                self.topology.availability_domains as f64 * self.ad_outage.as_ref().map_or(0.0, process),
-                "availability_domain",
-            ),
             (self.load_balancer.as_ref().and_then(|lb| lb.failure.as_ref()).map_or(0.0, process), "load_balancer"),
             (
                 self.dependencies
@@ -47,6 +42,7 @@ impl Scenario {
             (self.deploy.as_ref().map_or(0.0, planned), "deploy.every"),
             (self.maintenance.as_ref().map_or(0.0, planned), "maintenance.every"),
         ];
+        parts.extend(self.outages().map(|(key, _, count, p)| (count as f64 * process(p), key)));
         if let Some(t) = &self.traffic {
             let flash = t.flash_sale.as_ref().map_or(0.0, |f| f.per_year * (6.0 + 4.0 * instances));
             parts.push((flash, "traffic.flash_sale.per_year"));

@@ -289,6 +289,19 @@ impl Scenario {
         }
     }
 
+    /// The outages of whole domains, as configured: each kind's key, how
+    /// `check` names it, how many such domains there are, and its law.
+    /// What describes a scenario and estimates its work reads this list.
+    pub fn outages(&self) -> impl Iterator<Item = (&'static str, &'static str, usize, &FailureRepair)> {
+        let t = &self.topology;
+        [
+            ("fault_domain", "fault domain", t.fault_domains(), self.fd_outage.as_ref()),
+            ("availability_domain", "availability domain", t.availability_domains, self.ad_outage.as_ref()),
+        ]
+        .into_iter()
+        .filter_map(|(key, label, count, law)| law.map(|law| (key, label, count, law)))
+    }
+
     /// Whether fault (availability) domains fail in a way that can leave
     /// some instance serving: they have outages and there is more than one.
     pub fn domain_outages(&self) -> (bool, bool) {

@@ -1,6 +1,7 @@
 //! Integration tests: the model against closed forms, the reference
 //! scenarios against their bands, and the command line end to end.
 
+mod causes;
 mod cli;
 mod cross_checks;
 mod fuzz;
