@@ -71,11 +71,12 @@ pub struct Deployment<'s> {
     fleet: Fleet,
     /// Slots whose replacement waits for a fault domain to come back.
     waiting: Vec<SlotId>,
-    planned: [PlannedRun; 2],
+    /// Deploys and maintenance, each if configured.
+    planned: [Option<PlannedRun<'s>>; 2],
     /// Demand, flash sales and the thresholds watched, if traffic is modelled.
     load: Option<Load>,
     /// The autoscaler, if one acts.
-    scaler: Option<Scaler>,
+    scaler: Option<Scaler<'s>>,
     register_alert_pending: bool,
     /// Something other than the fleet's counters that the service
     /// evaluation reads changed during the current event.
@@ -132,9 +133,9 @@ impl<'s> Deployment<'s> {
             holding_at_event: fleet.holding(),
             fleet,
             waiting: vec![],
-            planned: Default::default(),
+            planned: PlannedKind::ALL.map(|kind| kind.spec(sc).map(PlannedRun::new)),
             load: Load::new(sc),
-            scaler: sc.autoscaling.as_ref().map(|_| Scaler::new()),
+            scaler: sc.autoscaling.as_ref().map(Scaler::new),
             register_alert_pending: false,
             dirty: false,
             state: ServiceState::default(),

@@ -49,9 +49,12 @@ impl PlannedKind {
     }
 }
 
-/// The run of one kind of planned work in progress, if any.
-#[derive(Clone, Debug, Default)]
-pub struct PlannedRun {
+/// One kind of planned work: its settings and the run in progress, if
+/// any. It says which batch to take out next and when the run is over;
+/// the deployment drains and restores the instances.
+#[derive(Clone, Debug)]
+pub struct PlannedRun<'s> {
+    spec: &'s Planned,
     /// Whether a run is under way.
     active: bool,
     /// Batches still to go through (rolling), last first.
@@ -71,25 +74,64 @@ enum Batch {
     Fd(u16),
     /// This slot alone.
     Slot(SlotId),
+    /// Every instance at once.
+    All,
+}
+
+impl<'s> PlannedRun<'s> {
+    /// Planned work with settings `spec`, idle.
+    pub(super) fn new(spec: &'s Planned) -> PlannedRun<'s> {
+        PlannedRun { spec, active: false, remaining: vec![], current: vec![], bad: false }
+    }
+
+    /// Starts a run whose release is `bad` or not, through fault domains
+    /// `fds` (those with instances) or, within one, slots `ids`.
+    fn start(&mut self, bad: bool, fds: Vec<u16>, ids: impl Iterator<Item = SlotId>) {
+        let mut batches: Vec<Batch> = match self.spec.strategy {
+            Strategy::AllAtOnce => vec![Batch::All],
+            Strategy::Rolling if fds.len() > 1 => fds.into_iter().map(Batch::Fd).collect(),
+            Strategy::Rolling => ids.map(Batch::Slot).collect(),
+        };
+        batches.reverse();
+        (self.active, self.bad, self.remaining) = (true, bad, batches);
+    }
+
+    /// The run ends its step: whether another batch follows.
+    fn step_done(&mut self) -> bool {
+        self.active = !self.remaining.is_empty();
+        self.active
+    }
+
+    /// The run stops (a rollback): whether one was under way.
+    fn stop(&mut self) -> bool {
+        let was = self.active;
+        self.active = false;
+        self.remaining.clear();
+        was
+    }
 }
 
 impl<'s> Deployment<'s> {
-    fn spec(&self, kind: PlannedKind) -> &'s Planned {
-        kind.spec(self.sc).expect("scheduled only when configured")
+    fn run_of(&self, kind: PlannedKind) -> &PlannedRun<'s> {
+        self.planned[kind.index()].as_ref().expect("scheduled only when configured")
+    }
+
+    fn run_mut(&mut self, kind: PlannedKind) -> &mut PlannedRun<'s> {
+        self.planned[kind.index()].as_mut().expect("scheduled only when configured")
     }
 
     /// Whether a run of `kind` is under way.
     pub(super) fn planned_active(&self, kind: PlannedKind) -> bool {
-        self.planned[kind.index()].active
+        self.planned[kind.index()].as_ref().is_some_and(|r| r.active)
     }
 
     /// Planned work of `kind` is due: the next one is scheduled and this
     /// one starts, unless the previous run overran the cadence.
     pub(super) fn planned_start(&mut self, kind: PlannedKind, now: SimTime, q: &mut EventQueue<Event>) {
-        let spec = self.spec(kind);
+        let spec = self.run_of(kind).spec;
         let next = now + self.draws.sample(kind.stream(), &spec.every);
         self.schedule(q, next, Event::PlannedStart(kind));
-        if self.planned[kind.index()].active || (kind == PlannedKind::Deploy && self.rolling_back(q)) {
+        if self.run_of(kind).active || (kind == PlannedKind::Deploy && self.rolling_back(q)) {
             return;
         }
         let mut bad = false;
@@ -100,38 +142,23 @@ impl<'s> Deployment<'s> {
             let at = now + self.draws.sample(kind.stream(), &b.rollback);
             self.schedule(q, at, Event::Rollback);
         }
-        let remaining = match spec.strategy {
-            Strategy::AllAtOnce => vec![],
-            Strategy::Rolling => {
-                let fds = self.fleet.occupied_fds();
-                let mut batches: Vec<Batch> = if fds.len() > 1 {
-                    fds.into_iter().map(Batch::Fd).collect()
-                } else {
-                    self.fleet.ids().map(Batch::Slot).collect()
-                };
-                batches.reverse();
-                batches
-            }
-        };
-        let run = &mut self.planned[kind.index()];
-        (run.active, run.bad, run.remaining) = (true, bad, remaining);
+        let fds = self.fleet.occupied_fds();
+        let run = self.planned[kind.index()].as_mut().expect("configured");
+        run.start(bad, fds, self.fleet.ids());
         self.next_step(kind, now, q);
     }
 
-    /// Drains the next batch (or everything, all at once) and schedules the
-    /// end of the step.
+    /// Drains the next batch and schedules the end of the step.
     fn next_step(&mut self, kind: PlannedKind, now: SimTime, q: &mut EventQueue<Event>) {
-        let spec = self.spec(kind);
-        let mut current = std::mem::take(&mut self.planned[kind.index()].current);
+        let run = self.planned[kind.index()].as_mut().expect("configured");
+        let mut current = std::mem::take(&mut run.current);
         current.clear();
-        match spec.strategy {
-            Strategy::AllAtOnce => current.extend(self.fleet.ids()),
-            Strategy::Rolling => match self.planned[kind.index()].remaining.pop().expect("a step remains") {
-                Batch::Fd(f) => current.extend_from_slice(self.fleet.in_fd(f)),
-                Batch::Slot(id) => current.push(id),
-            },
+        match run.remaining.pop().expect("a step remains") {
+            Batch::All => current.extend(self.fleet.ids()),
+            Batch::Fd(f) => current.extend_from_slice(self.fleet.in_fd(f)),
+            Batch::Slot(id) => current.push(id),
         }
-        let at = now + self.draws.sample(kind.stream(), &spec.duration);
+        let at = now + self.draws.sample(kind.stream(), &run.spec.duration);
         self.schedule(q, at, Event::PlannedStep(kind));
         for &id in &current {
             self.settle(id, now, q);
@@ -142,15 +169,14 @@ impl<'s> Deployment<'s> {
             }
             self.refresh(id, now, q);
         }
-        self.planned[kind.index()].current = current;
+        self.run_mut(kind).current = current;
     }
 
     /// The step under way of the run of `kind` ends.
     pub(super) fn planned_step(&mut self, kind: PlannedKind, now: SimTime, q: &mut EventQueue<Event>) {
-        self.undrain(kind, self.planned[kind.index()].bad, now, q);
-        if self.planned[kind.index()].remaining.is_empty() {
-            self.planned[kind.index()].active = false;
-        } else {
+        let bad = self.run_of(kind).bad;
+        self.undrain(kind, bad, now, q);
+        if self.run_mut(kind).step_done() {
             self.next_step(kind, now, q);
         }
     }
@@ -164,24 +190,21 @@ impl<'s> Deployment<'s> {
     /// Ends a step: its instances come back, running the new release (which
     /// replaces a bad one, if any).
     fn undrain(&mut self, kind: PlannedKind, bad: bool, now: SimTime, q: &mut EventQueue<Event>) {
-        let current = std::mem::take(&mut self.planned[kind.index()].current);
+        let current = std::mem::take(&mut self.run_mut(kind).current);
         for &id in &current {
             self.settle(id, now, q);
             if self.fleet.slot_mut(id).undrain(kind, bad) {
                 self.refresh(id, now, q);
             }
         }
-        self.planned[kind.index()].current = current;
+        self.run_mut(kind).current = current;
     }
 
     /// The bad release is rolled back: every instance runs a good release
     /// again and the rollout, if still going, stops.
     pub(super) fn rollback(&mut self, now: SimTime, q: &mut EventQueue<Event>) {
         let deploy = PlannedKind::Deploy;
-        let r = &mut self.planned[deploy.index()];
-        if r.active {
-            r.active = false;
-            r.remaining.clear();
+        if self.run_mut(deploy).stop() {
             self.undrain(deploy, false, now, q);
             q.cancel(self.timers.of(&Event::PlannedStep(deploy)));
         }
@@ -191,5 +214,41 @@ impl<'s> Deployment<'s> {
                 self.refresh(id, now, q);
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::scenario::Dist;
+
+    fn spec(strategy: Strategy) -> Planned {
+        Planned { every: Dist::constant(86_400.0), duration: Dist::constant(600.0), strategy, bad_release: None }
+    }
+
+    /// The batches a run goes through, in order.
+    fn batches(run: &mut PlannedRun, fds: Vec<u16>, slots: u32) -> Vec<Batch> {
+        run.start(false, fds, (0..slots).map(SlotId));
+        let mut seen = vec![run.remaining.pop().unwrap()];
+        while run.step_done() {
+            seen.push(run.remaining.pop().unwrap());
+        }
+        assert!(!run.active, "over after its last step");
+        seen
+    }
+
+    #[test]
+    fn a_run_goes_through_its_batches_in_order() {
+        let rolling = spec(Strategy::Rolling);
+        let mut run = PlannedRun::new(&rolling);
+        assert_eq!(batches(&mut run, vec![0, 2], 4), [Batch::Fd(0), Batch::Fd(2)], "one fault domain at a time");
+        assert_eq!(batches(&mut run, vec![1], 2), [Batch::Slot(SlotId(0)), Batch::Slot(SlotId(1))], "within one");
+        let all = spec(Strategy::AllAtOnce);
+        assert_eq!(batches(&mut PlannedRun::new(&all), vec![0, 1], 4), [Batch::All]);
+        // A rollback stops a run midway.
+        run.start(true, vec![0, 1, 2], std::iter::empty());
+        run.remaining.pop();
+        assert!(run.bad && run.stop() && !run.active && run.remaining.is_empty());
+        assert!(!run.stop(), "nothing under way to stop");
     }
 }
