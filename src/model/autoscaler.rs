@@ -175,7 +175,7 @@ impl Deployment<'_> {
         self.set_proc(id, Proc::Retired, q);
         self.cancel(q, id, SlotTimer::Mark);
         self.cancel(q, id, SlotTimer::Alert);
-        self.waiting.retain(|&w| w != id);
+        self.recovery.forget(id);
         self.refresh(id, now, q);
         self.fleet.retire(id);
         let drain = self.scaler.as_ref().expect("only the autoscaler retires").policy().drain;

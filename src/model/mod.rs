@@ -43,6 +43,7 @@ use event::{Layout, SlotTimer, Timers};
 use fleet::Fleet;
 use load::Load;
 use planned::PlannedRun;
+use recovery::Recovery;
 use slot::{Episode, Proc};
 use tier::Tiers;
 
@@ -69,15 +70,14 @@ pub struct Deployment<'s> {
     /// The replicated dependencies' replicas and primaries.
     tiers: Tiers,
     fleet: Fleet,
-    /// Slots whose replacement waits for a fault domain to come back.
-    waiting: Vec<SlotId>,
+    /// Replacements and repairs, and what waits for them.
+    recovery: Recovery<'s>,
     /// Deploys and maintenance, each if configured.
     planned: [Option<PlannedRun<'s>>; 2],
     /// Demand, flash sales and the thresholds watched, if traffic is modelled.
     load: Option<Load>,
     /// The autoscaler, if one acts.
     scaler: Option<Scaler<'s>>,
-    register_alert_pending: bool,
     /// Something other than the fleet's counters that the service
     /// evaluation reads changed during the current event.
     dirty: bool,
@@ -132,11 +132,10 @@ impl<'s> Deployment<'s> {
             tiers,
             holding_at_event: fleet.holding(),
             fleet,
-            waiting: vec![],
+            recovery: Recovery::new(&sc.repair),
             planned: PlannedKind::ALL.map(|kind| kind.spec(sc).map(PlannedRun::new)),
             load: Load::new(sc),
             scaler: sc.autoscaling.as_ref().map(Scaler::new),
-            register_alert_pending: false,
             dirty: false,
             state: ServiceState::default(),
             ledger: Ledger::new(meter),

@@ -13,10 +13,53 @@ use super::{Deployment, Event, SlotId, SlotTimer, health};
 use crate::engine::{EventQueue, SimTime};
 use crate::scenario::{Dist, Repair};
 
-impl Deployment<'_> {
+/// Recovery's own state: how instances come back (the pool or the
+/// on-call), the replacements waiting for a fault domain, and whether the
+/// on-call has been paged to register the instances.
+#[derive(Clone, Debug)]
+pub(super) struct Recovery<'s> {
+    repair: &'s Repair,
+    /// Slots whose replacement waits for a fault domain to come back.
+    waiting: Vec<SlotId>,
+    /// The on-call has been paged to register every instance.
+    register_paged: bool,
+}
+
+impl<'s> Recovery<'s> {
+    /// Recovery by `repair`, with nothing under way.
+    pub(super) fn new(repair: &'s Repair) -> Recovery<'s> {
+        Recovery { repair, waiting: vec![], register_paged: false }
+    }
+
     /// Whether an instance pool replaces failed instances.
     pub(super) fn pool(&self) -> bool {
-        matches!(self.sc.repair, Repair::Pool { .. })
+        matches!(self.repair, Repair::Pool { .. })
+    }
+
+    /// Where the pool launches the replacement of an instance from fault
+    /// domain `home`: there if it is `home_live`, else in the least-loaded
+    /// live one (`elsewhere`) if it may place it elsewhere; `None`: it waits.
+    fn place(&self, home: u16, home_live: bool, elsewhere: impl FnOnce() -> Option<u16>) -> Option<u16> {
+        let Repair::Pool { cross_fd, .. } = self.repair else { unreachable!("pool only") };
+        if home_live {
+            Some(home)
+        } else if *cross_fd {
+            elsewhere()
+        } else {
+            None
+        }
+    }
+
+    /// Slot `id` no longer waits for a domain (it was retired).
+    pub(super) fn forget(&mut self, id: SlotId) {
+        self.waiting.retain(|&w| w != id);
+    }
+}
+
+impl<'s> Deployment<'s> {
+    /// Whether an instance pool replaces failed instances.
+    pub(super) fn pool(&self) -> bool {
+        self.recovery.pool()
     }
 
     /// Monitoring notices a new reason to alert about slot `id` and pages
@@ -71,7 +114,7 @@ impl Deployment<'_> {
             self.mark_down(id, q);
         }
         let proc = self.fleet.slot(id).proc();
-        match &self.sc.repair {
+        match self.recovery.repair {
             Repair::Pool { .. } if proc.broken() || proc == Proc::Running => self.replace(id, now, q),
             Repair::Manual { time } if proc.broken() => {
                 self.set_proc(id, Proc::Repairing, q);
@@ -85,7 +128,7 @@ impl Deployment<'_> {
 
     /// The pool terminates slot `id`'s instance and launches a replacement.
     pub(super) fn replace(&mut self, id: SlotId, now: SimTime, q: &mut EventQueue<Event>) {
-        let Repair::Pool { replacement, .. } = &self.sc.repair else { unreachable!("pool only") };
+        let Repair::Pool { replacement, .. } = self.recovery.repair else { unreachable!("pool only") };
         if matches!(self.fleet.slot(id).proc(), Proc::Repairing | Proc::WaitingFd) {
             return;
         }
@@ -95,8 +138,8 @@ impl Deployment<'_> {
     /// Launches a new instance in slot `id`, running after a delay drawn
     /// from `launch_time`.
     pub(super) fn renew(&mut self, id: SlotId, now: SimTime, q: &mut EventQueue<Event>, launch_time: &Dist) {
-        let Repair::Pool { register, .. } = self.sc.repair else { unreachable!("pool only") };
-        self.fleet.slot_mut(id).renew(register, now.secs());
+        let Repair::Pool { register, .. } = self.recovery.repair else { unreachable!("pool only") };
+        self.fleet.slot_mut(id).renew(*register, now.secs());
         self.cancel(q, id, SlotTimer::Mark);
         self.launch(id, now, q, launch_time);
     }
@@ -105,18 +148,12 @@ impl Deployment<'_> {
     /// if that is up, else in the least-loaded one that is up if the pool may
     /// place it elsewhere, else it waits for a domain to come back.
     fn launch(&mut self, id: SlotId, now: SimTime, q: &mut EventQueue<Event>, launch_time: &Dist) {
-        let Repair::Pool { cross_fd, .. } = &self.sc.repair else { unreachable!("pool only") };
         let home = self.fleet.slot(id).fd();
-        let target = if self.domains.live(home) {
-            Some(home)
-        } else if *cross_fd {
-            self.fleet.least_loaded_live_fd(&self.domains)
-        } else {
-            None
-        };
+        let target =
+            self.recovery.place(home, self.domains.live(home), || self.fleet.least_loaded_live_fd(&self.domains));
         let Some(fd) = target else {
             self.set_proc(id, Proc::WaitingFd, q);
-            self.waiting.push(id);
+            self.recovery.waiting.push(id);
             return;
         };
         self.fleet.move_to(id, fd);
@@ -183,11 +220,11 @@ impl Deployment<'_> {
     /// A domain went down or came back: replacements waiting for one launch
     /// if they now can.
     pub(super) fn domain_changed(&mut self, up: bool, now: SimTime, q: &mut EventQueue<Event>) {
-        if !up || self.waiting.is_empty() {
+        if !up || self.recovery.waiting.is_empty() {
             return;
         }
-        let Repair::Pool { replacement, .. } = &self.sc.repair else { unreachable!("only the pool waits") };
-        for id in std::mem::take(&mut self.waiting) {
+        let Repair::Pool { replacement, .. } = self.recovery.repair else { unreachable!("only the pool waits") };
+        for id in std::mem::take(&mut self.recovery.waiting) {
             self.launch(id, now, q, replacement);
             self.refresh(id, now, q);
         }
@@ -220,7 +257,7 @@ impl Deployment<'_> {
     /// The on-call, paged because nothing is in rotation while instances
     /// run unregistered, registers every instance with the load balancer.
     pub(super) fn register_all(&mut self, now: SimTime, q: &mut EventQueue<Event>) {
-        self.register_alert_pending = false;
+        self.recovery.register_paged = false;
         for id in self.fleet.ids().collect::<Vec<_>>() {
             self.settle(id, now, q);
             if self.fleet.slot_mut(id).register(now.secs()) {
@@ -232,7 +269,7 @@ impl Deployment<'_> {
     /// Pages the on-call to register the instances if nothing is in
     /// rotation while some run unregistered.
     pub(super) fn page_if_nothing_registered(&mut self, now: SimTime, q: &mut EventQueue<Event>) {
-        if self.lb().is_none() || self.fleet.in_rotation() > 0 || self.register_alert_pending {
+        if self.lb().is_none() || self.fleet.in_rotation() > 0 || self.recovery.register_paged {
             return;
         }
         let unregistered = |id| {
@@ -240,7 +277,7 @@ impl Deployment<'_> {
             !s.registered() && s.proc() == Proc::Running
         };
         if self.fleet.ids().any(unregistered) {
-            self.register_alert_pending = true;
+            self.recovery.register_paged = true;
             let delay =
                 self.sc.alert_delay.as_ref().expect("validation requires monitoring for unregistered replacements");
             let at = now + self.draws.sample(Stream::Operator, delay);
