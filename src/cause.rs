@@ -189,4 +189,18 @@ mod tests {
         assert!(Cause::FdOutage < Cause::InstanceFailure, "domain outages outrank instance failures");
         assert!(Cause::is_fixed_name("deploy") && !Cause::is_fixed_name("database"));
     }
+
+    /// Every fixed cause has its own name and its own colour; a
+    /// dependency has neither.
+    #[test]
+    fn fixed_causes_have_distinct_names_and_colours() {
+        let names: std::collections::HashSet<_> = Cause::ALL_FIXED.iter().map(|c| c.fixed_name().unwrap()).collect();
+        let colours: std::collections::HashSet<_> =
+            Cause::ALL_FIXED.iter().map(|c| c.fixed_colour().unwrap()).collect();
+        assert_eq!((names.len(), colours.len()), (Cause::FIXED, Cause::FIXED));
+        assert_eq!(Cause::LoadBalancer.fixed_colour(), Some([0, 0, 0]));
+        assert_eq!(Cause::Capacity.fixed_name(), Some("capacity"));
+        assert_eq!((Cause::Dependency(0).fixed_name(), Cause::Dependency(0).fixed_colour()), (None, None));
+        assert_eq!(Cause::InstanceFailure.fixed_index(), 9);
+    }
 }

@@ -2,6 +2,7 @@
 //! where the data allow.
 
 use serde::{Deserialize, Serialize};
+use std::borrow::Cow;
 
 /// Significant bits kept below a value's leading one: 2¹⁰ bins per
 /// doubling, so a bin is at most 1/1024 (0.098 %) of its values wide.
@@ -32,11 +33,51 @@ pub struct Bin {
 /// adds counts and takes minima and maxima (one pass over both, as each
 /// trajectory's tally joins its thread's): exact, and independent of order.
 /// Serializable because shard result files carry it between processes.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
+///
+/// Recording is batched: values wait in a small buffer, sorted and merged
+/// into the bins in one pass when it fills (inserting each new bin on its
+/// own shifted every bin above it: most of the ledger's cost at a year's
+/// close). What waits is part of the histogram for every reader, for
+/// equality and in its serialized form; a trajectory's tally bins it when
+/// it closes ([`LogHistogram::settle`]), so that reading costs nothing more.
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+#[serde(from = "Binned", into = "Binned")]
 pub struct LogHistogram {
     bins: Vec<(u32, Bin)>,
+    /// Values recorded and not yet binned [µs].
+    waiting: Vec<u64>,
 }
+
+/// A histogram's serialized form: its bins, with nothing waiting.
+#[derive(Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Binned {
+    bins: Vec<(u32, Bin)>,
+}
+
+impl From<Binned> for LogHistogram {
+    fn from(b: Binned) -> LogHistogram {
+        LogHistogram { bins: b.bins, waiting: vec![] }
+    }
+}
+
+impl From<LogHistogram> for Binned {
+    fn from(mut h: LogHistogram) -> Binned {
+        h.settle();
+        Binned { bins: h.bins }
+    }
+}
+
+impl PartialEq for LogHistogram {
+    fn eq(&self, other: &LogHistogram) -> bool {
+        self.binned() == other.binned()
+    }
+}
+
+impl Eq for LogHistogram {}
+
+/// Values recorded before they are binned together.
+const BATCH: usize = 256;
 
 impl LogHistogram {
     /// The bin of `micros`: the value itself below [`EXACT`], else its
@@ -64,16 +105,31 @@ impl LogHistogram {
 
     /// Counts one duration [µs].
     pub fn record(&mut self, micros: u64) {
-        let key = Self::bin(micros);
-        match self.bins.binary_search_by_key(&key, |&(k, _)| k) {
-            Ok(at) => {
-                let b = &mut self.bins[at].1;
-                b.count += 1;
-                b.min = b.min.min(micros);
-                b.max = b.max.max(micros);
-            }
-            Err(at) => self.bins.insert(at, (key, Bin { count: 1, min: micros, max: micros })),
+        self.waiting.push(micros);
+        if self.waiting.len() == BATCH {
+            self.settle();
         }
+    }
+
+    /// Bins the values recorded since the last settle.
+    pub fn settle(&mut self) {
+        if self.waiting.is_empty() {
+            return;
+        }
+        let mut waiting = std::mem::take(&mut self.waiting);
+        waiting.sort_unstable();
+        let mut batch: Vec<(u32, Bin)> = Vec::with_capacity(waiting.len());
+        for &micros in &waiting {
+            let key = Self::bin(micros);
+            match batch.last_mut() {
+                // Sorted: a value's bin is the last one's, or a new one.
+                Some((k, b)) if *k == key => (b.count, b.max) = (b.count + 1, micros),
+                _ => batch.push((key, Bin { count: 1, min: micros, max: micros })),
+            }
+        }
+        self.merge_bins(&batch).expect("a batch's counts fit");
+        waiting.clear();
+        self.waiting = waiting;
     }
 
     /// Adds another histogram's counts.
@@ -81,13 +137,19 @@ impl LogHistogram {
     /// # Errors
     /// If a count would overflow (only a corrupt file can make it).
     pub fn try_merge(&mut self, other: &LogHistogram) -> Result<(), String> {
-        if other.bins.is_empty() {
+        self.settle();
+        self.merge_bins(&other.binned())
+    }
+
+    /// Adds `other`'s bins (in order) to these.
+    fn merge_bins(&mut self, other: &[(u32, Bin)]) -> Result<(), String> {
+        if other.is_empty() {
             return Ok(());
         }
-        if other.bins.len() * 16 < self.bins.len() {
+        if other.len() * 16 < self.bins.len() {
             // A trajectory's few bins into a large total: in place, since
             // after a while most of them are there already.
-            for &(key, o) in &other.bins {
+            for &(key, o) in other {
                 match self.bins.binary_search_by_key(&key, |&(k, _)| k) {
                     Ok(at) => {
                         let b = &mut self.bins[at].1;
@@ -99,8 +161,8 @@ impl LogHistogram {
             }
             return Ok(());
         }
-        let mut merged = Vec::with_capacity(self.bins.len() + other.bins.len());
-        let (mut a, mut b) = (self.bins.iter().copied().peekable(), other.bins.iter().copied().peekable());
+        let mut merged = Vec::with_capacity(self.bins.len() + other.len());
+        let (mut a, mut b) = (self.bins.iter().copied().peekable(), other.iter().copied().peekable());
         while let (Some(&(ka, _)), Some(&(kb, _))) = (a.peek(), b.peek()) {
             merged.push(
                 match ka.cmp(&kb) {
@@ -120,22 +182,34 @@ impl LogHistogram {
         Ok(())
     }
 
+    /// Its bins, with what waits binned too (a copy only if something waits).
+    fn binned(&self) -> Cow<'_, [(u32, Bin)]> {
+        if self.waiting.is_empty() {
+            Cow::Borrowed(&self.bins)
+        } else {
+            let mut settled = self.clone();
+            settled.settle();
+            Cow::Owned(settled.bins)
+        }
+    }
+
     /// Number of durations counted.
     pub fn count(&self) -> u64 {
-        self.bins.iter().map(|(_, b)| b.count).sum()
+        self.binned().iter().map(|(_, b)| b.count).sum()
     }
 
     /// The largest duration counted [µs]; 0 when empty.
     pub fn max(&self) -> u64 {
-        self.bins.last().map_or(0, |(_, b)| b.max)
+        self.binned().last().map_or(0, |(_, b)| b.max)
     }
 
     /// Whether every bin is one that recording could produce: counted, and
     /// its smallest and largest values within its edges and in order.
     pub fn consistent(&self) -> bool {
-        let ordered = self.bins.windows(2).all(|w| w[0].0 < w[1].0);
+        let bins = self.binned();
+        let ordered = bins.windows(2).all(|w| w[0].0 < w[1].0);
         ordered
-            && self.bins.iter().all(|&(k, b)| {
+            && bins.iter().all(|&(k, b)| {
                 let (low, high) = Self::edges(k);
                 let (min, max) = (u128::from(b.min), u128::from(b.max));
                 b.count > 0 && low <= min && min <= max && max < high && (b.count > 1 || min == max)
@@ -144,8 +218,8 @@ impl LogHistogram {
 
     /// Non-empty bins as (smallest [s], largest [s], count), in increasing
     /// order.
-    pub fn bins(&self) -> impl Iterator<Item = (f64, f64, u64)> + '_ {
-        self.bins.iter().map(|(_, b)| (b.min as f64 * 1e-6, b.max as f64 * 1e-6, b.count))
+    pub fn bins(&self) -> Vec<(f64, f64, u64)> {
+        self.binned().iter().map(|(_, b)| (b.min as f64 * 1e-6, b.max as f64 * 1e-6, b.count)).collect()
     }
 
     /// The `q`-quantile [s]: the value of rank ⌈q·n⌉ (at least 1),
@@ -159,9 +233,11 @@ impl LogHistogram {
     /// If `q` is outside [0, 1].
     pub fn quantile(&self, q: f64) -> f64 {
         assert!((0.0..=1.0).contains(&q), "quantile {q} outside [0, 1]");
-        let rank = (q * self.count() as f64).ceil().max(1.0);
+        let bins = self.binned();
+        let count: u64 = bins.iter().map(|(_, b)| b.count).sum();
+        let rank = (q * count as f64).ceil().max(1.0);
         let mut below = 0u64;
-        for (_, b) in &self.bins {
+        for (_, b) in bins.iter() {
             if (below + b.count) as f64 >= rank {
                 // The k-th of the bin's c values (1-based), placed evenly
                 // from its smallest to its largest.
@@ -171,7 +247,7 @@ impl LogHistogram {
             }
             below += b.count;
         }
-        self.max() as f64 * 1e-6
+        bins.last().map_or(0.0, |(_, b)| b.max as f64 * 1e-6)
     }
 }
 
@@ -234,16 +310,41 @@ mod tests {
         let mut b = a.clone();
         b.try_merge(&a).unwrap();
         assert_eq!(b.count(), 6);
-        assert_eq!(b.bins().next(), Some((0.0, 0.0, 4)));
+        assert_eq!(b.bins().first(), Some(&(0.0, 0.0, 4)));
         let mut full = LogHistogram::default();
         full.bins.push((0, Bin { count: u64::MAX, min: 0, max: 0 }));
         assert!(full.try_merge(&a).is_err(), "an overflow is an error, never a wrap");
+    }
+
+    /// Values waiting to be binned count for every reader, for equality and
+    /// in the serialized form, wherever the batches fall.
+    #[test]
+    fn waiting_values_are_part_of_the_histogram() {
+        let values: Vec<u64> = (0..700u64).map(|i| (i * 7_919) % 1_000 * 1_000_003).collect();
+        let mut batched = LogHistogram::default();
+        let mut settled = LogHistogram::default();
+        for &v in &values {
+            batched.record(v);
+            settled.record(v);
+            settled.settle();
+        }
+        assert!(!batched.waiting.is_empty() && settled.waiting.is_empty(), "700 is not a whole number of batches");
+        assert_eq!(batched, settled);
+        assert_eq!((batched.count(), batched.max()), (700, settled.max()));
+        assert_eq!(batched.quantile(0.9), settled.quantile(0.9));
+        assert_eq!(batched.bins(), settled.bins());
+        let json = |h: &LogHistogram| serde_json::to_string(h).unwrap();
+        assert_eq!(json(&batched), json(&settled));
+        let mut merged = LogHistogram::default();
+        merged.try_merge(&batched).unwrap();
+        assert_eq!(merged.count(), 700, "a merge takes what waits");
     }
 
     #[test]
     fn tampered_bins_are_inconsistent() {
         let mut h = LogHistogram::default();
         h.record(5_000);
+        h.settle();
         assert!(h.consistent());
         for bad in [
             Bin { count: 0, min: 5_000, max: 5_000 },
@@ -257,6 +358,7 @@ mod tests {
         }
         let mut unordered = h.clone();
         unordered.record(3_000);
+        unordered.settle();
         unordered.bins.swap(0, 1);
         assert!(!unordered.consistent(), "bins out of order");
     }

@@ -137,6 +137,7 @@ impl Summary {
     /// replication. Called once, on a trajectory's own summary.
     pub fn close_trajectory(&mut self) {
         self.trajectories = Replications::one(self.sum, self.n);
+        self.histogram.settle();
     }
 
     /// Whether its parts agree: as many binned as counted, the sum within

@@ -196,7 +196,7 @@ fn the_charted_periods_are_judged_on_the_slos_sli() {
     let r = run_with("three-fd", 2, &["simulation.years=2000"]);
     let budget = (1.0 - r.slo.target) * r.slo.window_days * 86_400.0;
     let share = |h: &availsim::stats::LogHistogram| {
-        let within: u64 = h.bins().filter(|&(_, high, _)| high <= budget).map(|(_, _, n)| n).sum();
+        let within: u64 = h.bins().into_iter().filter(|&(_, high, _)| high <= budget).map(|(_, _, n)| n).sum();
         within as f64 / h.count() as f64
     };
     let (_, window) = r.histograms.on(r.slo.sli);
