@@ -148,7 +148,7 @@ fn sweep(plan: &Plan, options: &RunOptions, shard: Option<Shard>) -> Result<Exit
 fn print_sweep(sweep: &Finished, format: Format) -> Result<()> {
     out(&match format {
         Format::Table => report::sweep_table(&sweep.grid(), &sweep.runs).into_bytes(),
-        Format::Json => sweep::json(&sweep.points, &sweep.runs),
+        Format::Json => sweep::json(&sweep.points, &sweep.runs)?,
     })
 }
 

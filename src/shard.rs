@@ -22,6 +22,14 @@ pub const SHARD_FILE: &str = "tally.json";
 /// Version of its layout.
 const SHARD_FORMAT: u32 = 4;
 
+/// A shard file's bytes.
+///
+/// # Errors
+/// [`Error::Render`] if serializing fails (not expected).
+fn serialized(file: &impl Serialize) -> Result<Vec<u8>> {
+    serde_json::to_vec(file).map_err(|e| Error::Render { what: "shard file".into(), message: e.to_string() })
+}
+
 /// What a shard writes for [`merge`]: the exact scenario text and the
 /// shard's integer tally, which merge by addition.
 #[derive(Debug, Serialize, Deserialize)]
@@ -59,7 +67,7 @@ impl ShardFile {
     /// # Errors
     /// [`Error::Write`] if it cannot be written.
     pub fn write(&self, dir: &Path) -> Result<()> {
-        crate::report::write_atomic(&dir.join(SHARD_FILE), &serde_json::to_vec(self).expect("a tally serializes"))
+        crate::report::write_atomic(&dir.join(SHARD_FILE), &serialized(self)?)
     }
 
     /// Reads the shard file at `path`, or in the directory `path`.
@@ -198,7 +206,7 @@ impl SweepShardFile {
     /// # Errors
     /// [`Error::Write`] if it cannot be written.
     pub fn write(&self, dir: &Path) -> Result<()> {
-        crate::report::write_atomic(&dir.join(SWEEP_SHARD_FILE), &serde_json::to_vec(self).expect("tallies serialize"))
+        crate::report::write_atomic(&dir.join(SWEEP_SHARD_FILE), &serialized(self)?)
     }
 
     /// Whether `path` is a sweep shard's file or the directory holding one.

@@ -343,7 +343,10 @@ pub fn run(points: &[(Point, Scenario)], config: &RunConfig) -> Result<Vec<Run>>
 /// dependency or changes a tier's reasons) share one header, the union
 /// of their figures in order of first appearance; a figure a point does
 /// not have is left empty.
-pub fn csv(points: &[(Point, Scenario)], runs: &[Run]) -> Vec<u8> {
+///
+/// # Errors
+/// [`Error::Render`] if writing into memory fails (not expected).
+pub fn csv(points: &[(Point, Scenario)], runs: &[Run]) -> Result<Vec<u8>> {
     let figures: Vec<Vec<(String, f64)>> = runs.iter().map(|r| r.results.figures()).collect();
     let mut keys: Vec<&str> = vec![];
     let mut seen = std::collections::HashSet::new();
@@ -352,38 +355,41 @@ pub fn csv(points: &[(Point, Scenario)], runs: &[Run]) -> Vec<u8> {
             keys.push(key);
         }
     }
+    let render = |e: &dyn std::fmt::Display| Error::Render { what: "sweep CSV".into(), message: e.to_string() };
     let mut w = ::csv::Writer::from_writer(vec![]);
-    let write = |w: &mut ::csv::Writer<Vec<u8>>, row: Vec<String>| w.write_record(row).expect("writing to memory");
+    let write = |w: &mut ::csv::Writer<Vec<u8>>, row: Vec<String>| w.write_record(row).map_err(|e| render(&e));
     if let Some((point, _)) = points.first() {
         let header = point.values.iter().map(|(k, _)| k.clone()).chain(keys.iter().map(|k| k.to_string()));
-        write(&mut w, header.collect());
+        write(&mut w, header.collect())?;
     }
     for ((point, _), figures) in points.iter().zip(&figures) {
         let by_key: std::collections::HashMap<&str, f64> = figures.iter().map(|(k, v)| (k.as_str(), *v)).collect();
         let values = point.values.iter().map(|(_, v)| v.clone());
         let cells = keys.iter().map(|k| by_key.get(k).map_or_else(String::new, f64::to_string));
-        write(&mut w, values.chain(cells).collect());
+        write(&mut w, values.chain(cells).collect())?;
     }
-    w.into_inner().expect("writing to memory")
+    w.into_inner().map_err(|e| render(&e))
 }
 
 /// The sweep as JSON: an array of `{"point": {key: value}, ...figures}`.
-pub fn json(points: &[(Point, Scenario)], runs: &[Run]) -> Vec<u8> {
-    let rows: Vec<Value> = points
-        .iter()
-        .zip(runs)
-        .map(|((point, _), run)| {
-            let mut figures = serde_json::to_value(&run.results).expect("results serialize");
-            let values = point.values.iter().map(|(k, v)| (k.clone(), Value::from(v.as_str()))).collect();
-            let object = figures.as_object_mut().expect("an object");
+///
+/// # Errors
+/// [`Error::Render`] if serializing fails (not expected).
+pub fn json(points: &[(Point, Scenario)], runs: &[Run]) -> Result<Vec<u8>> {
+    let render = |e: serde_json::Error| Error::Render { what: "sweep JSON".into(), message: e.to_string() };
+    let mut rows: Vec<Value> = vec![];
+    for ((point, _), run) in points.iter().zip(runs) {
+        let values = point.values.iter().map(|(k, v)| (k.clone(), Value::from(v.as_str()))).collect();
+        let mut figures = serde_json::to_value(&run.results).map_err(render)?;
+        if let Value::Object(object) = &mut figures {
             object.insert("point".into(), Value::Object(values));
-            object.insert("run".into(), serde_json::to_value(&run.info).expect("run info serializes"));
-            figures
-        })
-        .collect();
-    let mut bytes = serde_json::to_vec_pretty(&rows).expect("values serialize");
+            object.insert("run".into(), serde_json::to_value(&run.info).map_err(render)?);
+        }
+        rows.push(figures);
+    }
+    let mut bytes = serde_json::to_vec_pretty(&rows).map_err(render)?;
     bytes.push(b'\n');
-    bytes
+    Ok(bytes)
 }
 
 #[cfg(test)]

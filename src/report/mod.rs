@@ -40,9 +40,9 @@ pub fn write_sweep(dir: &Path, sweep: &crate::sweep::Finished) -> Result<()> {
     // be written loses none of the rest.
     let chart = svg::sweep(&sweep.grid(), runs, &sweep.plot, &sweep.assertions);
     [
-        write_atomic(&dir.join("sweep.csv"), &crate::sweep::csv(points, runs)),
+        crate::sweep::csv(points, runs).and_then(|bytes| write_atomic(&dir.join("sweep.csv"), &bytes)),
         provenance_sidecar(runs).and_then(|bytes| write_atomic(&dir.join("sweep.provenance.json"), &bytes)),
-        write_atomic(&dir.join("sweep.json"), &crate::sweep::json(points, runs)),
+        crate::sweep::json(points, runs).and_then(|bytes| write_atomic(&dir.join("sweep.json"), &bytes)),
         chart.and_then(|svg| write_atomic(&dir.join("sweep.svg"), svg.as_bytes())),
     ]
     .into_iter()
