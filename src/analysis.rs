@@ -240,12 +240,12 @@ impl Results {
     /// analyse such a tally).
     pub fn new(scenario: &Scenario, tally: &Tally) -> Results {
         let years = tally.years();
-        // Unavailability cannot be negative: with few years (or none down)
-        // the normal interval's lower end is cut at 0, so availability never
-        // reads above 100 %.
+        // Unavailability is a fraction: with few years (or none down, or
+        // nearly all) the interval's ends are cut at 0 and 1, so
+        // availability never reads above 100 % or below 0 %.
         let unavailability = |s: &Summary, len: f64| {
             let i = summary_interval(s, len * MICROS);
-            Interval { ci95_low: i.ci95_low.max(0.0), ..i }
+            Interval { ci95_low: i.ci95_low.max(0.0), ci95_high: i.ci95_high.min(1.0), ..i }
         };
         let slo = &scenario.slo;
         let window_bad = match slo.sli {

@@ -91,6 +91,8 @@ fn simulate_specs(specs: &[String], options: &RunOptions, shard: Option<Shard>, 
     // typo in the last one must not cost the whole run.
     let scenarios = load_all(specs, options)?;
     assertion::validate_all(&options.assertions, &scenarios)?;
+    // A shard the run cannot have is refused before any folder is made.
+    scenarios.iter().try_for_each(|sc| shard.map_or(Ok(()), |s| s.check(sc.simulation.years)))?;
     let report_dir = options.out.clone().unwrap_or_else(|| Path::new("output").join(report::folder(&scenarios)));
     // A comparison's files go with its report when no --out is given.
     let files_dir = options.out.clone().or_else(|| (nested && options.report).then(|| report_dir.clone()));
@@ -114,7 +116,8 @@ fn simulate_specs(specs: &[String], options: &RunOptions, shard: Option<Shard>, 
     printed?;
     written?;
     if let Some(page) = page? {
-        out(format!("\nReport: {}\n", page.display()).as_bytes())?;
+        // On stderr, as every note: stdout holds only the figures.
+        note(&format!("Report: {}", page.display()));
     }
     verdict
 }
@@ -124,10 +127,8 @@ fn sweep(plan: &Plan, options: &RunOptions, shard: Option<Shard>) -> Result<Exit
     let points = plan.points(&base)?;
     let folder = plan.folder(&base);
     let dir = options.out.clone().unwrap_or_else(|| Path::new("output").join(&folder));
+    shard.map_or(Ok(()), |s| s.check(base.simulation.years))?;
     report::check_writable(&dir)?;
-    if let Some(shard) = shard {
-        shard.check(base.simulation.years)?;
-    }
     let scenarios: Vec<Scenario> = points.iter().map(|(_, sc)| sc.clone()).collect();
     let runs = simulate_all(&scenarios, options, shard)?;
     let points = points[..runs.len()].to_vec();

@@ -9,7 +9,7 @@ use std::path::PathBuf;
 
 const EXAMPLES: &str = "\
 Examples:
-  availsim                                          compare the two reference designs
+  availsim                                          compare the three reference designs
   availsim run scenarios/three-fd.toml              simulate one design
   availsim run three-fd --years 1000000 --format json
   availsim run three-fd --set load_balancer.health_check.interval=30s
@@ -36,7 +36,7 @@ A SCENARIO is a path to a TOML file, or the name of a bundled one:
 #[derive(Parser, Debug)]
 #[command(name = "availsim", version, about, after_help = EXAMPLES)]
 pub struct Args {
-    /// What to do; without one, compares the two reference designs.
+    /// What to do; without one, compares the three reference designs.
     #[command(subcommand)]
     pub command: Option<Command>,
 }
@@ -82,6 +82,7 @@ pub enum Command {
     },
     /// Simulate scenarios and write their report: one SVG per chart and an
     /// index.html that shows them with the summary table, readable offline.
+    #[command(mut_arg("report", |a| a.hide(true)))]
     Report {
         /// Scenario files or bundled names; the first is the baseline.
         #[arg(required = true)]
@@ -166,7 +167,8 @@ pub struct RunOptions {
     /// Output format on stdout.
     #[arg(long, value_enum, default_value_t = Format::Table)]
     pub format: Format,
-    /// Also write summary.json and downtime.csv into this directory.
+    /// Also write summary.json and downtime.csv into this directory (for
+    /// compare and report, each scenario's into DIR/<name>/).
     #[arg(long, value_name = "DIR")]
     pub out: Option<PathBuf>,
     /// No progress bar.

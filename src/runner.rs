@@ -141,8 +141,14 @@ impl Slice {
     }
 
     /// Its chunks, lazily: memory does not depend on the number of years.
+    /// Only its own chunks are visited, so a shard of a huge run with as
+    /// many shards costs its own chunks, not the run's.
     fn chunks(&self) -> impl ParallelIterator<Item = u64> + '_ {
-        (self.first_chunk..self.end_chunk).into_par_iter().filter(|c| c % self.shard.1 == self.shard.0)
+        let (k, of) = self.shard;
+        // The first chunk from `first_chunk` on that is this shard's.
+        let first = self.first_chunk + (k + of - self.first_chunk % of) % of;
+        let count = if first < self.end_chunk { (self.end_chunk - 1 - first) / of + 1 } else { 0 };
+        (0..count).into_par_iter().map(move |i| first + i * of)
     }
 }
 
@@ -228,5 +234,25 @@ mod tests {
         let shard = |k: u64| Slice { first_chunk: 0, end_chunk: chunks(350), shard: (k, 2) };
         // Chunks 0 and 2 (100 + 150 years), chunk 1 (100).
         assert_eq!((shard(0).years(350), shard(1).years(350)), (250, 100));
+    }
+
+    /// A slice visits exactly the chunks of its shard within its range,
+    /// and no others: a shard of a run split a billion ways visits its own
+    /// few at once.
+    #[test]
+    fn a_slice_visits_its_own_chunks_only() {
+        for (first, end, of) in [(0, 10, 3), (4, 17, 5), (7, 8, 2), (5, 5, 1), (0, 3, 4)] {
+            for k in 0..of {
+                let slice = Slice { first_chunk: first, end_chunk: end, shard: (k, of) };
+                let mut got: Vec<u64> = slice.chunks().collect();
+                got.sort_unstable();
+                let want: Vec<u64> = (first..end).filter(|c| c % of == k).collect();
+                assert_eq!(got, want, "chunks {first}..{end}, shard {k} of {of}");
+            }
+        }
+        let huge = Slice { first_chunk: 0, end_chunk: 1 << 60, shard: (12_345, 1 << 58) };
+        let mine: Vec<u64> = huge.chunks().collect();
+        assert_eq!(mine.len(), 4);
+        assert!(mine.iter().all(|c| c % (1 << 58) == 12_345));
     }
 }

@@ -73,7 +73,7 @@ fn spread(s: &Spread) -> String {
 
 /// Instance-hours: the mean and the spread of years.
 fn hours(s: &Spread) -> String {
-    format!("{:.0} h (p50 {:.0}, p90 {:.0}, max {:.0})", s.mean, s.p50, s.p90, s.max)
+    format!("{:.0} h (p50 {:.0} h, p90 {:.0} h, p99 {:.0} h, max {:.0} h)", s.mean, s.p50, s.p90, s.p99, s.max)
 }
 
 /// How the figures were obtained: threads and speed, or the shards merged.

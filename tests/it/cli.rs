@@ -306,6 +306,14 @@ fn sweep_shards_merge_to_the_single_sweep() {
     let too_many = sweep(&["--shard", "1/11"], &dir.path().join("s11"));
     assert_eq!(too_many.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&too_many.stderr).contains("at most 10 shards"));
+    assert!(!dir.path().join("s11").exists(), "a refused shard makes no folder");
+    let run = availsim()
+        .args(["run", "bench-bare", "--years", "1050", "--shard", "12/12", "--out"])
+        .arg(dir.path().join("r12"))
+        .output()
+        .unwrap();
+    assert_eq!(run.status.code(), Some(2));
+    assert!(!dir.path().join("r12").exists(), "nor does a refused run shard");
 }
 
 /// `--assert` gates a design: exit 0 when every check holds, 1 when one
@@ -432,11 +440,13 @@ fn report_writes_charts_and_an_offline_page() {
     let dir = tempfile::tempdir().unwrap();
     let report = |out: &Path| {
         let args = ["report", "single-instance", "three-fd", "--years", "2000", "--quiet", "--out"];
-        stdout(availsim().args(args).arg(out))
+        availsim().args(args).arg(out).output().unwrap()
     };
     let (a, b) = (dir.path().join("a"), dir.path().join("b"));
-    let printed = report(&a);
-    assert!(printed.contains(&format!("Report: {}", a.join("index.html").display())), "{printed}");
+    let done = report(&a);
+    let noted = String::from_utf8_lossy(&done.stderr);
+    assert!(done.status.success() && noted.contains(&format!("Report: {}", a.join("index.html").display())), "{noted}");
+    assert!(!String::from_utf8_lossy(&done.stdout).contains("Report:"), "stdout holds the figures only");
     report(&b);
     let page = std::fs::read_to_string(a.join("index.html")).unwrap();
     assert!(!page.contains("http") && !page.contains("<script") && !page.contains("<link"), "nothing fetched");

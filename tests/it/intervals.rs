@@ -41,3 +41,17 @@ fn simple_intervals_cover_the_spread_of_independent_runs() {
     let ratio = spread_over_reported(text, 2_000, 12, |r| r.time_availability);
     assert!((0.6..=1.5).contains(&ratio), "spread of 12 runs / reported standard error = {ratio:.2}");
 }
+
+/// Availability is a fraction: its interval stays within [0, 1] even for a
+/// design that is down nearly all the time, in a few long outages (the
+/// spread between trajectories is then wide).
+#[test]
+fn intervals_stay_within_zero_and_one() {
+    let db = "[repair]\nmode = \"manual\"\ntime = \"1h\"\n[[dependency]]\nname = \"db\"\nimpact = \"required\"\n\
+              failure = { dist = \"exponential\", mean = \"1d\" }\nrepair = { dist = \"exponential\", mean = \"100y\" }";
+    let r = super::simulate(&super::minimal(&[1], db), 400, &[]);
+    for i in [&r.time_availability, &r.request_availability] {
+        assert!(i.mean < 0.05, "down nearly always: {}", i.mean);
+        assert!(0.0 <= i.ci95_low && i.ci95_low <= i.mean && i.mean <= i.ci95_high && i.ci95_high <= 1.0, "{i:?}");
+    }
+}
