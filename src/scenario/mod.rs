@@ -373,14 +373,14 @@ impl Scenario {
         // the file's whatever the overrides.
         let table = text
             .parse::<toml::Table>()
-            .map_err(|e| locate(text, origin, &[], e.span().unwrap_or(0..0), e.message().to_string()))?;
+            .map_err(|e| locate(text, text, origin, &[], e.span().unwrap_or(0..0), e.message().to_string()))?;
         if let Some((key, _)) = table.iter().find(|(k, v)| {
             k.as_str() != "dependency" && v.as_array().is_some_and(|a| a.iter().any(toml::Value::is_table))
         }) {
             let header = format!("[[{key}]]");
             let at = text.find(&header).unwrap_or(0);
             let message = format!("{header} declares a list of tables; [{key}] is one table: write [{key}]");
-            return Err(locate(text, origin, &[], at..at + header.len(), message));
+            return Err(locate(text, text, origin, &[], at..at + header.len(), message));
         }
         let text = if overrides.is_empty() {
             text.to_string()
@@ -390,14 +390,15 @@ impl Scenario {
             if let Err(e) = toml::from_str::<RawScenario>(text)
                 && !e.message().starts_with("missing field")
             {
-                return Err(locate(text, origin, &[], e.span().unwrap_or(0..0), e.message().to_string()));
+                return Err(locate(text, text, origin, &[], e.span().unwrap_or(0..0), e.message().to_string()));
             }
             source::apply_overrides(text, overrides).map_err(|e| match e {
                 source::OverrideError::Override(o, message) => Error::Override { option: o.option, message },
-                source::OverrideError::Layout(span, message) => locate(text, origin, &[], span, message),
+                source::OverrideError::Layout(span, message) => locate(text, text, origin, &[], span, message),
             })?
         };
-        let located = |span: Range<usize>, message: String| locate(&text, origin, overrides, span, message);
+        let located =
+            |span: Range<usize>, message: String| locate(source_text, &text, origin, overrides, span, message);
         let raw: RawScenario = toml::from_str(&text).map_err(|e| {
             let span = e.span().unwrap_or(0..0);
             located(span, e.message().to_string())
@@ -425,11 +426,21 @@ pub fn sha256(text: &str) -> String {
     format!("{:x}", sha2::Sha256::digest(text.as_bytes()))
 }
 
-/// Turns a span into an error naming the file (or the `--set` at fault),
-/// line, column and key.
-fn locate(text: &str, origin: &str, overrides: &[Override], span: Range<usize>, message: String) -> Error {
-    let message = readable(text, &span, message);
-    let (line, column) = source::line_column(text, span.start);
+/// Turns a span of `text` (the file's text `original` with `overrides`
+/// applied) into an error naming the file (or the `--set` at fault), line,
+/// column and key. Lines and columns are the file's: an override that
+/// added lines above the key does not move them. A problem with a file's
+/// key that a `--set` beside it (in the same table) may have caused names
+/// that `--set` too.
+fn locate(
+    original: &str,
+    text: &str,
+    origin: &str,
+    overrides: &[Override],
+    span: Range<usize>,
+    message: String,
+) -> Error {
+    let mut message = readable(text, &span, message);
     // A field missing from the top level is reported at offset 0, and so is
     // a problem of the whole scenario: the first key is not the one at fault.
     let missing_at_top = span.start == 0 && (message.starts_with("missing field") || span.is_empty());
@@ -443,8 +454,32 @@ fn locate(text: &str, origin: &str, overrides: &[Override], span: Range<usize>, 
     {
         return Error::Override { option: o.option.clone(), message };
     }
+    // The same place in the file as read: the key's own offset there, plus
+    // how far into it the span starts.
+    let offset = key
+        .as_deref()
+        .filter(|_| original != text)
+        .and_then(|k| Some((source::span_of(text, k)?.start, source::span_of(original, k)?.start)))
+        .and_then(|(here, there)| (span.start >= here).then(|| there + (span.start - here)));
+    let (line, column) = match offset {
+        Some(at) => source::line_column(original, at),
+        None => source::line_column(text, span.start),
+    };
+    if let Some(key) = &key
+        && let Some(o) = overrides.iter().rev().find(|o| same_table(key, &o.path, text))
+    {
+        message = format!("{message} (with {})", o.option);
+    }
     let key = key.map(|k| format!("{k}: ")).unwrap_or_default();
     Error::Scenario { origin: origin.to_string(), line, column, key, message }
+}
+
+/// Whether the key at dotted `key` sits in the table the override at
+/// `path` sets a key of.
+fn same_table(key: &str, path: &[String], text: &str) -> bool {
+    let parent = key.rsplit_once('.').map_or("", |(p, _)| p);
+    let depth = parent.split('.').filter(|s| !s.is_empty()).count();
+    path.len() == depth + 1 && depth > 0 && key_matches(parent, &path[..depth], text, false)
 }
 
 /// The parser's message in the file's terms: the key a duplicate names,

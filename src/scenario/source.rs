@@ -79,8 +79,8 @@ pub fn key_at(text: &str, offset: usize) -> Option<String> {
     best.map(|(path, _)| path)
 }
 
-/// Where the key at the dotted `path` sits in `text`; of a list of
-/// tables, its first.
+/// Where the key at the dotted `path` sits in `text`; in a list of
+/// tables, the one its index names (`dependency.1.name`), or its first.
 pub fn span_of(text: &str, path: &str) -> Option<std::ops::Range<usize>> {
     let doc: toml_edit::Document<String> = text.parse().ok()?;
     let mut table: &dyn toml_edit::TableLike = doc.as_table();
@@ -91,6 +91,17 @@ pub fn span_of(text: &str, path: &str) -> Option<std::ops::Range<usize>> {
             _ if names.peek().is_none() => return key.span(),
             Item::Table(t) => t,
             Item::Value(Value::InlineTable(t)) => t,
+            Item::ArrayOfTables(list) => match names.peek().and_then(|i| i.parse::<usize>().ok()) {
+                Some(i) => {
+                    names.next();
+                    let t = list.get(i)?;
+                    if names.peek().is_none() {
+                        return t.span();
+                    }
+                    t
+                }
+                None => return key.span(),
+            },
             _ => return key.span(),
         };
     }

@@ -689,6 +689,16 @@ fn hostile_options_are_refused_naming_the_culprit() {
             &["compare", "three-fd", "flash-sale", "--assert", "peak_utilisation_percent.mean < 90"],
             &["three-fd lacks it", "instance.capacity"],
         ),
+        // A file's key at fault because of a --set beside it names both;
+        // lines are the file's, whatever an override inserts above them.
+        (
+            &["check", "three-fd", "--set", "slo.sli=time", "--set", "load_balancer.health_check.interval=1ms"],
+            &[
+                "three-fd:53:11: load_balancer.health_check.timeout",
+                "(with --set load_balancer.health_check.interval=1ms)",
+            ],
+        ),
+        (&["check", "three-fd", "--set", "dependency=[]"], &["three-fd:87:9: sessions.store"]),
     ];
     for (args, want) in cases {
         rejects(availsim().args(*args), want);
