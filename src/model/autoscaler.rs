@@ -232,6 +232,8 @@ mod tests {
         assert_eq!(s.check(500.0, 5), None, "within the cooldown");
         assert_eq!(s.next_check(5), Some(1000.0), "after the cooldown");
         assert_eq!(s.check(1000.0, 5), Some(Action::Out(1)), "up to max only");
+        assert_eq!(s.check(2000.0, 6), None, "at max: nothing to do, and no cooldown starts");
+        assert_eq!(s.next_check(5), Some(1600.0), "the cooldown runs from the last action");
         // Below the scale-in threshold from 1,100 s: in after 15 minutes.
         assert!(s.signal(1100.0, false, true));
         assert_eq!(s.next_check(6), Some(2000.0));
