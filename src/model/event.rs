@@ -37,7 +37,8 @@ pub enum Event {
     Alert(SlotId),
     /// Planned work of a kind starts (and the next one is scheduled).
     PlannedStart(PlannedKind),
-    /// The step under way of a planned run of a kind ends.
+    /// The step under way of a planned run of a kind ends, or the wait for
+    /// its batch to be admitted again before the next step.
     PlannedStep(PlannedKind),
     /// A bad release's rollback completes.
     Rollback,

@@ -63,6 +63,9 @@ pub struct PlannedRun<'s> {
     current: Vec<SlotId>,
     /// The release is bad and not yet rolled back (deploys only).
     bad: bool,
+    /// Between two steps: the batch just back waits for the health
+    /// checker to admit it before the next one goes.
+    waiting: bool,
 }
 
 /// A batch of a rolling run: a fault domain when the instances span
@@ -81,7 +84,7 @@ enum Batch {
 impl<'s> PlannedRun<'s> {
     /// Planned work with settings `spec`, idle.
     pub(super) fn new(spec: &'s Planned) -> PlannedRun<'s> {
-        PlannedRun { spec, active: false, remaining: vec![], current: vec![], bad: false }
+        PlannedRun { spec, active: false, remaining: vec![], current: vec![], bad: false, waiting: false }
     }
 
     /// Starts a run whose release is `bad` or not, through fault domains
@@ -105,7 +108,7 @@ impl<'s> PlannedRun<'s> {
     /// The run stops (a rollback): whether one was under way.
     fn stop(&mut self) -> bool {
         let was = self.active;
-        self.active = false;
+        (self.active, self.waiting) = (false, false);
         self.remaining.clear();
         was
     }
@@ -172,11 +175,29 @@ impl<'s> Deployment<'s> {
         self.run_mut(kind).current = current;
     }
 
-    /// The step under way of the run of `kind` ends.
+    /// The step under way of the run of `kind` ends, or the wait after it
+    /// does. A rolling run takes its next batch out only once the batch
+    /// just back is in rotation again (its health checks passed), so that
+    /// it never takes out what serves: no downtime of its own, however
+    /// few the batches.
     pub(super) fn planned_step(&mut self, kind: PlannedKind, now: SimTime, q: &mut EventQueue<Event>) {
-        let bad = self.run_of(kind).bad;
+        let run = self.run_mut(kind);
+        if std::mem::take(&mut run.waiting) {
+            self.next_step(kind, now, q);
+            return;
+        }
+        let bad = run.bad;
         self.undrain(kind, bad, now, q);
-        if self.run_mut(kind).step_done() {
+        if !self.run_mut(kind).step_done() {
+            return;
+        }
+        // When the last of the batch passes its health checks.
+        let back = self.run_of(kind).current.iter().filter_map(|&id| self.fleet.slot(id).lb().pending);
+        let admitted = back.filter(|mark| !mark.down).map(|mark| mark.at).fold(now.secs(), f64::max);
+        if admitted > now.secs() {
+            self.run_mut(kind).waiting = true;
+            self.schedule(q, SimTime::from_secs(admitted), Event::PlannedStep(kind));
+        } else {
             self.next_step(kind, now, q);
         }
     }

@@ -298,6 +298,24 @@ fn planned_work_takes_its_duration_out_of_each_cadence() {
     assert!((rolling.request_availability.mean - 23.0 / 24.0).abs() < 1e-9, "{:?}", rolling.request_availability);
 }
 
+/// Rolling through two fault domains behind a health-checked load
+/// balancer takes out the second only once the first is back in rotation
+/// (its health checks passed): the service never stops, and no request
+/// fails, since a drained backend is out of rotation. Taking the next
+/// batch out at once stopped it for the re-admission at every step.
+#[test]
+fn a_rolling_deploy_waits_for_each_batch_to_be_admitted() {
+    let lb = "[load_balancer]\n[load_balancer.health_check]\ninterval = \"10s\"\ntimeout = \"2s\"\n\
+              unhealthy_threshold = 3\nhealthy_threshold = 3";
+    let text = minimal(
+        &[1, 1],
+        &format!("{lb}\n{MANUAL}\n[deploy]\nevery = \"1d\"\nduration = \"10m\"\nstrategy = \"rolling\""),
+    );
+    let r = simulate(&text, 200, &[]);
+    assert_eq!((r.time_availability.mean, r.outages_per_year), (1.0, 0.0), "{:?}", r.time_availability);
+    assert_eq!(r.request_availability.mean, 1.0);
+}
+
 /// A bad release is rolled back after a constant 30 h while deploys come
 /// daily: no deploy starts while a rollback is pending (the next release
 /// would not fix the one being rolled back), so every other day's deploy
