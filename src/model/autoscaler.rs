@@ -237,7 +237,9 @@ mod tests {
         // Below the scale-in threshold from 1,100 s: in after 15 minutes.
         assert!(s.signal(1100.0, false, true));
         assert_eq!(s.next_check(6), Some(2000.0));
-        assert_eq!(s.check(2000.0, 6), Some(Action::In(3)));
+        assert_eq!(s.check(1900.0, 5), None, "cooled down, but not sustained yet");
+        assert_eq!(s.check(2000.0, 5), Some(Action::In(3)));
+        assert_eq!(s.check(2600.0, 2), None, "at min: nothing to remove");
         assert_eq!(s.check(2600.0, 3), Some(Action::In(1)), "down to min only");
         assert_eq!(s.next_check(2), None, "at min, scaling in is not allowed");
         // The alarm clears when the signal goes.
