@@ -115,7 +115,22 @@ impl Assertion {
     /// # Errors
     /// [`Error::Assertion`] naming the closest key when it does not.
     pub fn validate(&self, scenario: &Scenario) -> Result<()> {
-        self.lookup(&shape(scenario).figures()).map(|_| ())
+        self.lookup(&shape(scenario).figures())?;
+        // Availabilities and probabilities are fractions; a threshold above
+        // 1 (`>= 99.9`) is a percent that would fail or hold whatever ran.
+        let fraction =
+            ["time_availability.", "request_availability.", "slo.p_"].iter().any(|p| self.key.starts_with(p));
+        if fraction && self.value > 1.0 {
+            let message = format!(
+                "{} is a fraction from 0 to 1, not a percent: for {} %, write {}",
+                self.key,
+                self.value,
+                // Rounded: 99.9 / 100 is 0.9990000000000001 in binary.
+                (self.value / 100.0 * 1e12).round() / 1e12
+            );
+            return Err(Error::Assertion { expression: self.text.clone(), message });
+        }
+        Ok(())
     }
 
     /// Checks the assertion against `results`.
@@ -301,6 +316,18 @@ mod tests {
         assert!(gate(std::slice::from_ref(&typo), &labels, &[&r, &r]).is_err());
         assert!(validate_all(&[typo], &[fixture::scenario()]).is_err());
         assert!(validate_all(&assertions, &[fixture::scenario()]).is_ok());
+    }
+
+    /// A percent where a fraction belongs is refused before a run, with
+    /// the fraction to write; other figures may exceed 1.
+    #[test]
+    fn a_percent_threshold_on_a_fraction_is_refused() {
+        let validate = |text: &str| validate_all(&[text.parse().unwrap()], &[fixture::scenario()]);
+        let err = validate("request_availability.mean >= 99.9").unwrap_err().to_string();
+        assert!(err.contains("fraction from 0 to 1") && err.ends_with("write 0.999"), "{err}");
+        assert!(validate("slo.p_window_meets >= 95").is_err());
+        assert!(validate("time_availability.ci95_low >= 1").is_ok(), "1 is a fraction");
+        assert!(validate("outages_per_year < 12").is_ok());
     }
 
     #[test]

@@ -374,6 +374,17 @@ impl Scenario {
         let table = text
             .parse::<toml::Table>()
             .map_err(|e| locate(text, text, origin, &[], e.span().unwrap_or(0..0), e.message().to_string()))?;
+        if table.contains_key("scenario") && table.contains_key("vary") {
+            let message =
+                format!("this is a sweep file (it has `scenario` and `vary`): run it with `availsim sweep {origin}`");
+            return Err(Error::Scenario {
+                origin: origin.to_string(),
+                line: 1,
+                column: 1,
+                key: String::new(),
+                message,
+            });
+        }
         if let Some((key, _)) = table.iter().find(|(k, v)| {
             k.as_str() != "dependency" && v.as_array().is_some_and(|a| a.iter().any(toml::Value::is_table))
         }) {

@@ -699,6 +699,11 @@ fn hostile_options_are_refused_naming_the_culprit() {
             ],
         ),
         (&["check", "three-fd", "--set", "dependency=[]"], &["three-fd:87:9: sessions.store"]),
+        (
+            &["check", "scenarios/sweeps/health-check-interval.toml"],
+            &["this is a sweep file", "availsim sweep scenarios/sweeps/health-check-interval.toml"],
+        ),
+        (&["run", "three-fd", "--assert", "request_availability.mean >= 99.9"], &["not a percent", "write 0.999"]),
     ];
     for (args, want) in cases {
         rejects(availsim().args(*args), want);
