@@ -641,16 +641,26 @@ pub fn sweep(
         }
     }
     let availability = figure.ends_with("availability");
+    // The SLO's target is drawn on the availability it judges only.
+    let judged = match runs[0].results.slo.sli {
+        crate::stats::Sli::Requests => "request_availability",
+        crate::stats::Sli::Time => "time_availability",
+    };
+    let slo_line = figure == judged;
     let target = runs[0].results.slo.target;
+    let banded = series.iter().flat_map(|(_, pts)| pts).any(|p| p.2 != p.3);
     let ys = series.iter().flat_map(|(_, pts)| pts.iter().flat_map(|p| [p.2, p.3]));
-    let ys: Vec<f64> = ys.chain(availability.then_some(target)).filter(|y| y.is_finite()).collect();
+    let ys: Vec<f64> = ys.chain(slo_line.then_some(target)).filter(|y| y.is_finite()).collect();
     let (ymin, ymax) = ys.iter().fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), &y| (a.min(y), b.max(y)));
-    let pad = ((ymax - ymin) * 0.1).max(1e-6);
+    // A flat series gets a range of 1 % of its value, not of nothing (its
+    // ticks read 320.17, not 320.16561760).
+    let size = ymax.abs().max(ymin.abs());
+    let pad = if ymax - ymin > 1e-9 * size { (ymax - ymin) * 0.1 } else { size * 0.005 }.max(1e-6);
     // The legend goes in a corner on the right, where the curves' right
     // ends leave room, and the y range grows by its height, so that it
     // covers no curve or band however many series there are.
     let right_end_high = series.iter().filter_map(|(_, pts)| pts.last()).any(|p| p.1 > (ymin + ymax) / 2.0);
-    let entries = series.len() + usize::from(availability) + assertions.len() + 1;
+    let entries = series.len() + usize::from(slo_line) + assertions.len() + 1;
     let room = (0.055 * entries as f64).min(0.5);
     let extra = (ymax - ymin + 2.0 * pad) * room / (1.0 - room);
     let (ylow, yhigh) =
@@ -659,7 +669,8 @@ pub fn sweep(
     let xpad = ((xmax - xmin) * 0.05).max(0.5);
     svg(&provenance(runs), |area| {
         // A long figure or key gets a smaller title rather than a cut one.
-        let title = format!("{figure} against {first_key} (bands: 95 % intervals)");
+        let bands = if banded { " (bands: 95 % intervals)" } else { "" };
+        let title = format!("{figure} against {first_key}{bands}");
         let size = (880.0 / (0.55 * title.len() as f64)).clamp(11.0, 20.0);
         let mut chart = ChartBuilder::on(area)
             .caption(title, (FONT, size))
@@ -706,7 +717,7 @@ pub fn sweep(
             .label_style((FONT, 14))
             .draw()
             .map_err(|e| e.to_string())?;
-        if availability {
+        if slo_line {
             chart
                 .draw_series(LineSeries::new([(xmin - xpad, target), (xmax + xpad, target)], RED.stroke_width(2)))
                 .map_err(|e| e.to_string())?
@@ -1138,5 +1149,28 @@ mod tests {
             assert_eq!(svg.matches(label).count(), 1, "one legend entry for {label}");
         }
         assert!(!svg.contains(">b = x<"), "no series of the second key alone");
+    }
+
+    /// A sweep chart draws the SLO's target on the availability it judges
+    /// only, names bands only where the figure has intervals, and ticks a
+    /// flat series in a readable number of decimals.
+    #[test]
+    fn a_sweep_chart_shows_only_what_its_figure_has() {
+        let points: Vec<crate::sweep::Point> =
+            ["1", "2"].iter().map(|v| crate::sweep::Point { values: vec![("a".to_string(), v.to_string())] }).collect();
+        let runs: Vec<Run> = points.iter().map(|_| crate::run::fixture::run()).collect();
+        assert_eq!(runs[0].results.slo.sli, crate::stats::Sli::Requests);
+        let chart = |figure: &str| sweep(&points, &runs, figure, &[]).expect("renders");
+        let judged = chart("request_availability");
+        assert!(judged.contains("SLO target") && judged.contains("bands: 95 % intervals"));
+        assert!(!chart("time_availability").contains("SLO target"), "not the SLI: no target");
+        let flat = chart("instance_hours_per_year.p90");
+        assert!(!flat.contains("bands:"), "a quantile has no interval");
+        // The fixture's p90 is the same at both points: ticks with at most two decimals.
+        let ticks: Vec<&str> =
+            flat.split('>').filter_map(|t| t.split('<').next()).filter(|t| t.contains('.')).collect();
+        let decimals =
+            |t: &str| t.trim().rsplit('.').next().map_or(0, |d| d.chars().take_while(char::is_ascii_digit).count());
+        assert!(ticks.iter().all(|t| t.parse::<f64>().is_err() || decimals(t) <= 2), "{ticks:?}");
     }
 }
