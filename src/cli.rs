@@ -187,8 +187,14 @@ pub struct RunOptions {
     /// 'slo.p_window_meets >= 0.95' (repeatable). Exit code 1 if any fails.
     #[arg(long = "assert", value_name = "EXPR")]
     pub assertions: Vec<Assertion>,
-    /// Upper bound on years with --precision [default: 100000000].
-    #[arg(long, value_name = "N", requires = "precision", conflicts_with = "years")]
+    /// Upper bound on years with --precision, at least 2 [default: 100000000].
+    #[arg(
+        long,
+        value_name = "N",
+        requires = "precision",
+        conflicts_with = "years",
+        value_parser = clap::value_parser!(u64).range(2..=i64::MAX as u64)
+    )]
     pub max_years: Option<u64>,
 }
 

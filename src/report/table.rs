@@ -135,8 +135,8 @@ fn summary_table(run: &Run, run_info: bool) -> String {
     if let Some(p) = &r.peak_utilisation_percent {
         let _ = writeln!(
             out,
-            "{:<30}{:.0} % (p50 {:.0} %, p90 {:.0} %, max {:.0} %)",
-            "Peak utilisation of a year", p.mean, p.p50, p.p90, p.max
+            "{:<30}{:.0} % (p50 {:.0} %, p90 {:.0} %, p99 {:.0} %, max {:.0} %)",
+            "Peak utilisation of a year", p.mean, p.p50, p.p90, p.p99, p.max
         );
     }
     let s = &r.slo;

@@ -708,6 +708,9 @@ fn hostile_options_are_refused_naming_the_culprit() {
     for (args, want) in cases {
         rejects(availsim().args(*args), want);
     }
+    let out = availsim().args(["run", "three-fd", "--precision", "0.1", "--max-years", "1"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("--max-years"), "names the option");
     let out = availsim().args(["run", "three-fd", "--threads", "5000"]).output().unwrap();
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("5000 is not in 1..=512"));
