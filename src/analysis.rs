@@ -262,11 +262,11 @@ impl Results {
         // and the scale is exactly 1.
         let measured = years as f64 * YEAR_SECS * MICROS;
         let request_scale = if tally.requests == 0 { 1.0 } else { measured / tally.requests as f64 };
-        let dependency_causes = scenario.dependency_causes();
-        let causes = Cause::all(dependency_causes.len())
+        let named = scenario.named_causes();
+        let causes = Cause::all(named.len())
             .map(|cause| CauseFigures {
                 cause,
-                name: cause.name(|i| &dependency_causes[i]).to_string(),
+                name: cause.name(|i| &named[i]).to_string(),
                 downtime_minutes_per_year: per_year(tally.cause_down[cause.id().index()]),
                 failed_request_minutes_per_year: per_year(tally.cause_failed[cause.id().index()]) * request_scale,
             })
@@ -379,9 +379,9 @@ repair = "1h"
             t.window_failed.record(failed);
         }
         t.windows_met = 44;
-        t.cause_down[Cause::Dependency(0).id().index()] = 3_600_000_000;
+        t.cause_down[Cause::Named(0).id().index()] = 3_600_000_000;
         t.cause_down[Cause::DetectionWindow.id().index()] = 1_800_000_000;
-        t.cause_failed[Cause::Dependency(0).id().index()] = 3_600_000_000;
+        t.cause_failed[Cause::Named(0).id().index()] = 3_600_000_000;
         t.cause_failed[Cause::DetectionWindow.id().index()] = 5_100_000_000;
         for _ in 0..6 {
             t.outage_durations.record(900.0);

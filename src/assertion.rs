@@ -245,7 +245,7 @@ pub fn check_figure(key: &str, scenario: &Scenario) -> std::result::Result<(), S
 /// Results of the right shape for `scenario` (the values mean nothing), to
 /// check keys before a run.
 fn shape(scenario: &Scenario) -> Results {
-    let mut tally = Tally::new(Cause::all(scenario.dependency_causes().len()).count());
+    let mut tally = Tally::new(Cause::all(scenario.named_causes().len()).count());
     for _ in 0..2 {
         tally.year_down.record(0.0);
         tally.year_failed.record(0.0);

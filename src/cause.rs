@@ -15,11 +15,21 @@
 //! instances to that dependency. Demand above the serving instances'
 //! capacity fails as `capacity`; the degraded dependencies' fractions apply
 //! to what the instances served.
+//!
+//! Over several regions, each region's share of the requests follows this
+//! rule within the region, while the region serves; a region that cannot
+//! (out, or nothing in it serves) fails its share for its own reason until
+//! the global health check marks it down, then for the failover and for
+//! the cached DNS answers that still name it (while some other region
+//! serves; with none serving, the region's own reason stays). The service
+//! is down when no region that receives requests serves; the interval goes
+//! to the reason of the region receiving the largest share.
 
 /// A cause of downtime. The instance-level causes are listed in precedence
-/// order (the derived `Ord` ranks them); dependencies' causes come after
-/// them, numbered in file order: one for a plain dependency, one per reason
-/// a replicated dependency (a tier) can be down.
+/// order (the derived `Ord` ranks them); named causes come after them:
+/// the dependencies', numbered in file order (one for a plain dependency,
+/// one per reason a replicated dependency, a tier, can be down), then the
+/// regions'.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum Cause {
     /// The load balancer itself is down.
@@ -47,9 +57,11 @@ pub enum Cause {
     /// Demand above what the serving instances can take: the excess fails.
     /// Never downtime, only failed requests.
     Capacity,
-    /// Dependency cause number `i` (in file order): a plain dependency is
-    /// down, or a tier is down for one of its reasons.
-    Dependency(u16),
+    /// Named cause number `i` ([`crate::scenario::Scenario::named_causes`]):
+    /// the dependencies' in file order (a plain dependency is down, or a
+    /// tier is down for one of its reasons), then the regions' (a region
+    /// out, failing over, or still named by clients' cached DNS answers).
+    Named(u16),
 }
 
 /// Index of a cause in per-cause tallies: the fixed causes first, then one
@@ -108,17 +120,17 @@ impl Cause {
         all
     };
 
-    /// Every cause of a scenario with `dependencies` dependency causes, in
+    /// Every cause of a scenario with `named` named causes, in
     /// [`CauseId`] order.
-    pub fn all(dependencies: usize) -> impl Iterator<Item = Cause> {
-        let deps = u16::try_from(dependencies).expect("dependency cause count is validated to fit u16");
-        Cause::ALL_FIXED.into_iter().chain((0..deps).map(Cause::Dependency))
+    pub fn all(named: usize) -> impl Iterator<Item = Cause> {
+        let named = u16::try_from(named).expect("named cause count is validated to fit u16");
+        Cause::ALL_FIXED.into_iter().chain((0..named).map(Cause::Named))
     }
 
     /// Its index in per-cause tallies.
     pub fn id(self) -> CauseId {
         match self {
-            Cause::Dependency(i) => CauseId(Cause::FIXED as u16 + i),
+            Cause::Named(i) => CauseId(Cause::FIXED as u16 + i),
             fixed => CauseId(fixed.fixed_index() as u16),
         }
     }
@@ -127,42 +139,42 @@ impl Cause {
     pub fn from_id(id: CauseId) -> Cause {
         match Cause::ALL_FIXED.get(id.index()) {
             Some(&fixed) => fixed,
-            None => Cause::Dependency(id.0 - Cause::FIXED as u16),
+            None => Cause::Named(id.0 - Cause::FIXED as u16),
         }
     }
 
     /// Position among the fixed causes: its rank.
     ///
     /// # Panics
-    /// For a dependency, which has no fixed position, or a cause missing
+    /// For a named cause, which has no fixed position, or a cause missing
     /// from [`Cause::FIXED_CAUSES`].
     pub fn fixed_index(self) -> usize {
         Cause::ALL_FIXED.iter().position(|&c| c == self).expect("a fixed cause is declared in FIXED_CAUSES")
     }
 
     /// The name of a fixed cause in reports and JSON; `None` for a
-    /// dependency, which goes by its own name.
+    /// named cause, which goes by its own name.
     pub fn fixed_name(self) -> Option<&'static str> {
         match self {
-            Cause::Dependency(_) => None,
+            Cause::Named(_) => None,
             fixed => Some(Cause::FIXED_CAUSES[fixed.fixed_index()].name),
         }
     }
 
-    /// The colour of a fixed cause in charts; `None` for a dependency,
-    /// whose colour depends on the dependencies shown beside it.
+    /// The colour of a fixed cause in charts; `None` for a named cause,
+    /// whose colour depends on the named causes shown beside it.
     pub fn fixed_colour(self) -> Option<[u8; 3]> {
         match self {
-            Cause::Dependency(_) => None,
+            Cause::Named(_) => None,
             fixed => Some(Cause::FIXED_CAUSES[fixed.fixed_index()].colour),
         }
     }
 
-    /// Its name in reports and JSON: a dependency's cause goes by its own
-    /// name, `dependency(i)` for the `i`-th in the scenario.
-    pub fn name<'a>(self, dependency: impl FnOnce(usize) -> &'a str) -> &'a str {
+    /// Its name in reports and JSON: a named cause goes by its own name,
+    /// `named(i)` for the `i`-th in the scenario.
+    pub fn name<'a>(self, named: impl FnOnce(usize) -> &'a str) -> &'a str {
         match self {
-            Cause::Dependency(i) => dependency(usize::from(i)),
+            Cause::Named(i) => named(usize::from(i)),
             fixed => fixed.fixed_name().expect("a fixed cause has a name"),
         }
     }
@@ -185,7 +197,7 @@ mod tests {
             assert_eq!(c.id().index(), i);
             assert_eq!(Cause::from_id(c.id()), *c);
         }
-        assert_eq!(Cause::Dependency(1).id(), CauseId(12));
+        assert_eq!(Cause::Named(1).id(), CauseId(12));
         assert!(Cause::FdOutage < Cause::InstanceFailure, "domain outages outrank instance failures");
         assert!(Cause::is_fixed_name("deploy") && !Cause::is_fixed_name("database"));
     }
@@ -200,7 +212,7 @@ mod tests {
         assert_eq!((names.len(), colours.len()), (Cause::FIXED, Cause::FIXED));
         assert_eq!(Cause::LoadBalancer.fixed_colour(), Some([0, 0, 0]));
         assert_eq!(Cause::Capacity.fixed_name(), Some("capacity"));
-        assert_eq!((Cause::Dependency(0).fixed_name(), Cause::Dependency(0).fixed_colour()), (None, None));
+        assert_eq!((Cause::Named(0).fixed_name(), Cause::Named(0).fixed_colour()), (None, None));
         assert_eq!(Cause::InstanceFailure.fixed_index(), 9);
     }
 }

@@ -29,7 +29,8 @@ Examples:
   availsim check scenarios/three-fd.toml            validate and show the resolved scenario
 
 A SCENARIO is a path to a TOML file, or the name of a bundled one:
-  single-instance, three-fd, three-fd-ha-db, flash-sale, six-in-one-fd, no-health-checks,
+  single-instance, three-fd, three-fd-ha-db, two-region-active-active,
+  two-region-active-passive, flash-sale, six-in-one-fd, no-health-checks,
   sessions-in-memory, unregistered-replacements, bench-bare";
 
 /// availsim: what availability does a deployment design really buy?

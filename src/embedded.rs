@@ -6,6 +6,8 @@ pub const SCENARIOS: &[(&str, &str)] = &[
     ("single-instance", include_str!("../scenarios/single-instance.toml")),
     ("three-fd", include_str!("../scenarios/three-fd.toml")),
     ("three-fd-ha-db", include_str!("../scenarios/three-fd-ha-db.toml")),
+    ("two-region-active-active", include_str!("../scenarios/two-region-active-active.toml")),
+    ("two-region-active-passive", include_str!("../scenarios/two-region-active-passive.toml")),
     ("flash-sale", include_str!("../scenarios/flash-sale.toml")),
     ("six-in-one-fd", include_str!("../scenarios/six-in-one-fd.toml")),
     ("no-health-checks", include_str!("../scenarios/no-health-checks.toml")),

@@ -9,7 +9,7 @@
 use crate::cause::Cause;
 use crate::engine::EventQueue;
 use crate::error::Error;
-use crate::model::Deployment;
+use crate::model;
 use crate::scenario::Scenario;
 use crate::stats::Tally;
 use rayon::prelude::*;
@@ -183,7 +183,7 @@ fn chunk_years(chunk: u64, years: u64) -> u64 {
 
 /// An empty tally shaped for `scenario`'s causes.
 pub fn empty_tally(scenario: &Scenario) -> Tally {
-    Tally::new(Cause::all(scenario.dependency_causes().len()).count())
+    Tally::new(Cause::all(scenario.named_causes().len()).count())
 }
 
 /// Simulates the chunks of `slice` of a run of `years` years on the current
@@ -208,7 +208,7 @@ pub fn simulate(scenario: &Scenario, years: u64, slice: Slice, control: Control)
                 }
                 !control.stopped()
             };
-            Deployment::new(scenario, chunk, queue).run(chunk_years(chunk, years), queue, &mut progress)
+            model::trajectory(scenario, chunk, chunk_years(chunk, years), queue, &mut progress)
         })
         .fold(empty, |mut acc, t| {
             acc.merge(&t);

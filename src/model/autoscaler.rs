@@ -190,8 +190,14 @@ impl Deployment<'_> {
 
     /// Tells the ledger how many instances are paid for from `now` on.
     fn bill(&mut self, now: SimTime) {
+        let (instances, at_max) = self.billed();
+        self.ledger.set_instances(now.secs(), instances, at_max);
+    }
+
+    /// The instances paid for, and whether the pool is at its maximum.
+    pub(super) fn billed(&self) -> (u32, bool) {
         let at_max = self.sc.autoscaling.as_ref().is_some_and(|a| self.fleet.size() as u32 >= a.max);
-        self.ledger.set_instances(now.secs(), self.fleet.billed() as u32, at_max);
+        (self.fleet.billed() as u32, at_max)
     }
 }
 

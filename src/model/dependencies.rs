@@ -41,7 +41,7 @@ impl Dependencies {
 
     /// Sets plain dependency `i` (of `specs`) up or down.
     pub fn set_plain(&mut self, specs: &[Dependency], i: u16, up: bool) {
-        let cause = Cause::Dependency(self.first_cause[usize::from(i)]);
+        let cause = Cause::Named(self.first_cause[usize::from(i)]);
         self.set(specs, i, (!up).then_some(cause));
     }
 
@@ -58,6 +58,11 @@ impl Dependencies {
             Impact::Degraded(_) => &mut self.degraded_down,
         };
         *count = if was_up { *count + 1 } else { *count - 1 };
+    }
+
+    /// Why dependency `i` is down, if it is.
+    pub fn down(&self, i: u16) -> Option<Cause> {
+        self.down[usize::from(i)]
     }
 
     /// Each dependency: up or not, in file order.
@@ -81,7 +86,7 @@ impl Dependencies {
 
     /// Whether `cause` is a domain outage that took a tier's replicas.
     pub fn is_domain_outage(&self, cause: Cause) -> bool {
-        matches!(cause, Cause::Dependency(i) if self.domain_cause[usize::from(i)])
+        matches!(cause, Cause::Named(i) if self.domain_cause[usize::from(i)])
     }
 
     /// The causes of the degraded dependencies that are down, with the

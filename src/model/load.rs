@@ -138,7 +138,8 @@ impl Load {
         self.flash
     }
 
-    /// What the instances in rotation serve (normalised demand).
+    /// What the instances in rotation serve, in units of the whole
+    /// demand (normalised; divided by the share of it received).
     pub(super) fn capacity(&self) -> f64 {
         self.capacity
     }
@@ -166,8 +167,9 @@ impl Load {
         for w in &mut self.watches {
             w.next = f64::INFINITY;
         }
-        if self.capacity == 0.0 {
-            // Nothing in rotation: nothing to compare demand with.
+        if self.capacity == 0.0 || self.capacity == f64::INFINITY {
+            // Nothing in rotation, or no demand sent here: nothing to
+            // compare demand with.
             return;
         }
         for (k, utilisation) in targets.into_iter().flatten() {
@@ -240,7 +242,10 @@ impl Deployment<'_> {
         let Some(load) = self.load.as_mut() else { return false };
         let t = now.secs();
         let in_rotation = self.fleet.in_rotation();
-        let capacity = in_rotation as f64 * load.per_instance;
+        // Receiving share s of the demand d, the instances are at
+        // utilisation s·d / (n·c): demand is compared with n·c / s.
+        let share = self.share;
+        let capacity = if share > 0.0 { in_rotation as f64 * load.per_instance / share } else { f64::INFINITY };
         let changed = capacity != load.capacity;
         if changed || load.flash_changed {
             load.capacity = capacity;
@@ -248,8 +253,9 @@ impl Deployment<'_> {
             let demand = load.demand(t);
             let mut flips = vec![];
             for w in &mut load.watches {
-                // With nothing in rotation, utilisation is unbounded.
-                let above = in_rotation == 0 || demand > w.utilisation * capacity;
+                // With nothing in rotation, utilisation is unbounded
+                // (unless nothing is sent here).
+                let above = share > 0.0 && (in_rotation == 0 || demand > w.utilisation * capacity);
                 if above != w.above {
                     flips.push(w.level);
                 }

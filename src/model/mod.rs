@@ -20,6 +20,7 @@ pub mod health;
 mod load;
 mod planned;
 mod recovery;
+mod regions;
 mod service;
 mod slot;
 mod tier;
@@ -90,37 +91,55 @@ pub struct Deployment<'s> {
     /// when that year starts [s].
     recording: Option<Vec<timeline::Sample>>,
     recording_from: f64,
+    /// The share of all demand this deployment receives: 1 alone, a
+    /// region's routed share among several ([`regions`]).
+    share: f64,
+    /// A region other than the home one: the global dependencies are the
+    /// home region's, mirrored here ([`Deployment::mirror_dependency`]),
+    /// not simulated again.
+    mirror: bool,
+}
+
+/// Where a deployment runs: alone, or as region `index` of several
+/// (its own random streams; the home region, 0, simulates the global
+/// dependencies) receiving `share` of the demand at the start.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Place {
+    index: u64,
+    share: f64,
+}
+
+impl Place {
+    /// The one deployment of a scenario without regions.
+    const ALONE: Place = Place { index: 0, share: 1.0 };
 }
 
 impl<'s> Deployment<'s> {
     /// A deployment with every component healthy at time 0, drawing from the
     /// streams of `chunk`, measured from `sc.simulation.warmup` on.
     pub fn new(sc: &'s Scenario, chunk: u64, queue: &mut EventQueue<Event>) -> Deployment<'s> {
+        Deployment::at(sc, chunk, Place::ALONE, queue)
+    }
+
+    /// A deployment at `place`, as [`Deployment::new`].
+    fn at(sc: &'s Scenario, chunk: u64, place: Place, queue: &mut EventQueue<Event>) -> Deployment<'s> {
         let topo = &sc.topology;
         let n_fd = topo.fault_domains();
         let dependencies = Dependencies::new(sc);
         let tiers = Tiers::new(sc, dependencies.first_causes());
         let replicas: Vec<(u16, u16)> = tiers.replicas().map(|(_, dependency, r)| (dependency, r)).collect();
         let layout = Layout::new(sc.dependencies.len(), topo.availability_domains, n_fd, replicas.len());
-        let mut draws = Draws::new(sc.simulation.seed, chunk, layout, |g| replicas[usize::from(g)]);
+        // Region r > 0 draws from its own streams: the seed mixed with r.
+        let seed = sc.simulation.seed ^ place.index.wrapping_mul(0x9E37_79B9_7F4A_7C15);
+        let mut draws = Draws::new(seed, chunk, layout, |g| replicas[usize::from(g)]);
         let mut fleet = Fleet::new(n_fd, sc.load_balancer.is_some());
         for (fd, &count) in topo.instances_per_fd.iter().enumerate() {
             for _ in 0..count {
                 draws.add_slot(fleet.add(id16(fd), true).0);
             }
         }
-        let meter = Meter {
-            start: sc.simulation.warmup,
-            window: sc.slo.window,
-            target: sc.slo.target,
-            sli: sc.slo.sli,
-            causes: Cause::all(sc.dependency_causes().len()).count(),
-            demand: sc.traffic.as_ref().map_or_else(|| std::sync::Arc::new(Profile::flat(1.0)), |t| t.profile.clone()),
-            instances: fleet.billed() as u32,
-            at_max: sc.autoscaling.as_ref().is_some_and(|a| fleet.size() as u32 >= a.max),
-            utilisation: sc.capacity.is_some(),
-            trajectory: chunk,
-        };
+        let at_max = sc.autoscaling.as_ref().is_some_and(|a| fleet.size() as u32 >= a.max);
+        let meter = meter(sc, chunk, (fleet.billed() as u32, at_max));
         let mut model = Deployment {
             sc,
             draws,
@@ -141,6 +160,8 @@ impl<'s> Deployment<'s> {
             ledger: Ledger::new(meter),
             recording: None,
             recording_from: 0.0,
+            share: place.share,
+            mirror: place.index > 0,
         };
         model.start(queue);
         model
@@ -187,7 +208,10 @@ impl<'s> Deployment<'s> {
     /// scenario.
     fn process(&self, component: Component) -> Option<&'s FailureRepair> {
         let sc = self.sc;
+        let mirrored = |i: u16| self.mirror && sc.dependencies[usize::from(i)].global;
         match component {
+            Component::Dependency(i) if mirrored(i) => None,
+            Component::Replica(g) if mirrored(self.tiers.dependency_of_replica(g)) => None,
             Component::LoadBalancer => self.lb().and_then(|lb| lb.failure.as_ref()),
             Component::Dependency(i) => match self.tiers.of_dependency(i) {
                 None => Some(&sc.dependencies[usize::from(i)].process),
@@ -242,30 +266,120 @@ impl<'s> Deployment<'s> {
     /// false stops the trajectory there. The tally then holds whole years
     /// only: a year stopped midway is dropped (`Ledger::drop_year`), so
     /// that a stop comes within a fraction of a second however slow the year.
-    pub fn run(mut self, years: u64, queue: &mut EventQueue<Event>, progress: &mut dyn FnMut(f64) -> bool) -> Tally {
+    pub fn run(self, years: u64, queue: &mut EventQueue<Event>, progress: &mut dyn FnMut(f64) -> bool) -> Tally {
         let start = self.sc.simulation.warmup;
-        let mut events = 0;
-        let mut done = 0;
-        while done < years {
-            let end = start + (done + 1) as f64 * YEAR_SECS;
-            let mut stopped = false;
-            let mut tick = |now: SimTime| {
-                stopped = !progress(((now.secs() - start) / YEAR_SECS).max(0.0));
-                !stopped
-            };
-            let handled = engine::run_ticking(&mut self, queue, SimTime::from_secs(end), &mut tick);
-            if stopped {
-                self.ledger.drop_year();
-                break;
-            }
-            events += handled;
-            done += 1;
-            if !progress(done as f64) {
-                break;
-            }
+        run_years(Alone { model: self, queue }, start, years, progress)
+    }
+}
+
+/// The ledger's view of `sc`, for trajectory `chunk`, starting with
+/// `billed` = (instances paid for, whether the pool is at its maximum).
+fn meter(sc: &Scenario, chunk: u64, billed: (u32, bool)) -> Meter {
+    Meter {
+        start: sc.simulation.warmup,
+        window: sc.slo.window,
+        target: sc.slo.target,
+        sli: sc.slo.sli,
+        causes: Cause::all(sc.named_causes().len()).count(),
+        demand: sc.traffic.as_ref().map_or_else(|| std::sync::Arc::new(Profile::flat(1.0)), |t| t.profile.clone()),
+        instances: billed.0,
+        at_max: billed.1,
+        utilisation: sc.capacity.is_some(),
+        trajectory: chunk,
+    }
+}
+
+/// Simulates trajectory `chunk` of `sc` for `years` measured years, as
+/// [`Deployment::run`] says: one deployment, or one per region.
+pub fn trajectory(
+    sc: &Scenario,
+    chunk: u64,
+    years: u64,
+    queue: &mut EventQueue<Event>,
+    progress: &mut dyn FnMut(f64) -> bool,
+) -> Tally {
+    match &sc.regions {
+        None => Deployment::new(sc, chunk, queue).run(years, queue, progress),
+        Some(_) => run_years(regions::Multi::new(sc, chunk), sc.simulation.warmup, years, progress),
+    }
+}
+
+/// What runs year by year: one deployment with its queue, or several regions.
+trait Trajectory {
+    /// Handles the events up to `end`, calling `tick` as
+    /// [`engine::run_ticking`] does; returns how many.
+    fn step_to(&mut self, end: SimTime, tick: &mut dyn FnMut(SimTime) -> bool) -> u64;
+    /// Forgets the year in progress ([`Ledger::drop_year`]).
+    fn drop_year(&mut self);
+    /// Closes the books at `end` ([`Ledger::finish`]).
+    fn finish(self, end: f64, events: u64) -> Tally
+    where
+        Self: Sized;
+    /// The ledger that measures the service.
+    fn ledger(&mut self) -> &mut Ledger;
+    /// Records a sample after every event from now on, times counted
+    /// from `from` [s]; the samples so far, when `from` is `None`.
+    fn record(&mut self, from: Option<f64>) -> Vec<timeline::Sample>;
+}
+
+/// Runs `t` through `years` measured years from `start`, year by year, as
+/// [`Deployment::run`] says.
+fn run_years(mut t: impl Trajectory, start: f64, years: u64, progress: &mut dyn FnMut(f64) -> bool) -> Tally {
+    let mut events = 0;
+    let mut done = 0;
+    while done < years {
+        let end = start + (done + 1) as f64 * YEAR_SECS;
+        let mut stopped = false;
+        let mut tick = |now: SimTime| {
+            stopped = !progress(((now.secs() - start) / YEAR_SECS).max(0.0));
+            !stopped
+        };
+        let handled = t.step_to(SimTime::from_secs(end), &mut tick);
+        if stopped {
+            t.drop_year();
+            break;
         }
-        let end = start + done as f64 * YEAR_SECS;
-        self.ledger.finish(end, events)
+        events += handled;
+        done += 1;
+        if !progress(done as f64) {
+            break;
+        }
+    }
+    t.finish(start + done as f64 * YEAR_SECS, events)
+}
+
+/// One deployment and its queue.
+struct Alone<'a, 's> {
+    model: Deployment<'s>,
+    queue: &'a mut EventQueue<Event>,
+}
+
+impl Trajectory for Alone<'_, '_> {
+    fn step_to(&mut self, end: SimTime, tick: &mut dyn FnMut(SimTime) -> bool) -> u64 {
+        engine::run_ticking(&mut self.model, self.queue, end, tick)
+    }
+
+    fn drop_year(&mut self) {
+        self.model.ledger.drop_year();
+    }
+
+    fn finish(self, end: f64, events: u64) -> Tally {
+        self.model.ledger.finish(end, events)
+    }
+
+    fn ledger(&mut self) -> &mut Ledger {
+        &mut self.model.ledger
+    }
+
+    fn record(&mut self, from: Option<f64>) -> Vec<timeline::Sample> {
+        let m = &mut self.model;
+        match from {
+            Some(from) => {
+                (m.recording, m.recording_from) = (Some(vec![m.sample(0.0)]), from);
+                vec![]
+            }
+            None => m.recording.take().unwrap_or_default(),
+        }
     }
 }
 
@@ -400,9 +514,12 @@ impl Deployment<'_> {
     }
 
     /// Sessions kept in dependency `i` are lost.
+    /// (A global store, simulated in the home region alone, holds every
+    /// region's sessions.)
     fn lose_stored_sessions(&mut self, i: u16, now: SimTime) {
         if self.sc.sessions.storage == Storage::External(usize::from(i)) {
-            self.ledger.lose_sessions(now.secs(), self.sc.sessions.active);
+            let share = if self.sc.dependencies[usize::from(i)].global { 1.0 } else { self.share };
+            self.ledger.lose_sessions(now.secs(), self.sc.sessions.active * share);
         }
     }
 
@@ -431,7 +548,8 @@ impl Deployment<'_> {
 
     /// Settles the tiers whose replicas sit in domains, after a domain changed.
     fn settle_placed_tiers(&mut self, now: SimTime, q: &mut EventQueue<Event>) {
-        for t in self.tiers.placed().collect::<Vec<_>>() {
+        let mirrored = |t: u16| self.mirror && self.sc.dependencies[usize::from(self.tiers.dependency(t))].global;
+        for t in self.tiers.placed().filter(|&t| !mirrored(t)).collect::<Vec<_>>() {
             self.tiers.recount(t, &self.domains);
             self.settle_tier(t, now, q);
         }
@@ -465,7 +583,7 @@ impl Deployment<'_> {
         self.catch_up(id, now, q);
         self.refresh_health(id, now, q, new_reason);
         if self.fleet.sync(id, &self.domains) && self.sc.sessions.storage == Storage::Memory {
-            let share = self.sc.sessions.active / self.holding_at_event.max(1) as f64;
+            let share = self.sc.sessions.active * self.share / self.holding_at_event.max(1) as f64;
             self.ledger.lose_sessions(now.secs(), share);
         }
     }

@@ -5,7 +5,7 @@ use super::load::Level;
 use super::{Deployment, Event};
 use crate::cause::Cause;
 use crate::engine::{EventQueue, SimTime};
-use crate::stats::Share;
+use crate::stats::{Excess, Share};
 
 impl Deployment<'_> {
     /// Re-evaluates what the service can serve and hands it to the ledger.
@@ -34,7 +34,7 @@ impl Deployment<'_> {
             if !known.all_good() || known.capacity != capacity {
                 self.state.up = true;
                 self.state.failing = 0.0;
-                self.state.excess_failing = 0.0;
+                self.state.excess.clear();
                 self.state.capacity = capacity;
                 self.state.failing_by_cause.clear();
                 self.ledger.set_state(now.secs(), &mut self.state);
@@ -43,7 +43,8 @@ impl Deployment<'_> {
         }
         let mut parts = std::mem::take(&mut self.state.failing_by_cause);
         parts.clear();
-        let share = |cause: Cause, of_demand: f64, of_excess: f64| Share { cause: cause.id(), of_demand, of_excess };
+        let share =
+            |cause: Cause, of_demand: f64, of_excess: f64| Share { cause: cause.id(), of_demand, of_excess, term: 0 };
         let service_cause = if !lb_up {
             Some(Cause::LoadBalancer)
         } else if let Some(cause) = self.dependencies.first_required_down(&sc.dependencies)
@@ -61,7 +62,7 @@ impl Deployment<'_> {
                 self.state.up = false;
                 self.state.down_cause = cause.id();
                 self.state.failing = 1.0;
-                self.state.excess_failing = 0.0;
+                self.state.excess.clear();
                 parts.push(share(cause, 1.0, 0.0));
             }
             None => {
@@ -85,7 +86,11 @@ impl Deployment<'_> {
                     passing *= 1.0 - fraction;
                 }
                 self.state.failing = 1.0 - passing;
-                self.state.excess_failing = if over { excess_share - (reaching - passing) } else { 0.0 };
+                self.state.excess.clear();
+                if over {
+                    let weight = excess_share - (reaching - passing);
+                    self.state.excess.push(Excess { above: capacity, weight });
+                }
             }
         }
         self.state.failing_by_cause = parts;

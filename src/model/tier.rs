@@ -32,7 +32,7 @@ struct Tier {
     /// Its dependency.
     dependency: u16,
     /// Its reasons to be down, in precedence order, and the cause number
-    /// of the first ([`crate::cause::Cause::Dependency`]).
+    /// of the first ([`crate::cause::Cause::Named`]).
     reasons: Vec<TierReason>,
     first_cause: u16,
     /// The number of its first replica among all tiers' replicas.
@@ -245,7 +245,7 @@ impl Tier {
     /// The cause of `reason`: the tier's own, or the domain outage's.
     fn cause(&self, reason: TierReason) -> Cause {
         match self.reasons.iter().position(|&r| r == reason) {
-            Some(at) => Cause::Dependency(self.first_cause + id16(at)),
+            Some(at) => Cause::Named(self.first_cause + id16(at)),
             None => match reason {
                 TierReason::AdOutage => Cause::AdOutage,
                 TierReason::FdOutage => Cause::FdOutage,
@@ -325,7 +325,7 @@ common = { failure = "1y", repair = "1h" }
         assert_eq!(replicas, [(0, 0, 0), (1, 0, 1), (2, 1, 0), (3, 1, 1), (4, 1, 2)]);
         assert_eq!((tiers.dependency_of_replica(1), tiers.dependency_of_replica(2)), (0, 1));
         // Causes: cache's all_down 0; db's common 1, failover 2, fd_outage 3, all_down 4.
-        let cause = |n: u16| Some(Cause::Dependency(n));
+        let cause = |n: u16| Some(Cause::Named(n));
         // The primary (db's replica 0, replica 2 in all) fails: a window,
         // drawn on its stream.
         let t = tiers.set_replica(2, false, &domains);
@@ -413,14 +413,14 @@ placement = "{placement}"
         let mut domains = Domains::new(2, 2);
         domains.set_fd(0, false);
         tiers.recount(0, &domains);
-        assert_eq!(tiers.settle(0, &domains).down, Some(Cause::Dependency(1)));
+        assert_eq!(tiers.settle(0, &domains).down, Some(Cause::Named(1)));
         domains.set_ad(0, false);
         tiers.recount(0, &domains);
-        assert_eq!(tiers.settle(0, &domains).down, Some(Cause::Dependency(0)), "the AD outranks the FD");
+        assert_eq!(tiers.settle(0, &domains).down, Some(Cause::Named(0)), "the AD outranks the FD");
         domains.set_ad(0, true);
         domains.set_ad(1, false);
         tiers.recount(0, &domains);
-        assert_eq!(tiers.settle(0, &domains).down, Some(Cause::Dependency(0)), "replica 2's AD, replica 0's FD");
+        assert_eq!(tiers.settle(0, &domains).down, Some(Cause::Named(0)), "replica 2's AD, replica 0's FD");
         // Over availability domains: replicas in ADs 0, 1 and 0.
         let sc = Scenario::from_toml(&text("availability_domains"), "t.toml", &[]).unwrap();
         let mut tiers = Tiers::new(&sc, &[0]);
@@ -430,7 +430,7 @@ placement = "{placement}"
         assert_eq!(tiers.settle(0, &domains).down, None, "an FD outage does not touch an AD-placed replica");
         domains.set_ad(1, false);
         tiers.recount(0, &domains);
-        assert_eq!(tiers.settle(0, &domains).down, Some(Cause::Dependency(0)));
+        assert_eq!(tiers.settle(0, &domains).down, Some(Cause::Named(0)));
         // One availability domain of two fault domains: its outage takes
         // every instance, so the tier does not list it.
         let single = text("fault_domains")
@@ -446,7 +446,7 @@ placement = "{placement}"
         domains.set_ad(0, true);
         domains.set_fd(1, false);
         tiers.recount(0, &domains);
-        assert_eq!(tiers.settle(0, &domains).down, Some(Cause::Dependency(0)));
+        assert_eq!(tiers.settle(0, &domains).down, Some(Cause::Named(0)));
         // One fault domain: its outage is the instances' too.
         let one = single
             .replace("fault_domains_per_ad = 2", "fault_domains_per_ad = 1")

@@ -5,10 +5,11 @@
 
 use super::id16;
 use super::planned::PlannedKind;
-use super::{Deployment, SlotId};
+use super::regions::Multi;
+use super::{Alone, Deployment, SlotId, Trajectory};
 use crate::cause::CauseId;
 use crate::demand::{Linear, Profile};
-use crate::engine::{self, EventQueue, SimTime};
+use crate::engine::{EventQueue, SimTime};
 use crate::scenario::Scenario;
 use crate::stats::WorstYear;
 use crate::units::YEAR_SECS;
@@ -60,6 +61,10 @@ pub struct Sample {
     /// What flash sales add to the demand profile (normalised), from this
     /// sample to the next.
     pub flash: Linear,
+    /// With regions, each one: healthy (not out, something in it serves)
+    /// and the share of demand routed to it; the slots, domains, load
+    /// balancer and dependencies above are the first region's.
+    pub regions: Vec<(bool, f64)>,
 }
 
 /// One recorded year of a trajectory.
@@ -125,6 +130,7 @@ impl Deployment<'_> {
             instances: self.fleet.size(),
             capacity_rps: self.sc.capacity.map(|c| c * self.fleet.in_rotation() as f64),
             flash: self.load.as_ref().map(|l| l.flash()).unwrap_or_default(),
+            regions: vec![],
         }
     }
 }
@@ -135,44 +141,56 @@ impl Deployment<'_> {
 pub fn record_year(sc: &Scenario, pick: Pick, trajectory_years: u64) -> Timeline {
     let (trajectory, year) = match pick {
         Pick::Year(w) => (w.trajectory, w.year),
-        Pick::Nearest { downtime } => {
-            let years = sc.simulation.years.clamp(1, trajectory_years);
-            let end = sc.simulation.warmup + years as f64 * YEAR_SECS;
-            let mut queue = EventQueue::new();
-            let mut first = Deployment::new(sc, 0, &mut queue);
-            first.ledger.log_years();
-            engine::run_until(&mut first, &mut queue, SimTime::from_secs(end));
-            first.ledger.advance(end);
-            let log = first.ledger.year_log().expect("logging");
-            let distance = |k: usize| (log[k] - downtime).abs();
-            let nearest = (0..log.len()).min_by(|&a, &b| distance(a).total_cmp(&distance(b)).then(a.cmp(&b)));
-            (0, nearest.expect("at least one year") as u64)
-        }
+        Pick::Nearest { downtime } => (0, on_trajectory(sc, 0, |t| nearest(sc, t, downtime, trajectory_years))),
     };
-    replay(sc, trajectory, year)
+    on_trajectory(sc, trajectory, |t| replay(sc, t, trajectory, year))
 }
 
-/// Runs trajectory `trajectory` of `sc` to its measured year `year` and
-/// records that year.
-fn replay(sc: &Scenario, trajectory: u64, year: u64) -> Timeline {
+/// Calls `f` with trajectory `chunk` of `sc`, just started.
+fn on_trajectory<R>(sc: &Scenario, chunk: u64, f: impl FnOnce(&mut dyn Trajectory) -> R) -> R {
+    let mut queue = EventQueue::new();
+    match &sc.regions {
+        None => {
+            let model = Deployment::new(sc, chunk, &mut queue);
+            f(&mut Alone { model, queue: &mut queue })
+        }
+        Some(_) => f(&mut Multi::new(sc, chunk)),
+    }
+}
+
+/// Of the first `trajectory_years` years of `t`, the one whose downtime
+/// is nearest `downtime` [s], the earliest of equals.
+fn nearest(sc: &Scenario, t: &mut dyn Trajectory, downtime: f64, trajectory_years: u64) -> u64 {
+    let years = sc.simulation.years.clamp(1, trajectory_years);
+    let end = sc.simulation.warmup + years as f64 * YEAR_SECS;
+    t.ledger().log_years();
+    t.step_to(SimTime::from_secs(end), &mut |_| true);
+    t.ledger().advance(end);
+    let log = t.ledger().year_log().expect("logging");
+    let distance = |k: usize| (log[k] - downtime).abs();
+    let nearest = (0..log.len()).min_by(|&a, &b| distance(a).total_cmp(&distance(b)).then(a.cmp(&b)));
+    nearest.expect("at least one year") as u64
+}
+
+/// Runs `t`, trajectory `trajectory` of `sc`, to its measured year
+/// `year` and records that year.
+fn replay(sc: &Scenario, t: &mut dyn Trajectory, trajectory: u64, year: u64) -> Timeline {
     let from = sc.simulation.warmup + year as f64 * YEAR_SECS;
     let to = from + YEAR_SECS;
-    let mut queue = EventQueue::new();
-    let mut model = Deployment::new(sc, trajectory, &mut queue);
-    engine::run_until(&mut model, &mut queue, SimTime::from_secs(from));
-    model.ledger.log_years();
-    model.recording = Some(vec![model.sample(0.0)]);
-    model.recording_from = from;
-    engine::run_until(&mut model, &mut queue, SimTime::from_secs(to));
-    model.ledger.advance(to);
-    let downtime = *model.ledger.year_log().expect("logging").last().expect("the recorded year closed");
-    let samples = model.recording.take().expect("recorded");
-    let demand = sc.traffic.as_ref().map_or_else(Vec::new, |t| demand_curve(&t.profile, &samples, from));
+    t.step_to(SimTime::from_secs(from), &mut |_| true);
+    t.ledger().log_years();
+    t.record(Some(from));
+    t.step_to(SimTime::from_secs(to), &mut |_| true);
+    t.ledger().advance(to);
+    let downtime = *t.ledger().year_log().expect("logging").last().expect("the recorded year closed");
+    let samples = t.record(None);
+    let demand = sc.traffic.as_ref().map_or_else(Vec::new, |tr| demand_curve(&tr.profile, &samples, from));
     Timeline { trajectory, year, downtime, samples, demand }
 }
 
 /// Demand over the recorded year [(s since its start, requests/s)]: the
-/// profile plus the flash sales in effect, hourly and at every sample.
+/// profile plus the flash sales in effect, hourly and at every sample
+/// (with regions, the first region's routed share of it).
 fn demand_curve(profile: &Profile, samples: &[Sample], from: f64) -> Vec<(f64, f64)> {
     let hours = (0..=(YEAR_SECS / 3_600.0) as usize).map(|h| h as f64 * 3_600.0);
     let mut times: Vec<f64> = hours.chain(samples.iter().map(|s| s.t)).collect();
@@ -186,7 +204,9 @@ fn demand_curve(profile: &Profile, samples: &[Sample], from: f64) -> Vec<(f64, f
                 k += 1;
             }
             let at = from + t;
-            (t, (profile.at(at) + samples[k].flash.at(at)) * profile.mean_rps())
+            // With regions, the share routed to the first (whose capacity is shown).
+            let share = samples[k].regions.first().map_or(1.0, |r| r.1);
+            (t, (profile.at(at) + samples[k].flash.at(at)) * profile.mean_rps() * share)
         })
         .collect()
 }

@@ -110,7 +110,7 @@ fn incident_list(sc: &Scenario, incidents: &[Incident]) -> String {
     if incidents.is_empty() {
         return "<p>No downtime in this year.</p>".to_string();
     }
-    let names = sc.dependency_causes();
+    let names = sc.named_causes();
     let total: f64 = incidents.iter().map(|i| i.duration).sum();
     let mut longest: Vec<&Incident> = incidents.iter().collect();
     longest.sort_by(|a, b| b.duration.total_cmp(&a.duration).then(a.start.total_cmp(&b.start)));

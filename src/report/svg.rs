@@ -30,22 +30,36 @@ fn scenario_colour(i: usize) -> RGBColor {
 }
 
 /// The same colour for a cause in every row: a fixed cause its declared one;
-/// a dependency's causes by the dependency's place among `dependencies`
-/// (the sorted names of every run's dependencies), each of a tier's
-/// reasons a lighter shade of its dependency's hue.
-fn cause_colour(cause: Cause, name: &str, dependencies: &[String]) -> RGBColor {
+/// a named cause by its owner's place among `owners` (the sorted names of
+/// every run's dependencies and regions, [`owner`]), each of a tier's or
+/// a region's reasons a lighter shade of its owner's hue.
+fn cause_colour(cause: Cause, name: &str, owners: &[String]) -> RGBColor {
     const DEPENDENCIES: [RGBColor; 4] =
         [RGBColor(0, 114, 178), RGBColor(230, 159, 0), RGBColor(0, 158, 115), RGBColor(102, 102, 102)];
     if let Some([r, g, b]) = cause.fixed_colour() {
         return RGBColor(r, g, b);
     }
-    let (base, reason) = name.split_once('.').unwrap_or((name, ""));
-    let place = dependencies.iter().position(|d| *d == base).unwrap_or(0);
+    let base = owner(name);
+    let reason = name[base.len()..].trim_start_matches('.');
+    let place = owners.iter().position(|d| *d == base).unwrap_or(0);
     let RGBColor(r, g, b) = DEPENDENCIES[place % DEPENDENCIES.len()];
-    let shades = ["", "failover", "all_down", "quorum_lost", "fd_outage", "ad_outage", "common"];
+    let shades: &[&str] = if base.starts_with("region.") {
+        &["outage", "failover", "dns_ttl"]
+    } else {
+        &["", "failover", "all_down", "quorum_lost", "fd_outage", "ad_outage", "common"]
+    };
     let t = shades.iter().position(|s| *s == reason).unwrap_or(0) as f64 * 0.11;
     let lighten = |c: u8| (f64::from(c) + (255.0 - f64::from(c)) * t).round() as u8;
     RGBColor(lighten(r), lighten(g), lighten(b))
+}
+
+/// Whose a named cause is: a dependency (`db`, `db.failover`) or a
+/// region (`region.eu.outage`): all but its reason.
+fn owner(name: &str) -> &str {
+    match name.strip_prefix("region.") {
+        Some(rest) => &name[..name.len() - rest.len() + rest.split_once('.').map_or(rest.len(), |(r, _)| r.len())],
+        None => name.split_once('.').map_or(name, |(base, _)| base),
+    }
 }
 
 /// The label at `position` when it falls on an index of `labels` (axis
@@ -399,8 +413,8 @@ pub fn causes(runs: &[Run]) -> Result<String> {
     }
     let mut dependencies: Vec<String> = rows
         .iter()
-        .filter(|(cause, ..)| matches!(cause, Cause::Dependency(_)))
-        .map(|(_, name, _)| name.split_once('.').map_or(name.as_str(), |(base, _)| base).to_string())
+        .filter(|(cause, ..)| matches!(cause, Cause::Named(_)))
+        .map(|(_, name, _)| owner(name).to_string())
         .collect();
     dependencies.sort_unstable();
     dependencies.dedup();
@@ -421,7 +435,7 @@ pub fn causes(runs: &[Run]) -> Result<String> {
             .caption("What eats the budget: time lost a year by cause", (FONT, 20))
             .margin(12)
             .x_label_area_size(45)
-            .y_label_area_size(250)
+            .y_label_area_size(330)
             .build_cartesian_2d((floor..max * 4.0).log_scale(), 0.0..n)
             .map_err(|e| e.to_string())?;
         let labels: Vec<String> =
@@ -843,14 +857,31 @@ pub fn timeline(
             }
         }),
     )];
-    if sc.load_balancer.is_some() {
-        rows.push(("load balancer".into(), Box::new(move |s| (!s.lb_up).then_some(red))));
+    // With regions: each region (red while it cannot serve, blue while
+    // it receives less than its share of a healthy day); the rows below
+    // are the first region's.
+    let regions = sc.regions.as_ref();
+    let home = regions.map_or(String::new(), |r| format!(" ({})", r.names[0]));
+    for (k, name) in regions.iter().flat_map(|r| r.names.iter()).enumerate() {
+        let nominal = regions.map_or(1.0, |r| r.initial_shares()[k]);
+        rows.push((
+            format!("region {name}"),
+            Box::new(move |s| match s.regions.get(k) {
+                Some((false, _)) => Some(red),
+                Some((true, share)) if *share < nominal => Some(blue),
+                _ => None,
+            }),
+        ));
     }
-    for (i, name) in sc.dependencies.iter().map(|d| &d.name).enumerate() {
-        rows.push((format!("dependency {name}"), Box::new(move |s| (!s.dependencies_up[i]).then_some(red))));
+    if sc.load_balancer.is_some() {
+        rows.push((format!("load balancer{home}"), Box::new(move |s| (!s.lb_up).then_some(red))));
+    }
+    for (i, d) in sc.dependencies.iter().enumerate() {
+        let whose = if d.global { "" } else { &home };
+        rows.push((format!("dependency {}{whose}", d.name), Box::new(move |s| (!s.dependencies_up[i]).then_some(red))));
     }
     for fd in 0..first.fd_live.len() {
-        rows.push((format!("fault domain {}", fd + 1), Box::new(move |s| (!s.fd_live[fd]).then_some(red))));
+        rows.push((format!("fault domain {}{home}", fd + 1), Box::new(move |s| (!s.fd_live[fd]).then_some(red))));
     }
     let pale = RGBColor(228, 228, 228);
     let state = |s: &crate::timeline::Sample, slot: usize| s.slots.get(slot).copied().unwrap_or(SlotState::Absent);
@@ -966,7 +997,14 @@ pub fn timeline(
             ("down / dead in rotation", red),
             ("failing some requests", orange),
             ("out of rotation", grey),
-            ("planned work, drained", blue),
+            (
+                if regions.is_some() {
+                    "planned work, drained; a region below its share"
+                } else {
+                    "planned work, drained"
+                },
+                blue,
+            ),
         ]
         .into_iter()
         .chain(
@@ -1055,7 +1093,9 @@ fn demand_panel(
     let capacity_colour = RGBColor(0, 158, 115);
     let pool_colour = RGBColor(120, 120, 120);
     let excess_colour = RGBColor(200, 30, 30);
-    let mut entries = vec![("demand", demand_colour)];
+    // With regions, the panel is the first region's: the demand routed to it.
+    let demand_label = if tl.samples[0].regions.is_empty() { "demand" } else { "demand routed to this region" };
+    let mut entries = vec![(demand_label, demand_colour)];
     let capacity_known = tl.samples.iter().any(|s| s.capacity_rps.is_some());
     if capacity_known {
         chart.draw_series(LineSeries::new(capacity, capacity_colour.stroke_width(2))).map_err(|e| e.to_string())?;
@@ -1132,6 +1172,18 @@ mod tests {
 
     /// A grid of three keys draws one series per combination of the second
     /// and third keys' values, each joining the first key's values alone.
+    /// A named cause's colour family is its dependency's or its region's.
+    #[test]
+    fn named_causes_are_grouped_by_their_owner() {
+        assert_eq!(owner("db"), "db");
+        assert_eq!(owner("db.failover"), "db");
+        assert_eq!(owner("region.eu-west.dns_ttl"), "region.eu-west");
+        let owners = ["db".to_string(), "region.a".to_string(), "region.b".to_string()];
+        let colour = |name: &str| cause_colour(Cause::Named(0), name, &owners);
+        assert_ne!(colour("region.a.outage"), colour("region.b.outage"));
+        assert_ne!(colour("region.a.outage"), colour("region.a.dns_ttl"), "reasons are shades");
+    }
+
     #[test]
     fn a_three_key_sweep_draws_a_series_per_combination() {
         let mut points = vec![];

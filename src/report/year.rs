@@ -153,6 +153,7 @@ pub(crate) mod tests {
             instances: 1,
             capacity_rps: None,
             flash: Linear::default(),
+            regions: vec![],
         }
     }
 

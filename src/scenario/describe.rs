@@ -65,9 +65,10 @@ impl Display for Scenario {
             Repair::Manual { time } => writeln!(f, "  {:<22}manual after the alert: {time}", "repair")?,
         }
         for d in &self.dependencies {
+            let scope = if d.global { ", global" } else { "" };
             let impact = match d.impact {
-                Impact::Required => "required".to_string(),
-                Impact::Degraded(x) => format!("degraded, {x} of requests fail"),
+                Impact::Required => format!("required{scope}"),
+                Impact::Degraded(x) => format!("degraded{scope}, {x} of requests fail"),
             };
             match &d.tier {
                 None => process(f, &format!("{} ({impact})", d.name), &d.process)?,
@@ -86,8 +87,46 @@ impl Display for Scenario {
         if let Some(p) = &self.maintenance {
             planned(f, "maintenance", p)?;
         }
-        load(f, self)
+        load(f, self)?;
+        match &self.regions {
+            Some(r) => regions(f, r),
+            None => Ok(()),
+        }
     }
+}
+
+/// The regions: how traffic is spread and moved, and what each reports.
+fn regions(f: &mut Formatter, r: &Regions) -> fmt::Result {
+    let mode = match &r.mode {
+        RegionMode::ActiveActive { weights } => {
+            let w: Vec<String> = weights.iter().map(|w| format!("{w:.3}")).collect();
+            format!("active-active, shares {}", w.join(", "))
+        }
+        RegionMode::ActivePassive { failover, switch } => {
+            let by = match failover {
+                Failover::Automatic => "the health check",
+                Failover::Manual => "an operator after the monitoring alert",
+            };
+            format!("active-passive ({} active); failover decided by {by}, switch {switch}", r.names[0])
+        }
+    };
+    writeln!(f, "  {:<22}{} ({}): {mode}", "regions", r.names.len(), r.names.join(", "))?;
+    let c = r.check;
+    let detection = c.interval / 2.0 + f64::from(c.unhealthy - 1) * c.interval;
+    writeln!(
+        f,
+        "  {:<22}every {}, down after {}, up after {}; mean detection {}; DNS TTL {}",
+        "global health check",
+        format_duration(c.interval),
+        c.unhealthy,
+        c.healthy,
+        format_duration(detection),
+        format_duration(r.dns_ttl)
+    )?;
+    if let Some(o) = &r.outage {
+        process(f, "regional outage", o)?;
+    }
+    writeln!(f, "  {:<22}{}", "region causes", r.causes().join(", "))
 }
 
 /// A replicated dependency: its replicas, how they serve, where they run,

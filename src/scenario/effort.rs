@@ -49,6 +49,16 @@ impl Scenario {
             // Thresholds crossed a few times a day.
             parts.push((365.0 * 8.0, "traffic"));
         }
+        // Every region runs the whole stack; the front adds its outages
+        // and the DNS steps of each move (two moves an outage).
+        let regions = self.regions.as_ref().map_or(1.0, |r| r.names.len() as f64);
+        for part in &mut parts {
+            part.0 *= regions;
+        }
+        if let Some(outage) = self.regions.as_ref().and_then(|r| r.outage.as_ref()) {
+            let moves = 2.0 * f64::from(super::DNS_STEPS) + 4.0;
+            parts.push((regions * process(outage) * moves, "regions.outage"));
+        }
         let total = parts.iter().map(|p| p.0).sum();
         let busiest = parts.iter().max_by(|a, b| a.0.total_cmp(&b.0)).map_or("instance.failure", |p| p.1);
         (total, busiest)

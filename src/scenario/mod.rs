@@ -10,6 +10,7 @@ mod dist;
 mod duration;
 mod effort;
 mod raw;
+mod region;
 mod source;
 mod tier;
 mod traffic;
@@ -19,6 +20,7 @@ pub use crate::stats::Sli;
 pub use dist::Dist;
 pub use duration::{Duration, format_duration, parse_duration};
 pub use effort::{EVENTS_PER_SECOND, EVENTS_PER_YEAR_LIMIT};
+pub use region::{DNS_STEPS, Failover, MOST_REGIONS, RegionCheck, RegionMode, RegionReason, Regions};
 pub use source::{Override, line_column, span_of};
 pub use tier::{Placement, Tier, TierMode, TierReason};
 pub use traffic::{Autoscaling, FlashSale, Overload, Traffic};
@@ -87,6 +89,8 @@ pub struct Scenario {
     pub overload: Option<Overload>,
     /// The pool's autoscaling policy, if any.
     pub autoscaling: Option<Autoscaling>,
+    /// The regions the stack runs in; `None`: one.
+    pub regions: Option<Regions>,
 }
 
 /// Run length and randomness.
@@ -220,6 +224,9 @@ pub struct Dependency {
     pub process: FailureRepair,
     /// Its replicas, if it is a replicated tier.
     pub tier: Option<Tier>,
+    /// Shared by every region (simulated in the home region), rather
+    /// than one copy per region.
+    pub global: bool,
 }
 
 /// Where user sessions live.
@@ -309,9 +316,17 @@ impl Scenario {
         (self.fd_outage.is_some() && t.fault_domains() > 1, self.ad_outage.is_some() && t.availability_domains > 1)
     }
 
-    /// The dependencies' causes as reports name them, in the order of
-    /// [`crate::cause::Cause::Dependency`]: a plain dependency's name, a
-    /// tier's `<name>.<reason>` for each of its reasons.
+    /// The named causes as reports name them, in the order of
+    /// [`crate::cause::Cause::Named`]: the dependencies' (a plain
+    /// dependency's name, a tier's `<name>.<reason>` for each of its
+    /// reasons), then the regions' (`region.<name>.<reason>`).
+    pub fn named_causes(&self) -> Vec<String> {
+        let mut causes = self.dependency_causes();
+        causes.extend(self.regions.iter().flat_map(Regions::causes));
+        causes
+    }
+
+    /// The dependencies' causes, the first of [`Scenario::named_causes`].
     pub fn dependency_causes(&self) -> Vec<String> {
         let named = |d: &Dependency, r: Option<TierReason>| match r {
             None => d.name.clone(),

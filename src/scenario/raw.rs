@@ -32,6 +32,7 @@ pub struct RawScenario {
     pub maintenance: Option<RawPlanned>,
     pub traffic: Option<RawTraffic>,
     pub autoscaling: Option<RawAutoscaling>,
+    pub regions: Option<RawRegions>,
 }
 
 #[derive(Deserialize, Default)]
@@ -160,6 +161,15 @@ pub struct RawDependency {
     pub placement: Option<Spanned<RawPlacement>>,
     pub failover: Option<Spanned<RawFailover>>,
     pub common: Option<Spanned<RawFailure>>,
+    pub scope: Option<Spanned<RawScope>>,
+}
+
+/// Whether a dependency runs once per region or once for all.
+#[derive(Deserialize, Clone, Copy, PartialEq)]
+#[serde(rename_all = "snake_case")]
+pub enum RawScope {
+    Regional,
+    Global,
 }
 
 #[derive(Deserialize, Clone, Copy, PartialEq)]
@@ -286,4 +296,39 @@ pub struct RawScaleIn {
     pub below: Spanned<f64>,
     #[serde(rename = "for")]
     pub sustain: Duration,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawRegions {
+    pub names: Spanned<Vec<String>>,
+    pub mode: Spanned<RawRegionMode>,
+    pub weights: Option<Spanned<Vec<f64>>>,
+    pub outage: Option<RawFailure>,
+    pub dns_ttl: Option<Spanned<Duration>>,
+    pub health_check: Option<RawRegionCheck>,
+    pub failover: Option<Spanned<RawRegionFailover>>,
+    pub switch: Option<Spanned<Dist>>,
+}
+
+#[derive(Deserialize, Clone, Copy, PartialEq)]
+#[serde(rename_all = "kebab-case")]
+pub enum RawRegionMode {
+    ActiveActive,
+    ActivePassive,
+}
+
+#[derive(Deserialize, Clone, Copy, PartialEq)]
+#[serde(rename_all = "snake_case")]
+pub enum RawRegionFailover {
+    Automatic,
+    Manual,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawRegionCheck {
+    pub interval: Spanned<Duration>,
+    pub unhealthy_threshold: Spanned<u32>,
+    pub healthy_threshold: Spanned<u32>,
 }

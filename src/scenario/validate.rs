@@ -47,8 +47,16 @@ pub(super) fn build(raw: RawScenario, origin: &str, text: &str, c: &mut Checker)
         raw.fault_domain.is_some() && topology.fault_domains() > 1,
         raw.availability_domain.is_some() && topology.availability_domains > 1,
     );
-    let dependencies = dependencies(raw.dependency, outages, c);
+    let regional = raw.regions.is_some();
+    let dependencies = dependencies(raw.dependency, outages, regional, c);
     let sessions = sessions(&raw.sessions, &dependencies, c);
+    if regional && let Some(sale) = raw.traffic.as_ref().and_then(|t| t.flash_sale.as_ref()) {
+        c.problem(
+            sale.per_year.span(),
+            "flash sales over several regions are not modelled: remove [traffic.flash_sale] or [regions]",
+        );
+    }
+    let regions = raw.regions.map(|r| super::region::check(r, alert_delay.is_some(), c));
     let load =
         super::traffic::check(raw.traffic, &raw.instance, raw.autoscaling, &topology, &repair, simulation.warmup, c);
     let fr = |r: RawFailure| FailureRepair { failure: r.failure, repair: r.repair };
@@ -77,6 +85,7 @@ pub(super) fn build(raw: RawScenario, origin: &str, text: &str, c: &mut Checker)
         capacity: load.capacity,
         overload: load.overload,
         autoscaling: load.autoscaling,
+        regions,
     };
     effort(&scenario, text, c);
     scenario
@@ -257,7 +266,7 @@ fn monitoring(
 /// numbering leaves, at most 65,535 replicas in all. `outages`: whether
 /// fault and availability domains fail in a way that can leave some
 /// instance serving ([`Scenario::domain_outages`]).
-fn dependencies(raw: Vec<RawDependency>, outages: (bool, bool), c: &mut Checker) -> Vec<Dependency> {
+fn dependencies(raw: Vec<RawDependency>, outages: (bool, bool), regional: bool, c: &mut Checker) -> Vec<Dependency> {
     let mut dependencies: Vec<Dependency> = vec![];
     let mut causes = 0;
     for d in raw {
@@ -296,8 +305,15 @@ fn dependencies(raw: Vec<RawDependency>, outages: (bool, bool), c: &mut Checker)
             None => 1,
             Some(t) => t.reasons(outages.0, outages.1).len(),
         };
+        let global = d.scope.as_ref().is_some_and(|s| *s.get_ref() == RawScope::Global);
+        if let (Some(scope), false) = (&d.scope, regional) {
+            c.problem(
+                scope.span(),
+                "scope applies to a scenario with [regions]: with one region, every dependency is its own",
+            );
+        }
         let process = FailureRepair { failure: d.failure, repair: d.repair };
-        dependencies.push(Dependency { name: d.name.into_inner(), impact, process, tier });
+        dependencies.push(Dependency { name: d.name.into_inner(), impact, process, tier, global });
     }
     let replicas: usize = dependencies.iter().filter_map(|d| d.tier.as_ref()).map(|t| usize::from(t.replicas)).sum();
     if replicas > usize::from(u16::MAX) {

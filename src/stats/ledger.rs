@@ -21,8 +21,33 @@ pub struct Share {
     pub cause: CauseId,
     /// Fraction of all demand it fails.
     pub of_demand: f64,
-    /// Fraction of the demand above capacity it fails.
+    /// Fraction of the demand above its excess term's threshold it fails.
     pub of_excess: f64,
+    /// Which of [`ServiceState::excess`] `of_excess` applies to.
+    pub term: u16,
+}
+
+/// Demand above a threshold, of which a fraction fails: the demand that
+/// a pool of instances cannot take. A deployment in one region has one
+/// such term while demand exceeds its capacity; over several regions,
+/// each region that receives share `s` of the demand with capacity `C`
+/// has one at `C / s`, weighted by `s`.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Excess {
+    /// The threshold (normalised demand).
+    pub above: f64,
+    /// The fraction of the demand above it that fails.
+    pub weight: f64,
+}
+
+impl Excess {
+    /// The demand above the threshold over an interval of length `dt`
+    /// holding `demand`: crossings are events, so between two events
+    /// demand stays on one side of it.
+    #[inline]
+    fn over(&self, demand: f64, dt: f64) -> f64 {
+        if self.weight > 0.0 { (demand - self.above * dt).max(0.0) } else { 0.0 }
+    }
 }
 
 /// What the service is doing between two events.
@@ -34,14 +59,14 @@ pub struct ServiceState {
     pub down_cause: CauseId,
     /// Fraction of demand failing, in [0, 1].
     pub failing: f64,
-    /// Fraction of the demand above `capacity` failing, besides: nonzero
-    /// only while demand exceeds capacity (crossings are events, so that
-    /// holds between two events).
-    pub excess_failing: f64,
-    /// What the instances in rotation can serve (normalised demand);
-    /// infinite when unlimited.
+    /// Demand above thresholds failing, besides: one term while demand
+    /// exceeds what the instances serve (none otherwise).
+    pub excess: Vec<Excess>,
+    /// What the instances in rotation can serve (normalised demand, the
+    /// lowest over the regions that receive demand): peak utilisation is
+    /// measured against it; infinite when unlimited.
     pub capacity: f64,
-    /// The failing shares by cause, summing to `failing` and `excess_failing`.
+    /// The failing shares by cause, summing to `failing` and the excess terms.
     pub failing_by_cause: Vec<Share>,
 }
 
@@ -51,7 +76,7 @@ impl Default for ServiceState {
             up: true,
             down_cause: CauseId::default(),
             failing: 0.0,
-            excess_failing: 0.0,
+            excess: vec![],
             capacity: f64::INFINITY,
             failing_by_cause: vec![],
         }
@@ -61,7 +86,7 @@ impl Default for ServiceState {
 impl ServiceState {
     /// Up, with nothing failing.
     pub fn all_good(&self) -> bool {
-        self.up && self.failing == 0.0 && self.excess_failing == 0.0
+        self.up && self.failing == 0.0 && self.excess.iter().all(|e| e.weight == 0.0)
     }
 }
 
@@ -271,13 +296,13 @@ impl Ledger {
             self.window.down += dt;
             self.cause_down[s.down_cause.index()] += dt;
         }
-        if s.failing > 0.0 || s.excess_failing > 0.0 {
+        if s.failing > 0.0 || s.excess.iter().any(|e| e.weight > 0.0) {
             let demand = if self.flat { dt + flash } else { self.demand.integral(t0, t1) + flash };
-            let excess = if s.excess_failing > 0.0 { (demand - s.capacity * dt).max(0.0) } else { 0.0 };
-            let failed = s.failing * demand + s.excess_failing * excess;
+            let failed = s.excess.iter().fold(s.failing * demand, |f, e| f + e.weight * e.over(demand, dt));
             self.year.failed += failed;
             self.window.failed += failed;
             for share in &s.failing_by_cause {
+                let excess = s.excess.get(usize::from(share.term)).map_or(0.0, |e| e.over(demand, dt));
                 self.cause_failed[share.cause.index()] += share.of_demand * demand + share.of_excess * excess;
             }
         }
@@ -508,7 +533,7 @@ mod tests {
             failing,
             failing_by_cause: by_cause
                 .into_iter()
-                .map(|(cause, f)| Share { cause, of_demand: f, of_excess: 0.0 })
+                .map(|(cause, f)| Share { cause, of_demand: f, of_excess: 0.0, term: 0 })
                 .collect(),
             ..ServiceState::default()
         };
@@ -625,11 +650,11 @@ mod tests {
         l.set_flash(from, Linear { at: from, value: 1.0, slope: 0.0 });
         let mut s = ServiceState {
             failing: 0.25,
-            excess_failing: 0.5,
+            excess: vec![Excess { above: 1.5, weight: 0.5 }],
             capacity: 1.5,
             failing_by_cause: vec![
-                Share { cause: CauseId(1), of_demand: 0.25, of_excess: 0.0 },
-                Share { cause: CauseId(2), of_demand: 0.0, of_excess: 0.5 },
+                Share { cause: CauseId(1), of_demand: 0.25, of_excess: 0.0, term: 0 },
+                Share { cause: CauseId(2), of_demand: 0.0, of_excess: 0.5, term: 0 },
             ],
             ..ServiceState::default()
         };

@@ -11,5 +11,5 @@ pub use estimate::{
     z_975,
 };
 pub use histogram::LogHistogram;
-pub use ledger::{Ledger, Meter, ServiceState, Share, Sli};
+pub use ledger::{Excess, Ledger, Meter, ServiceState, Share, Sli};
 pub use tally::{MICROS, Replications, Summary, Tally, WorstYear};

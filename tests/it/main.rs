@@ -8,6 +8,7 @@ mod fuzz;
 mod intervals;
 mod layers;
 mod malformed;
+mod regions;
 mod scale_out;
 mod scenarios;
 mod tiers;

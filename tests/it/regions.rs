@@ -1,0 +1,159 @@
+//! Regions behind DNS against MODEL.md's closed forms: an active-active
+//! region's outage strands its weight's share for the detection and half
+//! a TTL; active-passive loses everything for detection (or the alert)
+//! plus the switch, then half a TTL; the survivor carries the moved share
+//! within its capacity; a global dependency fails every region at once.
+//! The instances never fail here, so the regions alone decide.
+
+use super::cross_checks::assert_within;
+use super::{minimal, simulate};
+use availsim::analysis::Results;
+
+const YEAR_SECS: f64 = 365.0 * 86_400.0;
+
+/// A region fails every 30 days on average (exponential) for exactly 10
+/// minutes, long enough for detection and a whole TTL; outages of both
+/// regions at once are negligible (about 5e-8 of the time).
+const OUTAGES_PER_YEAR: f64 = YEAR_SECS / (30.0 * 86_400.0 + 600.0);
+
+/// The global health check: 30 s probes, 3 in a row: detection takes the
+/// first probe after the change (uniform within 30 s) plus 2 intervals.
+const DETECTION: f64 = 15.0 + 60.0;
+const TTL: f64 = 60.0;
+
+/// Regional outages as [`OUTAGES_PER_YEAR`] says.
+const OUTAGES: &str = r#"outage = { failure = { dist = "exponential", mean = "30d" }, repair = "10m" }"#;
+
+/// Two regions `a` and `b` of one instance that never fails, with the
+/// `[regions]` keys `keys` (names, TTL and health check given) and
+/// `extra` sections.
+fn two_regions(keys: &str, extra: &str) -> String {
+    minimal(
+        &[1],
+        &format!(
+            r#"{extra}
+[repair]
+mode = "manual"
+time = "1h"
+[regions]
+names = ["a", "b"]
+dns_ttl = "60s"
+health_check = {{ interval = "30s", unhealthy_threshold = 3, healthy_threshold = 3 }}
+{keys}"#
+        ),
+    )
+}
+
+/// Seconds per year of failed requests (full-outage time) for `cause`.
+fn failed(r: &Results, cause: &str) -> f64 {
+    r.causes.get(cause).unwrap_or_else(|| panic!("no cause {cause}")).failed_request_minutes_per_year * 60.0
+}
+
+/// Seconds per year of downtime for `cause`.
+fn down(r: &Results, cause: &str) -> f64 {
+    r.causes.get(cause).unwrap_or_else(|| panic!("no cause {cause}")).downtime_minutes_per_year * 60.0
+}
+
+fn close(what: &str, got: f64, want: f64, tolerance: f64) {
+    assert!((got / want - 1.0).abs() < tolerance, "{what}: {got:.3} against {want:.3} (± {:.0} %)", tolerance * 100.0);
+}
+
+/// Active-active with weights 1/4 and 3/4: each outage of region r costs
+/// w_r × (detection + TTL/2) of full-outage time, w_r × detection of it
+/// before the mark (the outage's) and w_r × TTL/2 after (the cached DNS
+/// answers'); the other region serves throughout, so the service is
+/// never down.
+#[test]
+fn active_active_strands_its_share_for_detection_and_half_a_ttl() {
+    let r = simulate(&two_regions(&format!("{OUTAGES}\nmode = \"active-active\"\nweights = [1, 3]"), ""), 4_000, &[]);
+    let lost = OUTAGES_PER_YEAR * (DETECTION + TTL / 2.0);
+    assert_within("request availability", &r.request_availability, 1.0 - lost / YEAR_SECS);
+    for (name, w) in [("a", 0.25), ("b", 0.75)] {
+        close(
+            &format!("{name} outage"),
+            failed(&r, &format!("region.{name}.outage")),
+            OUTAGES_PER_YEAR * w * DETECTION,
+            0.03,
+        );
+        close(
+            &format!("{name} dns_ttl"),
+            failed(&r, &format!("region.{name}.dns_ttl")),
+            OUTAGES_PER_YEAR * w * TTL / 2.0,
+            0.03,
+        );
+    }
+    assert!(r.time_availability.mean > 1.0 - 1e-6, "one region serves: {}", r.time_availability.mean);
+}
+
+/// Active-passive, automatic: each outage of the active region `a` fails
+/// every request for detection + switch (60 s), then half a TTL while
+/// clients move; the service is down until the first slice of clients
+/// reaches `b` (TTL / 16 after the switch). Outages of the passive
+/// region cost nothing; fail-back loses nothing.
+#[test]
+fn active_passive_fails_everything_over_after_detection_and_the_switch() {
+    let r = simulate(&two_regions(&format!("{OUTAGES}\nmode = \"active-passive\"\nswitch = \"1m\""), ""), 4_000, &[]);
+    let per_outage = DETECTION + 60.0 + TTL / 2.0;
+    assert_within("request availability", &r.request_availability, 1.0 - OUTAGES_PER_YEAR * per_outage / YEAR_SECS);
+    let time_down = DETECTION + 60.0 + TTL / 16.0;
+    assert_within("time availability", &r.time_availability, 1.0 - OUTAGES_PER_YEAR * time_down / YEAR_SECS);
+    close("outage", failed(&r, "region.a.outage"), OUTAGES_PER_YEAR * DETECTION, 0.03);
+    close("failover", down(&r, "region.a.failover"), OUTAGES_PER_YEAR * 60.0, 0.03);
+    close("dns_ttl", failed(&r, "region.a.dns_ttl"), OUTAGES_PER_YEAR * TTL / 2.0, 0.03);
+    // Only when `b` serves, between a failover and the fail-back.
+    assert!(
+        failed(&r, "region.b.outage") < 0.01 * failed(&r, "region.a.outage"),
+        "the passive region's outages cost nothing"
+    );
+}
+
+/// Active-passive, manual: the operator fails over after the alert (a
+/// constant 5 minutes from the failure), whatever the health check saw.
+#[test]
+fn a_manual_failover_waits_for_the_alert() {
+    let keys = format!("{OUTAGES}\nmode = \"active-passive\"\nfailover = \"manual\"\nswitch = \"1m\"");
+    let r = simulate(&two_regions(&keys, ""), 2_000, &["monitoring.alert_delay=\"5m\""]);
+    let per_outage = 300.0 + 60.0 + TTL / 2.0;
+    assert_within("request availability", &r.request_availability, 1.0 - OUTAGES_PER_YEAR * per_outage / YEAR_SECS);
+    close("outage", failed(&r, "region.a.outage"), OUTAGES_PER_YEAR * 300.0, 0.03);
+}
+
+/// Active-active with capacity: each region's instance serves 3/4 of all
+/// demand (constant). While one region is out, the survivor receives the
+/// moved share, and the excess over its capacity fails: with linear DNS
+/// moves, a plateau of 0.25 from the end of the move away (TTL after the
+/// mark) to the start of the move back (the outage's length D plus the
+/// detection of its end, as long as the first), and a triangle of TTL/16
+/// at each end: 0.25 D − TTL/8 per outage, besides the stranded
+/// 0.5 × (detection + TTL/2).
+#[test]
+fn the_survivor_carries_the_moved_share_within_its_capacity() {
+    let extra = "[traffic]\nrps = 1000";
+    let keys = format!("{OUTAGES}\nmode = \"active-active\"");
+    let r = simulate(&two_regions(&keys, extra), 4_000, &["instance.capacity=750"]);
+    let excess = 0.25 * 600.0 - TTL / 8.0;
+    let stranded = 0.5 * (DETECTION + TTL / 2.0);
+    let lost = 2.0 * OUTAGES_PER_YEAR * (excess + stranded);
+    assert_within("request availability", &r.request_availability, 1.0 - lost / YEAR_SECS);
+    close("capacity", failed(&r, "capacity"), 2.0 * OUTAGES_PER_YEAR * excess, 0.03);
+    // Sized for the whole demand, the survivor loses nothing more.
+    let sized = simulate(&two_regions(&keys, extra), 1_000, &["instance.capacity=1000"]);
+    assert_eq!(failed(&sized, "capacity"), 0.0);
+}
+
+/// A global dependency is one copy for every region: its outage takes
+/// them all at once, so the service is down exactly while it is
+/// (A = 10/11), named after it, not after DNS.
+#[test]
+fn a_global_dependency_fails_every_region_at_once() {
+    let dependency = r#"[[dependency]]
+name = "db"
+impact = "required"
+scope = "global"
+failure = { dist = "exponential", mean = "10d" }
+repair = { dist = "exponential", mean = "1d" }"#;
+    let r = simulate(&two_regions("mode = \"active-active\"", dependency), 3_000, &[]);
+    assert_within("time availability", &r.time_availability, 10.0 / 11.0);
+    let share = down(&r, "db") / ((1.0 - r.time_availability.mean) * YEAR_SECS);
+    assert!(share > 0.999, "the downtime is the dependency's: {share}");
+}
