@@ -184,10 +184,10 @@ pub(super) fn check(raw: RawRegions, alert: bool, c: &mut Checker) -> Regions {
                 if ws.len() != names.len() {
                     c.problem(w.span(), format!("regions.weights has {} values for {} regions", ws.len(), names.len()));
                 }
-                if ws.iter().any(|x| !x.is_finite() || *x <= 0.0) {
-                    c.problem(w.span(), "regions.weights must be positive numbers (shares of the traffic)");
-                }
                 let sum: f64 = ws.iter().sum();
+                if ws.iter().any(|x| !x.is_finite() || *x <= 0.0) || !sum.is_finite() {
+                    c.problem(w.span(), "regions.weights must be positive numbers (shares of the traffic) with a finite sum");
+                }
                 ws.iter().map(|x| x / sum).collect()
             }
         };

@@ -157,3 +157,21 @@ repair = { dist = "exponential", mean = "1d" }"#;
     let share = down(&r, "db") / ((1.0 - r.time_availability.mean) * YEAR_SECS);
     assert!(share > 0.999, "the downtime is the dependency's: {share}");
 }
+
+/// On common random numbers a longer TTL never serves more: without
+/// traffic the regions' own draws do not depend on the routing, so each
+/// outage costs w × (detection + TTL/2) on the same path; with TTL 0
+/// the detection alone remains.
+#[test]
+fn a_longer_ttl_never_serves_more_on_common_random_numbers() {
+    let text = two_regions(&format!("{OUTAGES}\nmode = \"active-active\""), "");
+    let lost = |ttl: &str| {
+        let r = simulate(&text, 500, &[&format!("regions.dns_ttl=\"{ttl}\"")]);
+        (1.0 - r.request_availability.mean) * YEAR_SECS
+    };
+    let lost: Vec<f64> = ["0s", "30s", "60s", "5m"].into_iter().map(lost).collect();
+    assert!(lost.windows(2).all(|w| w[0] < w[1]), "{lost:?}");
+    close("TTL 0", lost[0], OUTAGES_PER_YEAR * DETECTION, 0.05);
+    // Each outage adds exactly w × 150 s more at 5 m than at 0 s.
+    close("TTL 5m", lost[3] - lost[0], OUTAGES_PER_YEAR * 150.0, 0.05);
+}
