@@ -36,6 +36,7 @@ pub const TICK_EVENTS: u64 = 1 << 16;
 /// [`run_until`], calling `tick` with the simulated time every
 /// [`TICK_EVENTS`] events (for progress on long stretches); it stops
 /// there, before `end`, when `tick` returns false.
+#[inline(always)]
 pub fn run_ticking<M: Model>(
     model: &mut M,
     queue: &mut EventQueue<M::Event>,

@@ -324,6 +324,7 @@ trait Trajectory {
 
 /// Runs `t` through `years` measured years from `start`, year by year, as
 /// [`Deployment::run`] says.
+#[inline(always)]
 fn run_years(mut t: impl Trajectory, start: f64, years: u64, progress: &mut dyn FnMut(f64) -> bool) -> Tally {
     let mut events = 0;
     let mut done = 0;
@@ -355,6 +356,7 @@ struct Alone<'a, 's> {
 }
 
 impl Trajectory for Alone<'_, '_> {
+    #[inline(always)]
     fn step_to(&mut self, end: SimTime, tick: &mut dyn FnMut(SimTime) -> bool) -> u64 {
         engine::run_ticking(&mut self.model, self.queue, end, tick)
     }

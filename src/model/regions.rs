@@ -448,6 +448,7 @@ impl<'s> Multi<'s> {
                 s.up = true;
                 s.failing += share * inner.failing;
                 let term = s.excess.len() as u16;
+                // (Positive weights stay positive: `share` is.)
                 s.excess.extend(inner.excess.iter().map(|e| Excess { above: e.above, weight: e.weight * share }));
                 s.failing_by_cause.extend(inner.failing_by_cause.iter().map(|x| Share {
                     cause: x.cause,

@@ -87,8 +87,8 @@ impl Deployment<'_> {
                 }
                 self.state.failing = 1.0 - passing;
                 self.state.excess.clear();
-                if over {
-                    let weight = excess_share - (reaching - passing);
+                let weight = if over { excess_share - (reaching - passing) } else { 0.0 };
+                if weight > 0.0 {
                     self.state.excess.push(Excess { above: capacity, weight });
                 }
             }

@@ -46,7 +46,7 @@ impl Excess {
     /// demand stays on one side of it.
     #[inline]
     fn over(&self, demand: f64, dt: f64) -> f64 {
-        if self.weight > 0.0 { (demand - self.above * dt).max(0.0) } else { 0.0 }
+        (demand - self.above * dt).max(0.0)
     }
 }
 
@@ -60,7 +60,8 @@ pub struct ServiceState {
     /// Fraction of demand failing, in [0, 1].
     pub failing: f64,
     /// Demand above thresholds failing, besides: one term while demand
-    /// exceeds what the instances serve (none otherwise).
+    /// exceeds what the instances serve (none otherwise). Only terms of
+    /// positive weight are kept, so that nothing failing is `is_empty`.
     pub excess: Vec<Excess>,
     /// What the instances in rotation can serve (normalised demand, the
     /// lowest over the regions that receive demand): peak utilisation is
@@ -86,7 +87,7 @@ impl Default for ServiceState {
 impl ServiceState {
     /// Up, with nothing failing.
     pub fn all_good(&self) -> bool {
-        self.up && self.failing == 0.0 && self.excess.iter().all(|e| e.weight == 0.0)
+        self.up && self.failing == 0.0 && self.excess.is_empty()
     }
 }
 
@@ -296,7 +297,7 @@ impl Ledger {
             self.window.down += dt;
             self.cause_down[s.down_cause.index()] += dt;
         }
-        if s.failing > 0.0 || s.excess.iter().any(|e| e.weight > 0.0) {
+        if s.failing > 0.0 || !s.excess.is_empty() {
             let demand = if self.flat { dt + flash } else { self.demand.integral(t0, t1) + flash };
             let failed = s.excess.iter().fold(s.failing * demand, |f, e| f + e.weight * e.over(demand, dt));
             self.year.failed += failed;

@@ -224,3 +224,52 @@ fn a_precision_run_projects_its_length_from_its_rounds() {
     assert!((4_000..=64_000).contains(&first), "first projection {first} years: {projections:?}");
     assert_eq!(last, run.results.years, "the last projection is where the run stopped: {projections:?}");
 }
+
+/// The step after the database: three-fd-ha-db in two regions. Active-
+/// active serves more requests and is down (no region serving) for
+/// seconds a year; active-passive is down for its failovers, which its
+/// causes name.
+#[test]
+fn a_second_region_buys_the_step_after_the_database() {
+    let years = ["simulation.years=2000"];
+    let (ha, aa, ap) = (
+        run_with("three-fd-ha-db", 2, &years),
+        run_with("two-region-active-active", 2, &years),
+        run_with("two-region-active-passive", 2, &years),
+    );
+    for (name, r) in [("active-active", &aa), ("active-passive", &ap)] {
+        let (a, b) = (&r.request_availability, &ha.request_availability);
+        assert!(a.ci95_low > b.ci95_high, "{name}: {a:?} not above one region's {b:?}");
+    }
+    assert!(aa.time_availability.mean > 0.99999, "{:?}", aa.time_availability);
+    let down = |r: &Results| (1.0 - r.time_availability.mean) * 525_600.0;
+    assert!(down(&ap) > 5.0 && down(&ap) < down(&ha) / 5.0, "{} min a year", down(&ap));
+    let failover = ap.causes.get("region.eu-west.failover").unwrap().downtime_minutes_per_year;
+    assert!(failover > 0.2 * down(&ap), "{failover} of {} min", down(&ap));
+    // Two regions pay for about twice the instances.
+    let ratio = aa.instance_hours_per_year.mean / ha.instance_hours_per_year.mean;
+    assert!((1.8..2.4).contains(&ratio), "{ratio}");
+}
+
+/// With regions, the recorded worst year replays to the run's worst
+/// downtime, and its samples (each region's health and share beside the
+/// first region's components) integrate to it.
+#[test]
+fn a_region_scenarios_recorded_year_replays_the_run() {
+    let text = embedded::scenario("two-region-active-passive").expect("bundled");
+    let overrides = ["simulation.years=300"].map(|o| availsim::scenario::Override::parse(o).unwrap());
+    let sc = Scenario::from_toml(text, "two-region-active-passive", &overrides).expect("valid");
+    let run = simulate(&sc, &RunConfig::years(300)).expect("runs");
+    let worst = availsim::timeline::record_year(&sc, availsim::timeline::Pick::Year(run.tally.worst_year.unwrap()), 100);
+    assert_eq!((worst.downtime * 1e6).round() as u64, run.tally.year_down.max);
+    let s = &worst.samples;
+    let down: f64 = s
+        .iter()
+        .zip(s.iter().skip(1).map(|n| n.t).chain([availsim::units::YEAR_SECS]))
+        .filter(|(a, _)| !a.up)
+        .map(|(a, next)| next - a.t)
+        .sum();
+    assert!((down - worst.downtime).abs() < 1e-3, "{down} vs {}", worst.downtime);
+    assert!(s.iter().all(|x| x.regions.len() == 2));
+    assert!(s.iter().any(|x| x.regions[1].1 > 0.0), "the worst year fails over to the passive region");
+}
