@@ -31,7 +31,7 @@ use super::{Deployment, Event, Place, Trajectory, meter};
 use crate::cause::{Cause, CauseId};
 use crate::engine::{self, EventQueue, SimTime, Timer};
 use crate::rng::{self, Rng};
-use crate::scenario::{DNS_STEPS, Failover, RegionMode, RegionReason, Regions, Scenario};
+use crate::scenario::{DNS_STEPS, Failover, RegionMode, RegionReason, Regions, Scenario, Storage};
 use crate::stats::{Excess, Ledger, ServiceState, Share, Tally};
 use rand::RngExt;
 
@@ -70,7 +70,10 @@ struct Region<'s> {
     rng: Rng,
     /// Its own outage is under way.
     out: bool,
-    /// Not out, and something in it serves.
+    /// Passes the global health check: not out, its load balancer up with
+    /// a backend in rotation and its required dependencies up (a deep
+    /// check; a gray failure or a bad release passes it, as on the load
+    /// balancer).
     healthy: bool,
     /// Healthy as the global health check last marked it.
     marked: bool,
@@ -135,7 +138,10 @@ impl<'s> Multi<'s> {
         if let Some(outage) = &spec.outage {
             for (r, region) in regions.iter_mut().enumerate() {
                 let event = Front::Flip { region: r as u16, up: false };
-                let at = SimTime::ZERO + outage.failure.sample(&mut region.rng);
+                // A uniform phase within the first time to failure: the
+                // regions fail independently, even with constant laws.
+                let first = outage.failure.sample(&mut region.rng) * region.rng.random::<f64>();
+                let at = SimTime::ZERO + first;
                 front.schedule(event.timer(shares.len()), at, event);
             }
         }
@@ -227,6 +233,18 @@ impl<'s> Multi<'s> {
                 let region = &mut self.regions[usize::from(r)];
                 let after = if up { &outage.failure } else { &outage.repair }.sample(&mut region.rng);
                 region.out = !up;
+                if !up {
+                    // Sessions the region held (in its instances or its own
+                    // store) are gone; global stores and client tokens keep them.
+                    let held = match self.sc.sessions.storage {
+                        Storage::Memory => true,
+                        Storage::External(i) => !self.sc.dependencies[i].global,
+                        Storage::ClientToken => false,
+                    };
+                    if held && now.secs() >= self.sc.simulation.warmup {
+                        region.model.ledger.lose_sessions(now.secs(), self.sc.sessions.active * region.share);
+                    }
+                }
                 self.schedule(now + after, Front::Flip { region: r, up: !up });
                 self.check_health(usize::from(r), now);
             }
@@ -238,14 +256,23 @@ impl<'s> Multi<'s> {
                 match self.spec.mode {
                     RegionMode::ActiveActive { .. } => self.retarget(now),
                     RegionMode::ActivePassive { failover, ref switch } => {
+                        if marked && failing_over {
+                            // Back before its failover completed: it is
+                            // abandoned.
+                            region.failing_over = false;
+                            self.front
+                                .cancel(Front::Failover { region: r as u16, done: true }.timer(self.regions.len()));
+                        }
                         if !marked && r == self.active && failover == Failover::Automatic && !failing_over {
                             let region = &mut self.regions[r];
                             region.failing_over = true;
                             let after = switch.sample(&mut region.rng);
                             self.schedule(now + after, Front::Failover { region: r as u16, done: true });
-                        } else if marked && r < self.active {
-                            // Fail-back: the earlier region serves again,
-                            // with nothing lost (both serve meanwhile).
+                        } else if marked && (r < self.active || self.stranded()) {
+                            // Fail-back to an earlier region, lossless (both
+                            // serve meanwhile); or the first region to come
+                            // back while the active one is down with no
+                            // failover left under way.
                             self.active = r;
                             self.retarget(now);
                         }
@@ -284,7 +311,7 @@ impl<'s> Multi<'s> {
     fn check_health(&mut self, r: usize, now: SimTime) {
         let check = self.spec.check;
         let region = &mut self.regions[r];
-        let healthy = !region.out && region.model.ledger.state().up;
+        let healthy = !region.out && region.model.passes_checks();
         if healthy == region.healthy {
             return;
         }
@@ -311,6 +338,13 @@ impl<'s> Multi<'s> {
                 self.front.cancel(decide.timer(self.regions.len()));
             }
         }
+    }
+
+    /// Active-passive: the active region is marked down and no failover
+    /// from it is under way (it found no region to go to).
+    fn stranded(&self) -> bool {
+        let active = &self.regions[self.active];
+        !active.marked && !active.failing_over
     }
 
     /// The shares DNS answers with now, if any region can take them.
@@ -397,10 +431,17 @@ impl<'s> Multi<'s> {
         }
     }
 
-    /// Why region `r`'s requests fail while it is not healthy.
+    /// Whether region `r` serves: not out, and something in it serves.
+    fn serves(&self, r: usize) -> bool {
+        let region = &self.regions[r];
+        !region.out && region.model.ledger.state().up
+    }
+
+    /// Why region `r`'s requests fail while it does not serve.
     fn reason(&self, r: usize) -> Cause {
         let region = &self.regions[r];
-        let elsewhere = self.regions.iter().enumerate().any(|(q, x)| q != r && x.healthy);
+        // Another region DNS may send clients to, that serves them.
+        let elsewhere = (0..self.regions.len()).any(|q| q != r && self.regions[q].marked && self.serves(q));
         let passive = matches!(self.spec.mode, RegionMode::ActivePassive { .. });
         if elsewhere {
             if region.failing_over {
@@ -425,7 +466,7 @@ impl<'s> Multi<'s> {
     fn combine(&mut self, now: SimTime) {
         let routed = || self.regions.iter().enumerate().filter(|(_, r)| r.share > 0.0);
         let capacity = routed().map(|(_, r)| r.model.ledger.state().capacity).fold(f64::INFINITY, f64::min);
-        if routed().all(|(_, r)| r.healthy && r.model.ledger.state().all_good()) {
+        if routed().all(|(q, r)| self.serves(q) && r.model.ledger.state().all_good()) {
             let known = self.ledger.state();
             if !known.all_good() || known.capacity != capacity {
                 let s = &mut self.state;
@@ -443,7 +484,7 @@ impl<'s> Multi<'s> {
         let mut largest: Option<(f64, usize)> = None;
         for (r, region) in routed() {
             let share = region.share;
-            if region.healthy {
+            if self.serves(r) {
                 let inner = region.model.ledger.state();
                 s.up = true;
                 s.failing += share * inner.failing;
@@ -469,6 +510,9 @@ impl<'s> Multi<'s> {
                 }
             }
         }
+        // Clients reach a region that serves as soon as DNS names it:
+        // those whose cache expires first.
+        s.up |= self.dns.as_ref().is_some_and(|m| (0..m.to.len()).any(|q| m.to[q] > 0.0 && self.serves(q)));
         if !s.up {
             s.down_cause = largest.map_or(CauseId::default(), |(_, r)| self.reason(r).id());
         }
@@ -531,6 +575,15 @@ impl Deployment<'_> {
         self.share = share;
         self.update_load(now, q);
         self.evaluate(now, q);
+    }
+
+    /// Whether the global health check of the region passes: its load
+    /// balancer (if any) up with a backend in rotation, and its required
+    /// dependencies up.
+    pub(super) fn passes_checks(&self) -> bool {
+        (self.lb_up || self.sc.load_balancer.is_none())
+            && self.fleet.in_rotation() > 0
+            && self.dependencies.first_required_down(&self.sc.dependencies).is_none()
     }
 
     /// Why dependency `i` is down, if it is.

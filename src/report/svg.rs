@@ -900,7 +900,7 @@ pub fn timeline(
         let fd = tl.samples.iter().find_map(|s| s.slot_fd.get(slot)).copied().unwrap_or(0);
         let comes_and_goes = tl.samples.iter().any(|s| state(s, slot) == SlotState::Absent);
         rows.push((
-            format!("instance {} (FD {})", rank + 1, fd + 1),
+            format!("instance {} (FD {}){home}", rank + 1, fd + 1),
             Box::new(move |s| match state(s, slot) {
                 SlotState::Serving => comes_and_goes.then_some(green),
                 SlotState::FailingInRotation => Some(red),
@@ -1094,7 +1094,7 @@ fn demand_panel(
     let pool_colour = RGBColor(120, 120, 120);
     let excess_colour = RGBColor(200, 30, 30);
     // With regions, the panel is the first region's: the demand routed to it.
-    let demand_label = if tl.samples[0].regions.is_empty() { "demand" } else { "demand routed to this region" };
+    let demand_label = if tl.samples[0].regions.is_empty() { "demand" } else { "demand routed here" };
     let mut entries = vec![(demand_label, demand_colour)];
     let capacity_known = tl.samples.iter().any(|s| s.capacity_rps.is_some());
     if capacity_known {

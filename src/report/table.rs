@@ -171,7 +171,12 @@ fn cause_lines(out: &mut String, title: &str, causes: &[(&str, f64)]) {
 fn comparison_table(runs: &[Run], run_info: bool) -> String {
     let results: Vec<&Results> = runs.iter().map(|r| &r.results).collect();
     let mut out = String::new();
-    let width = results.iter().map(|r| r.scenario.len()).max().unwrap_or(0).max(24) + 2;
+    // Wide enough for every name and top cause (a region's causes are long).
+    let top = |r: &Results| -> Vec<String> {
+        r.causes.top_downtime().iter().take(3).map(|(n, m)| format!("{n} {}", human_minutes(*m))).collect()
+    };
+    let widest_cause = results.iter().flat_map(|r| top(r)).map(|c| c.chars().count()).max().unwrap_or(0);
+    let width = results.iter().map(|r| r.scenario.len()).max().unwrap_or(0).max(24).max(widest_cause) + 2;
     let mut row = |label: &str, cell: &dyn Fn(&Results) -> String| {
         let _ = write!(out, "{label:<30}");
         for r in &results {
@@ -217,9 +222,7 @@ fn comparison_table(runs: &[Run], run_info: bool) -> String {
     }
     let ranks = results.iter().map(|r| r.causes.top_downtime().len()).max().unwrap_or(0).min(3);
     for k in 0..ranks {
-        row(if k == 0 { "Top causes of downtime" } else { "" }, &|r| {
-            r.causes.top_downtime().get(k).map_or(String::new(), |(n, m)| format!("{n} {}", human_minutes(*m)))
-        });
+        row(if k == 0 { "Top causes of downtime" } else { "" }, &|r| top(r).get(k).cloned().unwrap_or_default());
     }
     let _ = writeln!(out);
     let wall = runs.iter().map(|r| r.info.wall_seconds).sum::<f64>();

@@ -142,8 +142,11 @@ pub(super) fn check(raw: RawRegions, alert: bool, c: &mut Checker) -> Regions {
                 format!("region name '{n}' may hold only letters, digits, '-' and '_' (it names causes)"),
             );
         }
-        if names[..k].contains(n) {
-            c.problem(raw.names.span(), format!("region '{n}' is listed twice"));
+        if n.len() > 40 {
+            c.problem(raw.names.span(), format!("region name '{n}' is longer than 40 characters"));
+        }
+        if names[..k].iter().any(|m| m.eq_ignore_ascii_case(n)) {
+            c.problem(raw.names.span(), format!("region '{n}' is listed twice (names are compared ignoring case)"));
         }
     }
     let active_passive = *raw.mode.get_ref() == RawRegionMode::ActivePassive;
@@ -186,7 +189,10 @@ pub(super) fn check(raw: RawRegions, alert: bool, c: &mut Checker) -> Regions {
                 }
                 let sum: f64 = ws.iter().sum();
                 if ws.iter().any(|x| !x.is_finite() || *x <= 0.0) || !sum.is_finite() {
-                    c.problem(w.span(), "regions.weights must be positive numbers (shares of the traffic) with a finite sum");
+                    c.problem(
+                        w.span(),
+                        "regions.weights must be positive numbers (shares of the traffic) with a finite sum",
+                    );
                 }
                 ws.iter().map(|x| x / sum).collect()
             }
