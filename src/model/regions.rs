@@ -241,7 +241,7 @@ impl<'s> Multi<'s> {
                         Storage::External(i) => !self.sc.dependencies[i].global,
                         Storage::ClientToken => false,
                     };
-                    if held && now.secs() >= self.sc.simulation.warmup {
+                    if held {
                         region.model.ledger.lose_sessions(now.secs(), self.sc.sessions.active * region.share);
                     }
                 }

@@ -76,7 +76,14 @@ fn label_at(labels: &[String], position: f64) -> String {
 /// Number of nines of availability `a`, −log₁₀(1 − a), capped so that a
 /// run with no downtime still plots.
 fn nines(a: f64) -> f64 {
-    -(1.0 - a).max(1e-7).log10()
+    -(1.0 - a).max(1e-10).log10()
+}
+
+/// An availability of `y` nines as a percentage with the digits it needs
+/// (99.9 % at 3, 99.99999 % at 7).
+fn nines_label(y: f64) -> String {
+    let digits = (y.round().max(2.0) - 2.0) as usize;
+    format!("{:.*} %", digits, 100.0 * (1.0 - 10f64.powf(-y)))
 }
 
 /// Where the runs come from, for chart footers: the build, each scenario
@@ -218,11 +225,13 @@ pub fn availability(runs: &[Run]) -> Result<String> {
         let bottom = (low - 0.2).max(0.0).floor();
         let top = (high + 0.2).ceil().max(bottom + 2.0);
         let n = runs.len() as f64;
+        // Wide enough for the top tick's digits and the axis name beside them.
+        let label_width = nines_label(top).chars().count() as u32 * 8 + 30;
         let mut chart = ChartBuilder::on(area)
             .caption("Availability with 95 % intervals (nines scale: −log₁₀ of unavailability)", (FONT, 20))
             .margin(12)
             .x_label_area_size(40)
-            .y_label_area_size(95)
+            .y_label_area_size(label_width.max(95))
             .build_cartesian_2d(-0.5..n - 0.5, bottom..top)
             .map_err(|e| e.to_string())?;
         let names: Vec<String> = runs.iter().map(|r| r.results.scenario.clone()).collect();
@@ -233,7 +242,7 @@ pub fn availability(runs: &[Run]) -> Result<String> {
             .x_label_formatter(&|x| label_at(&names, *x))
             .y_labels((top - bottom) as usize + 1)
             .y_desc("availability (nines scale)")
-            .y_label_formatter(&|y| percent(1.0 - 10f64.powf(-y)))
+            .y_label_formatter(&|y| nines_label(*y))
             .label_style((FONT, 14))
             .draw()
             .map_err(|e| e.to_string())?;
@@ -431,15 +440,24 @@ pub fn causes(runs: &[Run]) -> Result<String> {
             .chain(budgets.iter().copied())
             .fold(floor * 10.0, f64::max);
         let n = rows.len().max(1) as f64;
+        // A run's name only when several share the chart.
+        let labels: Vec<String> = rows
+            .iter()
+            .map(
+                |(_, name, i)| {
+                    if runs.len() > 1 { format!("{name} · {}", runs[*i].results.scenario) } else { name.clone() }
+                },
+            )
+            .collect();
+        // Wide enough for the longest label (about 7 px a character).
+        let label_width = labels.iter().map(|l| l.chars().count() as u32 * 7 + 16).max().unwrap_or(0).max(160);
         let mut chart = ChartBuilder::on(area)
             .caption("What eats the budget: time lost a year by cause", (FONT, 20))
             .margin(12)
             .x_label_area_size(45)
-            .y_label_area_size(330)
+            .y_label_area_size(label_width)
             .build_cartesian_2d((floor..max * 4.0).log_scale(), 0.0..n)
             .map_err(|e| e.to_string())?;
-        let labels: Vec<String> =
-            rows.iter().map(|(_, name, i)| format!("{name} · {}", runs[*i].results.scenario)).collect();
         let budget_words: Vec<String> = budgets.iter().map(|b| crate::report::human_minutes(*b)).collect();
         chart
             .configure_mesh()
@@ -857,21 +875,12 @@ pub fn timeline(
             }
         }),
     )];
-    // With regions: each region (red while it cannot serve, blue while
-    // it receives less than its share of a healthy day); the rows below
-    // are the first region's.
+    // With regions: each region (red while it cannot serve); the rows
+    // below are the first region's.
     let regions = sc.regions.as_ref();
     let home = regions.map_or(String::new(), |r| format!(" ({})", r.names[0]));
     for (k, name) in regions.iter().flat_map(|r| r.names.iter()).enumerate() {
-        let nominal = regions.map_or(1.0, |r| r.initial_shares()[k]);
-        rows.push((
-            format!("region {name}"),
-            Box::new(move |s| match s.regions.get(k) {
-                Some((false, _)) => Some(red),
-                Some((true, share)) if *share < nominal => Some(blue),
-                _ => None,
-            }),
-        ));
+        rows.push((format!("region {name}"), Box::new(move |s| s.regions.get(k).is_some_and(|r| !r.0).then_some(red))));
     }
     if sc.load_balancer.is_some() {
         rows.push((format!("load balancer{home}"), Box::new(move |s| (!s.lb_up).then_some(red))));
@@ -925,11 +934,16 @@ pub fn timeline(
     // Taller than the other charts: a row per component, and room above
     // them for the legend; with traffic, a panel of demand below.
     let panel = if tl.demand.is_empty() { 0 } else { 300 };
-    let height = 200 + 24 * rows.len() as u32 + panel;
+    let scaled = n_slots > first.slots.len() || tl.samples.iter().any(|s| s.slots.contains(&SlotState::Absent));
+    // Rows of room above for the legend: its entries and a margin.
+    let room = if scaled { 7 } else { 5 };
+    let height = 104 + 24 * (rows.len() + room) as u32 + panel;
+    // Wide enough for the longest row label (about 7 px a character).
+    let label_width = rows.iter().map(|(l, _)| l.chars().count() as u32 * 7 + 16).max().unwrap_or(0).max(150);
     svg_sized((SIZE.0, height), &footer, |whole| {
         let (area, below) = whole.split_vertically(height - 22 - panel);
         if panel > 0 {
-            demand_panel(&below, tl, span)?;
+            demand_panel(&below, tl, span, label_width)?;
         }
         let area = &area;
         let labels: Vec<String> = rows.iter().map(|(l, _)| l.clone()).collect();
@@ -938,15 +952,15 @@ pub fn timeline(
             .caption(title, (FONT, 20))
             .margin(12)
             .x_label_area_size(45)
-            .y_label_area_size(150)
+            .y_label_area_size(label_width)
             // Room for the demand panel's right axis, so the two share x.
             .margin_right(if panel > 0 { 72 } else { 12 })
-            .build_cartesian_2d(0.0..end, 0.0..n + 4.0)
+            .build_cartesian_2d(0.0..end, 0.0..n + room as f64)
             .map_err(|e| e.to_string())?;
         chart
             .configure_mesh()
             .disable_y_mesh()
-            .y_labels((rows.len() + 4) * 2 + 1)
+            .y_labels((rows.len() + room) * 2 + 1)
             .y_label_formatter(&|y| label_at(&labels, n - 0.5 - y))
             .x_label_formatter(&|d| format!("{d:.0}"))
             .x_desc(span.describe())
@@ -997,22 +1011,11 @@ pub fn timeline(
             ("down / dead in rotation", red),
             ("failing some requests", orange),
             ("out of rotation", grey),
-            (
-                if regions.is_some() {
-                    "planned work, drained; a region below its share"
-                } else {
-                    "planned work, drained"
-                },
-                blue,
-            ),
+            ("planned work, drained", blue),
         ]
         .into_iter()
-        .chain(
-            (n_slots > first.slots.len() || tl.samples.iter().any(|s| s.slots.contains(&SlotState::Absent)))
-                .then_some([("not in the pool", pale), ("scaled out, serving", green)])
-                .into_iter()
-                .flatten(),
-        ) {
+        .chain(scaled.then_some([("not in the pool", pale), ("scaled out, serving", green)]).into_iter().flatten())
+        {
             chart
                 .draw_series([Rectangle::new([(0.0, -1.0), (0.0, -1.0)], colour.filled())])
                 .map_err(|e| e.to_string())?
@@ -1026,11 +1029,13 @@ pub fn timeline(
 /// The demand panel of a timeline over `span`: demand and the capacity in
 /// rotation [requests/s], the demand above it (which fails) filled red,
 /// and the pool's size on the right axis; the legend in a strip above,
-/// clear of the data.
+/// clear of the data. `label_width` is the timeline's label area, so that
+/// both share the x axis.
 fn demand_panel(
     area: &DrawingArea<SVGBackend, plotters::coord::Shift>,
     tl: &crate::timeline::Timeline,
     span: Span,
+    label_width: u32,
 ) -> Result<(), String> {
     let end = span.end();
     // The samples in effect over the span: the last before it, then those in it.
@@ -1068,7 +1073,7 @@ fn demand_panel(
         .margin(12)
         .margin_top(4)
         .x_label_area_size(40)
-        .y_label_area_size(150)
+        .y_label_area_size(label_width)
         .right_y_label_area_size(60)
         .build_cartesian_2d(0.0..end, 0.0..top.max(1.0))
         .map_err(|e| e.to_string())?
@@ -1103,7 +1108,7 @@ fn demand_panel(
     }
     chart.draw_series(LineSeries::new(demand, demand_colour.stroke_width(1))).map_err(|e| e.to_string())?;
     chart.draw_secondary_series(LineSeries::new(instances, pool_colour.stroke_width(1))).map_err(|e| e.to_string())?;
-    entries.push(("instances in the pool (right axis)", pool_colour));
+    entries.push(("pool size (right axis)", pool_colour));
     if capacity_known {
         // Over the demand and pool lines, so that it shows: between two demand
         // points the capacity holds (every sample is a demand point), and
@@ -1118,7 +1123,8 @@ fn demand_panel(
         });
         chart.draw_series(pieces).map_err(|e| e.to_string())?;
     }
-    let mut x = 162;
+    // From the left edge: the labels are long.
+    let mut x = 12;
     for (label, colour) in entries {
         strip.draw(&Rectangle::new([(x, 10), (x + 15, 14)], colour.filled())).map_err(|e| e.to_string())?;
         strip.draw(&Text::new(label, (x + 20, 5), (FONT, 13).into_font())).map_err(|e| e.to_string())?;
@@ -1143,7 +1149,7 @@ mod tests {
             let mut out = String::new();
             {
                 let root = SVGBackend::with_string(&mut out, (900, 300)).into_drawing_area();
-                demand_panel(&root, &tl, Span { from: 0.0, to: 86_400.0 }).unwrap();
+                demand_panel(&root, &tl, Span { from: 0.0, to: 86_400.0 }, 150).unwrap();
                 root.present().unwrap();
             }
             out
@@ -1172,6 +1178,15 @@ mod tests {
 
     /// A grid of three keys draws one series per combination of the second
     /// and third keys' values, each joining the first key's values alone.
+    /// Nines ticks carry the digits they need: 7 nines is not 100 %.
+    #[test]
+    fn nines_ticks_show_their_digits() {
+        assert_eq!(nines_label(1.0), "90 %");
+        assert_eq!(nines_label(3.0), "99.9 %");
+        assert_eq!(nines_label(7.0), "99.99999 %");
+        assert!(nines(1.0 - 1e-8) > 7.9, "more than 7 nines are drawn where they are");
+    }
+
     /// A named cause's colour family is its dependency's or its region's.
     #[test]
     fn named_causes_are_grouped_by_their_owner() {

@@ -37,12 +37,13 @@ impl Display for Scenario {
         let t = &self.topology;
         writeln!(
             f,
-            "  {:<22}{} AD x {} FD, instances per FD {:?} ({} in all)",
+            "  {:<22}{} AD x {} FD, instances per FD {:?} ({} in all{})",
             "topology",
             t.availability_domains,
             t.fault_domains_per_ad,
             t.instances_per_fd,
-            t.instances()
+            t.instances(),
+            if self.regions.is_some() { ", in each region" } else { "" }
         )?;
         writeln!(f, "  {:<22}{}", "instance crash", self.crash)?;
         if let Some(g) = &self.gray_failure {
@@ -65,7 +66,11 @@ impl Display for Scenario {
             Repair::Manual { time } => writeln!(f, "  {:<22}manual after the alert: {time}", "repair")?,
         }
         for d in &self.dependencies {
-            let scope = if d.global { ", global" } else { "" };
+            let scope = match (&self.regions, d.global) {
+                (None, _) => "",
+                (Some(_), true) => ", global",
+                (Some(_), false) => ", one in each region",
+            };
             let impact = match d.impact {
                 Impact::Required => format!("required{scope}"),
                 Impact::Degraded(x) => format!("degraded{scope}, {x} of requests fail"),

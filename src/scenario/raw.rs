@@ -328,7 +328,7 @@ pub enum RawRegionFailover {
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct RawRegionCheck {
-    pub interval: Spanned<Duration>,
-    pub unhealthy_threshold: Spanned<u32>,
-    pub healthy_threshold: Spanned<u32>,
+    pub interval: Option<Spanned<Duration>>,
+    pub unhealthy_threshold: Option<Spanned<u32>>,
+    pub healthy_threshold: Option<Spanned<u32>>,
 }

@@ -136,10 +136,12 @@ pub(super) fn check(raw: RawRegions, alert: bool, c: &mut Checker) -> Regions {
         c.problem(raw.names.span(), format!("regions.names lists 2 to {MOST_REGIONS} regions (got {})", names.len()));
     }
     for (k, n) in names.iter().enumerate() {
-        if n.is_empty() || !n.chars().all(|ch| ch.is_ascii_alphanumeric() || matches!(ch, '-' | '_')) {
+        if n.is_empty() {
+            c.problem(raw.names.span(), "a region name may not be empty");
+        } else if !n.chars().all(|ch| ch.is_ascii_alphanumeric() || matches!(ch, '-' | '_')) {
             c.problem(
                 raw.names.span(),
-                format!("region name '{n}' may hold only letters, digits, '-' and '_' (it names causes)"),
+                format!("region name '{n}' may hold only ASCII letters, digits, '-' and '_' (it names causes)"),
             );
         }
         if n.len() > 40 {
@@ -200,27 +202,30 @@ pub(super) fn check(raw: RawRegions, alert: bool, c: &mut Checker) -> Regions {
         RegionMode::ActiveActive { weights }
     };
     let dns_ttl = raw.dns_ttl.as_ref().map_or(DEFAULT_TTL, |t| t.get_ref().secs());
-    let check = match &raw.health_check {
-        None => RegionCheck { interval: 30.0, unhealthy: 3, healthy: 3 },
-        Some(h) => {
-            if h.interval.get_ref().secs() <= 0.0 {
-                c.problem(h.interval.span(), "regions.health_check.interval must be positive");
+    let mut check = DEFAULT_CHECK;
+    if let Some(h) = &raw.health_check {
+        if let Some(i) = &h.interval {
+            check.interval = i.get_ref().secs();
+            if check.interval <= 0.0 {
+                c.problem(i.span(), "regions.health_check.interval must be positive");
             }
-            for t in [&h.unhealthy_threshold, &h.healthy_threshold] {
-                if !(1..=100).contains(t.get_ref()) {
+        }
+        for (t, field) in [(&h.unhealthy_threshold, &mut check.unhealthy), (&h.healthy_threshold, &mut check.healthy)] {
+            if let Some(t) = t {
+                *field = *t.get_ref();
+                if !(1..=100).contains(field) {
                     c.problem(t.span(), "a health-check threshold is between 1 and 100 probes");
                 }
             }
-            RegionCheck {
-                interval: h.interval.get_ref().secs(),
-                unhealthy: *h.unhealthy_threshold.get_ref(),
-                healthy: *h.healthy_threshold.get_ref(),
-            }
         }
-    };
+    }
     let outage = raw.outage.map(|o| FailureRepair { failure: o.failure, repair: o.repair });
     Regions { names, mode, outage, dns_ttl, check }
 }
+
+/// The global health check's keys not given: probes every 30 s, 3 in a
+/// row to mark a region down or up (a DNS provider's usual defaults).
+const DEFAULT_CHECK: RegionCheck = RegionCheck { interval: 30.0, unhealthy: 3, healthy: 3 };
 
 /// Clients' DNS cache lifetime when `dns_ttl` is not given [s].
 const DEFAULT_TTL: f64 = 60.0;
