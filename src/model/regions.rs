@@ -218,7 +218,7 @@ impl<'s> Multi<'s> {
         let mut sample = self.regions[0].model.sample(t);
         let state = self.ledger.state();
         (sample.up, sample.cause, sample.failing) = (state.up, state.down_cause, state.failing);
-        sample.regions = self.regions.iter().map(|r| (r.healthy, r.share)).collect();
+        sample.regions = (0..self.regions.len()).map(|q| (self.serves(q), self.regions[q].share)).collect();
         sample
     }
 
@@ -292,8 +292,8 @@ impl<'s> Multi<'s> {
                     return;
                 }
                 region.failing_over = false;
-                let still_down = !region.marked || !region.healthy;
-                if still_down
+                // (Back already, if not yet marked so: its mark follows.)
+                if !region.healthy
                     && r == self.active
                     && let Some(next) = (0..self.regions.len()).find(|&q| q != r && self.regions[q].marked)
                 {
@@ -597,5 +597,39 @@ impl Deployment<'_> {
         self.ledger.advance(now.secs());
         self.dependencies.set(&self.sc.dependencies, i, down);
         self.evaluate(now, q);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Every pending front event has a timer of its own: a DNS step never
+    /// replaces a region's mark, a failover another region's.
+    #[test]
+    fn front_events_have_distinct_timers() {
+        for regions in [2usize, 3, 16] {
+            let mut events = vec![Front::Dns];
+            for r in 0..regions as u16 {
+                events.extend([
+                    Front::Flip { region: r, up: false },
+                    Front::Mark(r),
+                    Front::Failover { region: r, done: true },
+                ]);
+            }
+            let mut timers: Vec<u32> = events.iter().map(|e| e.timer(regions).0).collect();
+            timers.sort_unstable();
+            timers.dedup();
+            assert_eq!(timers.len(), events.len(), "{regions} regions");
+            // A flip up or down, a decision or a switch: the same process, the same timer.
+            assert_eq!(
+                Front::Flip { region: 1, up: true }.timer(regions),
+                Front::Flip { region: 1, up: false }.timer(regions)
+            );
+            assert_eq!(
+                Front::Failover { region: 1, done: false }.timer(regions),
+                Front::Failover { region: 1, done: true }.timer(regions)
+            );
+        }
     }
 }

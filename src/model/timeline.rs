@@ -61,8 +61,8 @@ pub struct Sample {
     /// What flash sales add to the demand profile (normalised), from this
     /// sample to the next.
     pub flash: Linear,
-    /// With regions, each one: healthy (not out, something in it serves)
-    /// and the share of demand routed to it; the slots, domains, load
+    /// With regions, each one: whether it serves (not out, something in
+    /// it serves) and the share of demand routed to it; the slots, domains, load
     /// balancer and dependencies above are the first region's.
     pub regions: Vec<(bool, f64)>,
 }

@@ -138,9 +138,40 @@ fn the_survivor_carries_the_moved_share_within_its_capacity() {
     let lost = 2.0 * OUTAGES_PER_YEAR * (excess + stranded);
     close("failed requests", (1.0 - r.request_availability.mean) * YEAR_SECS, lost, 0.015);
     close("capacity", failed(&r, "capacity"), 2.0 * OUTAGES_PER_YEAR * excess, 0.03);
+    // Every year's peak: the survivor carrying all demand at 3/4 of it.
+    let peak = r.peak_utilisation_percent.as_ref().expect("capacity is modelled");
+    close("peak utilisation", peak.mean, 100.0 / 0.75, 0.005);
     // Sized for the whole demand, the survivor loses nothing more.
     let sized = simulate(&two_regions(&keys, extra), 1_000, &["instance.capacity=1000"]);
     assert_eq!(failed(&sized, "capacity"), 0.0);
+    // Autoscaled (1 to 2 instances a region), the survivor adds one and
+    // carries the rest of the outage; each pool's instances are paid for.
+    let autoscaled = format!(
+        "{extra}
+[autoscaling]
+min = 1
+max = 2
+scale_out = {{ above = 0.9, for = \"1m\" }}
+scale_in = {{ below = 0.4, for = \"5m\" }}
+provisioning = \"2m\""
+    );
+    let pool = ["instance.capacity=750", "repair.mode=\"pool\""];
+    let scaled = simulate(&two_regions(&keys, &autoscaled), 1_000, &pool);
+    assert!(failed(&scaled, "capacity") < 0.1 * failed(&r, "capacity"), "{}", failed(&scaled, "capacity"));
+    let extra_hours = scaled.instance_hours_per_year.mean - 2.0 * 8_760.0;
+    // One more instance a region outage, paid from its launch to the end
+    // of its drain: launched 1 min after the third DNS step away takes
+    // the survivor above 90 % (the mark + 2.5 × TTL/8 + 60 s), drained 5
+    // min after the seventh step back takes it below 40 % (the mark of
+    // the end + 6.5 × TTL/8 + 300 s), terminated 5 min later. The marks
+    // are as long after the outage's start and end.
+    let paid = 600.0 + (6.5 - 2.5) * TTL / 8.0 - 60.0 + 300.0 + 300.0;
+    let want = 2.0 * OUTAGES_PER_YEAR * paid / 3_600.0;
+    close("extra instance-hours", extra_hours, want, 0.03);
+    assert!(scaled.hours_at_max_per_year > 0.5 * want, "{} h a year at the maximum", scaled.hours_at_max_per_year);
+    // One scale-out and one scale-in an outage, over both regions.
+    close("scale-outs", scaled.scale_actions_per_year.out, 2.0 * OUTAGES_PER_YEAR, 0.05);
+    close("scale-ins", scaled.scale_actions_per_year.inward, 2.0 * OUTAGES_PER_YEAR, 0.05);
 }
 
 /// A global dependency is one copy for every region: its outage takes
@@ -177,6 +208,9 @@ fn a_longer_ttl_never_serves_more_on_common_random_numbers() {
     close("TTL 0", lost[0], OUTAGES_PER_YEAR * DETECTION, 0.05);
     // Each outage adds exactly w × 150 s more at 5 m than at 0 s.
     close("TTL 5m", lost[3] - lost[0], OUTAGES_PER_YEAR * 150.0, 0.05);
+    // The same outages on every path: 5 times what a 1-minute TTL adds
+    // (up to the rare outages of both regions at once).
+    close("5m against 1m", (lost[3] - lost[0]) / (lost[2] - lost[0]), 5.0, 1e-3);
 }
 
 /// Active-passive with an instant check, switch and TTL serves exactly
@@ -219,4 +253,83 @@ outage = {{ failure = {{ dist = "exponential", mean = "3d" }}, repair = "2h" }}"
     assert_eq!(short.request_availability.mean, never.request_availability.mean);
     assert_eq!(failed(&short, "region.a.outage"), failed(&never, "region.a.outage"));
     assert!(failed(&short, "region.a.failover") > 0.0, "outages were detected and failed over from");
+}
+
+/// What fails inside a region moves its clients as a regional outage
+/// does: a load balancer that fails as often and as long strands the same
+/// w × (detection + TTL/2), the part before the mark named after it.
+/// Sessions kept in the instances' memory, or in a regional store, are
+/// lost with a regional outage (the region's share of them), not with
+/// the load balancer's; a global store keeps them.
+#[test]
+fn a_region_that_stops_serving_fails_over_as_an_outage_does() {
+    let lb = r#"[load_balancer]
+failure = { dist = "exponential", mean = "30d" }
+repair = "10m"
+[sessions]
+storage = "memory"
+active = 1000"#;
+    let keys = format!("{OUTAGES}\nmode = \"active-active\"\nweights = [1, 3]");
+    let r = simulate(&two_regions(&keys, lb), 2_000, &[]);
+    let lost = 2.0 * OUTAGES_PER_YEAR * (DETECTION + TTL / 2.0);
+    close("failed requests", (1.0 - r.request_availability.mean) * YEAR_SECS, lost, 0.03);
+    close("load balancer", failed(&r, "load_balancer"), OUTAGES_PER_YEAR * DETECTION, 0.03);
+    close(
+        "regional outages",
+        failed(&r, "region.a.outage") + failed(&r, "region.b.outage"),
+        OUTAGES_PER_YEAR * DETECTION,
+        0.03,
+    );
+    // Each outage of a region loses its share: 1000 × (1/4 + 3/4) a year's outages.
+    close("sessions", r.sessions_lost_per_year, OUTAGES_PER_YEAR * 1000.0, 0.03);
+    let store = |scope: &str| {
+        let text = two_regions(
+            &format!("{OUTAGES}\nmode = \"active-active\""),
+            &format!(
+                r#"[[dependency]]
+name = "store"
+impact = "required"
+scope = "{scope}"
+failure = "1000000y"
+repair = "1h"
+[sessions]
+storage = "external"
+store = "store"
+active = 1000"#
+            ),
+        );
+        simulate(&text, 500, &[]).sessions_lost_per_year
+    };
+    close("regional store", store("regional"), OUTAGES_PER_YEAR * 1000.0, 0.05);
+    assert_eq!(store("global"), 0.0);
+}
+
+/// Requests fail in each region as they would in one region alone,
+/// weighted by its share: with the same stack everywhere (three
+/// instances, each failing every 10 days for an hour, reached directly)
+/// two regions at 1:3 fail what one region fails, cause by cause.
+#[test]
+fn each_region_fails_its_share_as_one_region_would() {
+    let crashes = ["instance.failure={ dist = \"exponential\", mean = \"10d\" }"];
+    let alone = simulate(&minimal(&[3], "[repair]\nmode = \"manual\"\ntime = \"1h\""), 2_000, &crashes);
+    let text = two_regions("mode = \"active-active\"\nweights = [1, 3]", "");
+    let two = simulate(&text.replacen("instances_per_fd = [1]", "instances_per_fd = [3]", 1), 2_000, &crashes);
+    let (a, b) = (&alone.request_availability, &two.request_availability);
+    assert!((a.mean - b.mean).abs() < a.half_width() + b.half_width(), "{a:?} against {b:?}");
+    let cause = |r: &Results| failed(r, "instance_failure");
+    close("instance_failure", cause(&two), cause(&alone), 0.05);
+}
+
+/// Two regions over their capacity at once, each its own excess term:
+/// at 1:3 with each region's instance serving 1/5 of all demand, a fails
+/// 0.25 − 0.2 and b 0.75 − 0.2 of it, all as `capacity`.
+#[test]
+fn every_region_over_its_capacity_fails_its_own_excess() {
+    let r = simulate(
+        &two_regions("mode = \"active-active\"\nweights = [1, 3]", "[traffic]\nrps = 1000"),
+        100,
+        &["instance.capacity=200"],
+    );
+    close("request availability", r.request_availability.mean, 1.0 - 0.6, 1e-9);
+    close("capacity", failed(&r, "capacity"), 0.6 * YEAR_SECS, 1e-9);
 }
