@@ -57,7 +57,7 @@ pub enum Cause {
     /// Demand above what the serving instances can take: the excess fails.
     /// Never downtime, only failed requests.
     Capacity,
-    /// Named cause number `i` ([`crate::scenario::Scenario::named_causes`]):
+    /// Named cause number `i` (the scenario's `named_causes`):
     /// the dependencies' in file order (a plain dependency is down, or a
     /// tier is down for one of its reasons), then the regions' (a region
     /// out, failing over, or still named by clients' cached DNS answers).

@@ -177,12 +177,7 @@ fn the_recorded_year_integrates_to_its_downtime() {
                 && s[0].t == 0.0
                 && s.last().unwrap().t <= availsim::units::YEAR_SECS
         );
-        let down: f64 = s
-            .iter()
-            .zip(s.iter().skip(1).map(|n| n.t).chain([availsim::units::YEAR_SECS]))
-            .filter(|(a, _)| !a.up)
-            .map(|(a, next)| next - a.t)
-            .sum();
+        let down = recorded_downtime(s);
         assert!((down - tl.downtime).abs() < 1e-3, "{down} vs {}", tl.downtime);
         assert_eq!(s[0].slots.len(), 6);
     }
@@ -266,13 +261,17 @@ fn a_region_scenarios_recorded_year_replays_the_run() {
         availsim::timeline::record_year(&sc, availsim::timeline::Pick::Year(run.tally.worst_year.unwrap()), 100);
     assert_eq!((worst.downtime * 1e6).round() as u64, run.tally.year_down.max);
     let s = &worst.samples;
-    let down: f64 = s
-        .iter()
-        .zip(s.iter().skip(1).map(|n| n.t).chain([availsim::units::YEAR_SECS]))
-        .filter(|(a, _)| !a.up)
-        .map(|(a, next)| next - a.t)
-        .sum();
+    let down = recorded_downtime(s);
     assert!((down - worst.downtime).abs() < 1e-3, "{down} vs {}", worst.downtime);
     assert!(s.iter().all(|x| x.regions.len() == 2));
     assert!(s.iter().any(|x| x.regions[1].1 > 0.0), "the worst year fails over to the passive region");
+}
+
+/// The time a recorded year's samples say the service was down [s].
+fn recorded_downtime(s: &[availsim::timeline::Sample]) -> f64 {
+    s.iter()
+        .zip(s.iter().skip(1).map(|n| n.t).chain([availsim::units::YEAR_SECS]))
+        .filter(|(a, _)| !a.up)
+        .map(|(a, next)| next - a.t)
+        .sum()
 }
