@@ -123,7 +123,7 @@ fn simulate_specs(specs: &[String], options: &RunOptions, shard: Option<Shard>, 
 }
 
 fn sweep(plan: &Plan, options: &RunOptions, shard: Option<Shard>) -> Result<ExitCode> {
-    let base = load(&plan.scenario, &options.overrides, plan.years, options.seed)?;
+    let base = plan.base(&Override::from_options(&options.overrides, plan.years, options.seed)?)?;
     let points = plan.points(&base)?;
     let folder = plan.folder(&base);
     let dir = options.out.clone().unwrap_or_else(|| Path::new("output").join(&folder));

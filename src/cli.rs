@@ -69,7 +69,7 @@ pub enum Command {
         options: RunOptions,
         /// Run only the K-th of N disjoint slices of the years (e.g. 2/8), and
         /// write a mergeable result into --out (see `availsim merge`).
-        #[arg(long, value_name = "K/N", requires = "out", conflicts_with = "precision")]
+        #[arg(long, value_name = "K/N", requires = "out", conflicts_with_all = ["precision", "max_years"])]
         shard: Option<Shard>,
     },
     /// Simulate several scenarios on the same random numbers; the first is the baseline.
@@ -120,7 +120,7 @@ pub enum Command {
         /// Run only the K-th of N disjoint slices of every point's years (e.g.
         /// 2/8) and write a mergeable sweep-tally.json into --out; `availsim
         /// merge` of all N writes the sweep's files and checks its assertions.
-        #[arg(long, value_name = "K/N", requires = "out", conflicts_with = "precision")]
+        #[arg(long, value_name = "K/N", requires = "out", conflicts_with_all = ["precision", "max_years"])]
         shard: Option<Shard>,
     },
     /// Validate a scenario and print it as the simulator understands it.

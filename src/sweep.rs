@@ -197,7 +197,13 @@ pub struct Plan {
     /// The sweep file's name without its extension, when there is one:
     /// its outputs' default folder, so that no two sweep files share one.
     pub file: Option<String>,
+    /// Where the sweep file wrote `scenario` and `plot`, when it set the
+    /// one used: an error about its value points there.
+    set_in_file: Vec<(&'static str, Located)>,
 }
+
+/// A place in a sweep file: (the file, its line and column).
+type Located = (String, usize, usize);
 
 impl Plan {
     /// The plan for `scenario` with the command line's settings. If
@@ -217,8 +223,15 @@ impl Plan {
         assertions: Vec<Assertion>,
     ) -> Result<Plan> {
         let path = std::path::Path::new(scenario);
-        let mut plan =
-            Plan { scenario: scenario.to_string(), varies, plot: String::new(), years, assertions, file: None };
+        let mut plan = Plan {
+            scenario: scenario.to_string(),
+            varies,
+            plot: String::new(),
+            years,
+            assertions,
+            file: None,
+            set_in_file: vec![],
+        };
         let mut plot = plot;
         if let Some(file) = SweepFile::read(path)? {
             // Each value of the file, parsed; an error names the file.
@@ -236,6 +249,15 @@ impl Plan {
             plan.varies = [parsed(&file.vary, "vary", path)?, std::mem::take(&mut plan.varies)].concat();
             plan.assertions = [parsed(&file.assert, "assert", path)?, std::mem::take(&mut plan.assertions)].concat();
             plan.years = plan.years.or(file.years);
+            let at = |key| {
+                let offset = crate::scenario::span_of(&file.text, key).map_or(0, |s| s.start);
+                let (line, column) = crate::scenario::line_column(&file.text, offset);
+                (key, (path.display().to_string(), line, column))
+            };
+            plan.set_in_file.push(at("scenario"));
+            if plot.is_none() && file.plot.is_some() {
+                plan.set_in_file.push(at("plot"));
+            }
             plot = plot.or(file.plot);
             let beside = path.parent().unwrap_or(std::path::Path::new(".")).join(&file.scenario);
             plan.scenario = if beside.is_file() { beside.display().to_string() } else { file.scenario };
@@ -262,6 +284,24 @@ impl Plan {
     /// file's name, or `<scenario>-sweep`.
     pub fn folder(&self, base: &Scenario) -> String {
         self.file.clone().unwrap_or_else(|| format!("{}-sweep", base.name))
+    }
+
+    /// The scenario swept, loaded with `overrides`.
+    ///
+    /// # Errors
+    /// As [`Scenario::resolve`]; a scenario that does not exist is
+    /// located at the sweep file's `scenario` key when the file named it.
+    pub fn base(&self, overrides: &[Override]) -> Result<Scenario> {
+        Scenario::resolve(&self.scenario, overrides).map_err(|e| match e {
+            Error::NoScenario { .. } => self.blame("scenario", e.to_string()).unwrap_or(e),
+            e => e,
+        })
+    }
+
+    /// An error about `key`'s value at the sweep file's line, if the file set it.
+    fn blame(&self, key: &str, message: String) -> Option<Error> {
+        let (_, (origin, line, column)) = self.set_in_file.iter().find(|(k, _)| *k == key)?;
+        Some(Error::Scenario { origin: origin.clone(), line: *line, column: *column, key: format!("{key}: "), message })
     }
 
     /// Every point of the grid with its checked scenario, built from `base`
@@ -293,8 +333,10 @@ impl Plan {
         }
         let checked: Vec<Scenario> = points.iter().map(|(_, sc)| sc.clone()).collect();
         crate::assertion::validate_all(&self.assertions, &checked)?;
-        crate::assertion::check_figure(&self.plot, base)
-            .map_err(|message| Error::Usage { what: format!("--plot {}", self.plot), message })?;
+        crate::assertion::check_figure(&self.plot, base).map_err(|message| {
+            self.blame("plot", message.clone())
+                .unwrap_or_else(|| Error::Usage { what: format!("--plot {}", self.plot), message })
+        })?;
         Ok(points)
     }
 }
@@ -473,6 +515,9 @@ pub struct SweepFile {
     /// `--assert` expressions checked at every point.
     #[serde(default)]
     pub assert: Vec<String>,
+    /// The file's text, to locate its keys.
+    #[serde(skip)]
+    text: String,
 }
 
 impl SweepFile {
@@ -497,7 +542,7 @@ impl SweepFile {
         if !table.contains_key("vary") {
             return Ok(None);
         }
-        let file: SweepFile =
+        let mut file: SweepFile =
             toml::from_str(&text).map_err(|e| located(e.span().map_or(0, |s| s.start), "", e.message().to_string()))?;
         if let Some(years) = file.years
             && years < 2
@@ -509,6 +554,7 @@ impl SweepFile {
                 format!("years must be at least 2 (got {years}), so that a confidence interval exists"),
             ));
         }
+        file.text = text;
         Ok(Some(file))
     }
 }

@@ -456,8 +456,8 @@ pub fn sha256(text: &str) -> String {
 /// applied) into an error naming the file (or the `--set` at fault), line,
 /// column and key. Lines and columns are the file's: an override that
 /// added lines above the key does not move them. A problem with a file's
-/// key that a `--set` beside it (in the same table) may have caused names
-/// that `--set` too.
+/// key that a `--set` beside it (in the same table), or of a key the
+/// message names, may have caused names that `--set` too.
 fn locate(
     original: &str,
     text: &str,
@@ -491,8 +491,11 @@ fn locate(
         Some(at) => source::line_column(original, at),
         None => source::line_column(text, span.start),
     };
-    if let Some(key) = &key
-        && let Some(o) = overrides.iter().rev().find(|o| same_table(key, &o.path, text))
+    // A `--set` of the same table, or of a key the message names (a
+    // check across keys), may be the cause.
+    let named = |o: &&Override| message.contains(&o.path.join("."));
+    if let Some(o) =
+        overrides.iter().rev().find(|o| key.as_ref().is_some_and(|k| same_table(k, &o.path, text)) || named(o))
     {
         message = format!("{message} (with {})", o.option);
     }

@@ -3,9 +3,10 @@
 //! traffic moves when one fails. Checked here; simulated by
 //! `model::regions`.
 
-use super::raw::{RawRegionFailover, RawRegionMode, RawRegions};
+use super::raw::{RawRegionCheck, RawRegionFailover, RawRegionMode, RawRegions};
 use super::validate::Checker;
 use super::{Dist, FailureRepair};
+use toml::Spanned;
 
 /// Steps in which a change of DNS answer reaches the clients: the
 /// stranded share falls by 1/`DNS_STEPS` at the midpoint of each slice
@@ -132,31 +133,43 @@ impl Regions {
 /// delay (a manual failover needs one).
 pub(super) fn check(raw: RawRegions, alert: bool, c: &mut Checker) -> Regions {
     let names = raw.names.get_ref().clone();
+    check_names(&raw.names, c);
+    let mode = mode(&raw, names.len(), alert, c);
+    let dns_ttl = raw.dns_ttl.as_ref().map_or(DEFAULT_TTL, |t| t.get_ref().secs());
+    let check = raw.health_check.as_ref().map_or(DEFAULT_CHECK, |h| health_check(h, c));
+    let outage = raw.outage.map(|o| FailureRepair { failure: o.failure, repair: o.repair });
+    Regions { names, mode, outage, dns_ttl, check }
+}
+
+/// Region names: 2 to [`MOST_REGIONS`] of them, each usable in a cause's
+/// name, none twice.
+fn check_names(names: &Spanned<Vec<String>>, c: &mut Checker) {
+    let (span, names) = (names.span(), names.get_ref());
     if !(2..=MOST_REGIONS).contains(&names.len()) {
-        c.problem(raw.names.span(), format!("regions.names lists 2 to {MOST_REGIONS} regions (got {})", names.len()));
+        c.problem(span.clone(), format!("regions.names lists 2 to {MOST_REGIONS} regions (got {})", names.len()));
     }
     for (k, n) in names.iter().enumerate() {
         if n.is_empty() {
-            c.problem(raw.names.span(), "a region name may not be empty");
+            c.problem(span.clone(), "a region name may not be empty");
         } else if !n.chars().all(|ch| ch.is_ascii_alphanumeric() || matches!(ch, '-' | '_')) {
             c.problem(
-                raw.names.span(),
+                span.clone(),
                 format!("region name '{n}' may hold only ASCII letters, digits, '-' and '_' (it names causes)"),
             );
         }
         if n.len() > 40 {
-            c.problem(raw.names.span(), format!("region name '{n}' is longer than 40 characters"));
+            c.problem(span.clone(), format!("region name '{n}' is longer than 40 characters"));
         }
         if names[..k].iter().any(|m| m.eq_ignore_ascii_case(n)) {
-            c.problem(raw.names.span(), format!("region '{n}' is listed twice (names are compared ignoring case)"));
+            c.problem(span.clone(), format!("region '{n}' is listed twice (names are compared ignoring case)"));
         }
     }
-    let active_passive = *raw.mode.get_ref() == RawRegionMode::ActivePassive;
-    if active_passive {
-        if let Some(w) = &raw.weights {
-            c.problem(w.span(), "weights apply to mode = \"active-active\": active-passive sends everything to the first healthy region");
-        }
-    } else {
+}
+
+/// The mode and its own keys (weights; failover and switch), refusing
+/// the other mode's.
+fn mode(raw: &RawRegions, regions: usize, alert: bool, c: &mut Checker) -> RegionMode {
+    if *raw.mode.get_ref() != RawRegionMode::ActivePassive {
         for (span, key) in
             [raw.failover.as_ref().map(|f| (f.span(), "failover")), raw.switch.as_ref().map(|s| (s.span(), "switch"))]
                 .into_iter()
@@ -164,63 +177,63 @@ pub(super) fn check(raw: RawRegions, alert: bool, c: &mut Checker) -> Regions {
         {
             c.problem(span, format!("regions.{key} applies to mode = \"active-passive\" only"));
         }
+        return RegionMode::ActiveActive { weights: weights(raw.weights.as_ref(), regions, c) };
     }
-    let mode = if active_passive {
-        let failover = match raw.failover.as_ref().map(|f| *f.get_ref()) {
-            None | Some(RawRegionFailover::Automatic) => Failover::Automatic,
-            Some(RawRegionFailover::Manual) => Failover::Manual,
-        };
-        if let (Failover::Manual, false, Some(f)) = (failover, alert, &raw.failover) {
-            c.problem(f.span(), "a manual failover starts after the alert: add [monitoring] alert_delay");
-        }
-        let switch = match raw.switch {
-            Some(s) => s.into_inner(),
-            None => {
-                c.problem(raw.mode.span(), "mode = \"active-passive\" needs regions.switch, the time from the failover decision to DNS answering with the next region (e.g. \"2m\")");
-                Dist::constant(0.0)
-            }
-        };
-        RegionMode::ActivePassive { failover, switch }
-    } else {
-        let weights = match &raw.weights {
-            None => vec![1.0 / names.len().max(1) as f64; names.len()],
-            Some(w) => {
-                let ws = w.get_ref();
-                if ws.len() != names.len() {
-                    c.problem(w.span(), format!("regions.weights has {} values for {} regions", ws.len(), names.len()));
-                }
-                let sum: f64 = ws.iter().sum();
-                if ws.iter().any(|x| !x.is_finite() || *x <= 0.0) || !sum.is_finite() {
-                    c.problem(
-                        w.span(),
-                        "regions.weights must be positive numbers (shares of the traffic) with a finite sum",
-                    );
-                }
-                ws.iter().map(|x| x / sum).collect()
-            }
-        };
-        RegionMode::ActiveActive { weights }
+    if let Some(w) = &raw.weights {
+        c.problem(
+            w.span(),
+            "weights apply to mode = \"active-active\": active-passive sends everything to the first healthy region",
+        );
+    }
+    let failover = match raw.failover.as_ref().map(|f| *f.get_ref()) {
+        None | Some(RawRegionFailover::Automatic) => Failover::Automatic,
+        Some(RawRegionFailover::Manual) => Failover::Manual,
     };
-    let dns_ttl = raw.dns_ttl.as_ref().map_or(DEFAULT_TTL, |t| t.get_ref().secs());
-    let mut check = DEFAULT_CHECK;
-    if let Some(h) = &raw.health_check {
-        if let Some(i) = &h.interval {
-            check.interval = i.get_ref().secs();
-            if check.interval <= 0.0 {
-                c.problem(i.span(), "regions.health_check.interval must be positive");
-            }
+    if let (Failover::Manual, false, Some(f)) = (failover, alert, &raw.failover) {
+        c.problem(f.span(), "a manual failover starts after the alert: add [monitoring] alert_delay");
+    }
+    let switch = match &raw.switch {
+        Some(s) => s.get_ref().clone(),
+        None => {
+            c.problem(raw.mode.span(), "mode = \"active-passive\" needs regions.switch, the time from the failover decision to DNS answering with the next region (e.g. \"2m\")");
+            Dist::constant(0.0)
         }
-        for (t, field) in [(&h.unhealthy_threshold, &mut check.unhealthy), (&h.healthy_threshold, &mut check.healthy)] {
-            if let Some(t) = t {
-                *field = *t.get_ref();
-                if !(1..=100).contains(field) {
-                    c.problem(t.span(), "a health-check threshold is between 1 and 100 probes");
-                }
+    };
+    RegionMode::ActivePassive { failover, switch }
+}
+
+/// Active-active weights, normalised to shares (equal when not given).
+fn weights(weights: Option<&Spanned<Vec<f64>>>, regions: usize, c: &mut Checker) -> Vec<f64> {
+    let Some(w) = weights else { return vec![1.0 / regions.max(1) as f64; regions] };
+    let ws = w.get_ref();
+    if ws.len() != regions {
+        c.problem(w.span(), format!("regions.weights has {} values for {regions} regions", ws.len()));
+    }
+    let sum: f64 = ws.iter().sum();
+    if ws.iter().any(|x| !x.is_finite() || *x <= 0.0) || !sum.is_finite() {
+        c.problem(w.span(), "regions.weights must be positive numbers (shares of the traffic) with a finite sum");
+    }
+    ws.iter().map(|x| x / sum).collect()
+}
+
+/// The global health check: each key defaults on its own.
+fn health_check(h: &RawRegionCheck, c: &mut Checker) -> RegionCheck {
+    let mut check = DEFAULT_CHECK;
+    if let Some(i) = &h.interval {
+        check.interval = i.get_ref().secs();
+        if check.interval <= 0.0 {
+            c.problem(i.span(), "regions.health_check.interval must be positive");
+        }
+    }
+    for (t, field) in [(&h.unhealthy_threshold, &mut check.unhealthy), (&h.healthy_threshold, &mut check.healthy)] {
+        if let Some(t) = t {
+            *field = *t.get_ref();
+            if !(1..=100).contains(field) {
+                c.problem(t.span(), "a health-check threshold is between 1 and 100 probes");
             }
         }
     }
-    let outage = raw.outage.map(|o| FailureRepair { failure: o.failure, repair: o.repair });
-    Regions { names, mode, outage, dns_ttl, check }
+    check
 }
 
 /// The global health check's keys not given: probes every 30 s, 3 in a

@@ -359,7 +359,7 @@ impl Tally {
     /// Whether the tally is one that simulated years could produce: each
     /// summary consistent, every per-year summary counting the same years,
     /// no more years or windows meeting the SLO than there are, no more
-    /// outages' durations than outages.
+    /// outages' durations than outages, requests in the years.
     ///
     /// # Errors
     /// What disagrees.
@@ -392,6 +392,10 @@ impl Tally {
         ];
         if met.iter().any(|(r, k, n, periods)| !r.fits(u128::from(*k), *n) || r.count != periods.count) {
             return Err("its trajectory sums of periods meeting the SLO disagree".into());
+        }
+        if years > 0 && self.requests == 0 {
+            // Demand has a mean of 1 over every year: a year brings requests.
+            return Err("it counts years but no requests".into());
         }
         if self.outage_durations.n != self.outages {
             return Err("its outage count and outage durations disagree".into());

@@ -714,28 +714,53 @@ fn hostile_options_are_refused_naming_the_culprit() {
     let out = availsim().args(["run", "three-fd", "--threads", "5000"]).output().unwrap();
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("5000 is not in 1..=512"));
-    // --max-years bounds a precision run only.
-    let out = availsim().args(["run", "three-fd", "--years", "300", "--max-years", "5000"]).output().unwrap();
-    assert_eq!(out.status.code(), Some(2));
+    // --max-years bounds a precision run only (a shard has none).
+    for args in [
+        &["run", "three-fd", "--years", "300", "--max-years", "5000"][..],
+        &["run", "three-fd", "--max-years", "5", "--shard", "1/2", "--out", "x"],
+        &["sweep", "three-fd", "--vary", "repair.time=1m,2m", "--max-years", "5", "--shard", "1/2", "--out", "x"],
+    ] {
+        let out = availsim().args(args).output().unwrap();
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{args:?}");
+        assert!(err.contains("cannot be used with") && err.contains("--max-years"), "{args:?}: {err}");
+    }
 }
 
-/// Sweep files that are not TOML, or ask for too few years, are refused
-/// at their own line.
+/// Sweep files that are not TOML, ask for too few years, name no
+/// scenario or plot no figure are refused at their own line (a --plot
+/// given beside the file is blamed as the option).
 #[test]
 fn broken_sweep_files_are_refused_at_their_line() {
     let dir = tempfile::tempdir().unwrap();
     let cases = [
         ("syntax.toml", "scenario = \"three-fd\"\nvary = [\"repair.time=1m,2m\"\n", "syntax.toml:2:28"),
         ("zero.toml", "scenario = \"three-fd\"\nvary = [\"repair.time=1m,2m\"]\nyears = 0\n", "zero.toml:3:1: years:"),
+        (
+            "none.toml",
+            "vary = [\"repair.time=1m,2m\"]\nscenario = \"nosuch\"\n",
+            "none.toml:2:1: scenario: no scenario",
+        ),
+        (
+            "plot.toml",
+            "scenario = \"three-fd\"\nvary = [\"repair.time=1m,2m\"]\nplot = \"x\"\n",
+            "plot.toml:3:1: plot: 'x'",
+        ),
     ];
     for (name, text, want) in cases {
         let path = dir.path().join(name);
         std::fs::write(&path, text).unwrap();
         rejects(availsim().arg("sweep").arg(&path), &[want]);
     }
+    rejects(availsim().arg("sweep").arg(dir.path().join("plot.toml")).args(["--plot", "y"]), &["--plot y: 'y'"]);
     rejects(
         availsim().args(["check", "flash-sale", "--set", "instance.capacity=1e-5", "--set", "traffic.rps=1e8"]),
         &["instance.capacity", "over 1e9 times what one instance serves"],
+    );
+    // The --set of the other key the check names may be the cause.
+    rejects(
+        availsim().args(["check", "flash-sale", "--set", "traffic.rps=1e11"]),
+        &["flash-sale:35:12: instance.capacity", "(with --set traffic.rps=1e11)"],
     );
 }
 
@@ -860,6 +885,7 @@ fn merge_refuses_tampered_tallies() {
         rejects(availsim().args(["merge"]).arg(&bad), &[want]);
     };
     tamper(set(&original, "years_met", "1000000"), "more periods meet the SLO");
+    tamper(set(&original, "requests", "0"), "counts years but no requests");
     tamper(original.replacen("\"n\":2000", "\"n\":1", 1), "disagree");
     tamper(original.replacen("\"trajectories\":{\"count\":20", "\"trajectories\":{\"count\":2001", 1), "disagree");
     tamper(original.replace("\"shard\":[1,2]", "\"shard\":[5,2]"), "not K/N");

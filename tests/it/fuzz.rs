@@ -63,6 +63,17 @@ const VALUES: &[&str] = &[
     "\"external\"",
     "\"requests\"",
     "\"degraded\"",
+    "\"active-active\"",
+    "\"active-passive\"",
+    "\"automatic\"",
+    "\"global\"",
+    "\"regional\"",
+    "\"quorum\"",
+    "\"fault_domains\"",
+    "[\"a\", \"A\"]",
+    "[\"a\", \"b\", \"c\"]",
+    "[0, 0]",
+    "[1e308, 1e308]",
 ];
 
 /// Keys a user may set, bundled scenarios' and the traffic ones.
@@ -117,13 +128,38 @@ const KEYS: &[&str] = &[
     "autoscaling.max",
     "autoscaling.step",
     "autoscaling.cooldown",
+    "dependency.database.replicas",
+    "dependency.database.mode",
+    "dependency.database.placement",
+    "dependency.database.quorum",
+    "dependency.database.failover.detection",
+    "dependency.session-store.scope",
+    "regions",
+    "regions.names",
+    "regions.mode",
+    "regions.weights",
+    "regions.failover",
+    "regions.switch",
+    "regions.dns_ttl",
+    "regions.outage",
+    "regions.outage.failure",
+    "regions.health_check.interval",
+    "regions.health_check.unhealthy_threshold",
     "foo",
     "foo.bar",
     "slo.target.x",
 ];
 
-const SCENARIOS: &[&str] =
-    &["single-instance", "three-fd", "flash-sale", "sessions-in-memory", "unregistered-replacements"];
+const SCENARIOS: &[&str] = &[
+    "single-instance",
+    "three-fd",
+    "flash-sale",
+    "sessions-in-memory",
+    "unregistered-replacements",
+    "three-fd-ha-db",
+    "two-region-active-active",
+    "two-region-active-passive",
+];
 
 /// One edit of a scenario's text.
 #[derive(Clone, Debug)]
@@ -152,6 +188,10 @@ const INSERTS: &[&str] = &[
     "[traffic]\nrps = 1e308",
     "[autoscaling]\nmin = 1\nmax = 65536",
     "[[dependency]]",
+    "[regions]\nnames = [\"x\", \"y\"]",
+    "[regions]\nnames = [\"x\", \"y\"]\nmode = \"active-passive\"\nfailover = \"manual\"\nswitch = \"0s\"",
+    "scope = \"global\"",
+    "replicas = 3\nmode = \"quorum\"",
     "\u{0}",
     "\u{feff}",
 ];
