@@ -52,24 +52,17 @@ pub fn main(args: Args) -> Result<ExitCode> {
     Ok(interrupted().unwrap_or(code))
 }
 
-/// The exit code for an error: 2 for bad input or usage, 1 for anything else.
-pub fn exit_code(error: &anyhow::Error) -> ExitCode {
-    if let Some(code) = interrupted() {
-        return code;
-    }
-    let usage = error.chain().any(|e| e.downcast_ref::<Error>().is_some_and(Error::is_usage));
-    ExitCode::from(if usage { 2 } else { 1 })
-}
-
 /// Loads a scenario (a path or a bundled name) with `--set`, `--years` and
 /// `--seed` applied as overrides, so they are checked like the file.
 fn load(spec: &str, sets: &[String], years: Option<u64>, seed: Option<u64>) -> Result<Scenario> {
     Ok(Scenario::resolve(spec, &Override::from_options(sets, years, seed)?)?)
 }
 
-/// Loads every scenario of `specs` with the options' overrides.
+/// Loads every scenario of `specs` with the options' overrides; an error
+/// names the scenario when there are several.
 fn load_all(specs: &[String], options: &RunOptions) -> Result<Vec<Scenario>> {
-    specs.iter().map(|s| load(s, &options.overrides, options.years, options.seed)).collect()
+    let named = |s: &String, e: anyhow::Error| if specs.len() > 1 { e.context(format!("scenario '{s}'")) } else { e };
+    specs.iter().map(|s| load(s, &options.overrides, options.years, options.seed).map_err(|e| named(s, e))).collect()
 }
 
 /// Prints `runs` to stdout, before any file is written; callers write

@@ -4,6 +4,7 @@
 
 use crate::cli::RunOptions;
 use anyhow::{Context, Result};
+use availsim::error::Error;
 use availsim::scenario::Scenario;
 use availsim::{Length, Run, RunConfig, Shard};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
@@ -147,4 +148,13 @@ pub fn simulate_all(scenarios: &[Scenario], options: &RunOptions, shard: Option<
         }
     }
     Ok(runs)
+}
+
+/// The exit code for an error: 2 for bad input or usage, 1 for anything else.
+pub fn exit_code(error: &anyhow::Error) -> ExitCode {
+    if let Some(code) = interrupted() {
+        return code;
+    }
+    let usage = error.chain().any(|e| e.downcast_ref::<Error>().is_some_and(Error::is_usage));
+    ExitCode::from(if usage { 2 } else { 1 })
 }

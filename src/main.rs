@@ -15,7 +15,7 @@ fn main() -> ExitCode {
         Err(error) => {
             // A closed stderr loses the message; the exit code still tells.
             let _ = writeln!(std::io::stderr(), "error: {error:#}");
-            app::exit_code(&error)
+            console::exit_code(&error)
         }
     }
 }

@@ -101,18 +101,46 @@ pub fn merge(paths: &[PathBuf]) -> Result<(Scenario, Run)> {
     merge_files(paths.iter().map(|p| ShardFile::read(p)).collect::<Result<_>>()?)
 }
 
+/// What makes shard `b` part of another run than `a`, if anything: its
+/// years, its shard count, or its scenario as run (the first line that
+/// differs, such as the seed).
+fn difference(a: &ShardFile, b: &ShardFile) -> Option<String> {
+    if a.years != b.years {
+        return Some(format!("{} years differ from the {} of", b.years, a.years));
+    }
+    if a.shard.count() != b.shard.count() {
+        return Some(format!("{} shards differ from the {} of", b.shard.count(), a.shard.count()));
+    }
+    if a.scenario == b.scenario {
+        return None;
+    }
+    let options = |o: &[String]| if o.is_empty() { "none".into() } else { o.join(" ") };
+    if a.overrides != b.overrides {
+        return Some(format!("options ({}) differ from those ({}) of", options(&b.overrides), options(&a.overrides)));
+    }
+    // The same options on another file (or an edited one): its first
+    // setting that differs.
+    let settings = |text: &str| {
+        let kept = |l: &&str| !l.trim().is_empty() && !l.trim_start().starts_with('#');
+        text.lines().filter(kept).map(|l| Some(l.trim().to_string())).collect::<Vec<_>>()
+    };
+    let (mine, theirs) = (settings(&b.scenario), settings(&a.scenario));
+    let at = (0..).find(|&i| mine.get(i) != theirs.get(i)).unwrap_or(0);
+    let quoted = |l: Option<&Option<String>>| l.and_then(|l| l.as_ref()).map_or("nothing".into(), |l| format!("`{l}`"));
+    Some(format!("scenario has {} where it has {} in", quoted(mine.get(at)), quoted(theirs.get(at))))
+}
+
 /// Merges shard files already read (each with the path it came from).
 fn merge_files(files: Vec<(PathBuf, ShardFile)>) -> Result<(Scenario, Run)> {
     let started = Instant::now();
     let mut shards: Vec<(PathBuf, ShardFile)> = vec![];
     for (file, shard) in files {
         let merge_err = |message: String| Error::Merge { path: file.clone(), message };
-        if let Some((_, first)) = shards.first()
-            && (first.scenario != shard.scenario
-                || first.years != shard.years
-                || first.shard.count() != shard.shard.count())
+        if let Some((first_file, first)) = shards.first()
+            && let Some(what) = difference(first, &shard)
         {
-            return Err(merge_err("its scenario, years or shard count differ from the first shard's".into()));
+            let first_file = first_file.display();
+            return Err(merge_err(format!("its {what} the first shard's ({first_file}): a shard of another run")));
         }
         if shards.iter().any(|(_, s)| s.shard == shard.shard) {
             return Err(merge_err(format!("shard {} is given twice", shard.shard)));
@@ -272,6 +300,9 @@ pub fn merge_sweep(paths: &[PathBuf]) -> Result<Finished> {
         points.push((Point { values }, scenario));
         runs.push(run);
     }
+    // As a sweep checks them before it runs (a figure of the points).
+    crate::assertion::check_figure(&plot, &points[0].1)
+        .map_err(|m| Error::Merge { path: paths[0].clone(), message: format!("plotted figure '{plot}': {m}") })?;
     let bad = |a: &String, m: String| Error::Merge { path: paths[0].clone(), message: format!("assertion '{a}': {m}") };
     let assertions = assert.iter().map(|a| a.parse::<Assertion>().map_err(|m| bad(a, m))).collect::<Result<_>>()?;
     Ok(Finished { points, runs, plot, assertions, folder })

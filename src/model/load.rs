@@ -91,9 +91,18 @@ pub(super) struct Load {
     /// Serving instances when the overload crash was last drawn.
     good: usize,
     watches: Vec<Watch>,
+    /// Crossings searched since the flash sales last changed, as (level,
+    /// upwards, found at; infinite if none): until `at`, the first crossing
+    /// of that level that way is still `at` (time only moves on), so a
+    /// capacity that comes back (a crash, then its replacement) finds it
+    /// here instead of searching the profile again.
+    found: Vec<(f64, bool, f64)>,
     /// Extra crash rate of a serving instance while overloaded [1/s].
     overload_rate: f64,
 }
+
+/// How many crossings [`Load`] remembers.
+const FOUND: usize = 8;
 
 impl Load {
     /// The demand side of `sc`, if it models traffic.
@@ -124,6 +133,7 @@ impl Load {
             capacity: f64::NAN,
             good: 0,
             watches,
+            found: Vec::with_capacity(FOUND),
             overload_rate,
         })
     }
@@ -175,12 +185,38 @@ impl Load {
         for (k, utilisation) in targets.into_iter().flatten() {
             let direction = if self.watches[k].above { Direction::Down } else { Direction::Up };
             let level = utilisation * self.capacity;
-            let next = self.profile.next_crossing(now, level, direction, self.flash, self.flash_until);
+            let next = self.next_crossing(now, level, direction);
             // Thresholds of equal utilisation flip together.
             for w in self.watches.iter_mut().filter(|w| w.utilisation == utilisation) {
                 w.next = next.unwrap_or(f64::INFINITY);
             }
         }
+    }
+}
+
+impl Load {
+    /// [`Profile::next_crossing`] of `level` from `now` with the flash sales
+    /// under way, remembered (see [`Load::found`]; none found is kept as
+    /// infinitely far: demand repeats yearly and the flash sales' horizon
+    /// is fixed, so a later search finds none either). Exact: a search from
+    /// a later time before the crossing finds the same one, to the bit.
+    fn next_crossing(&mut self, now: f64, level: f64, direction: Direction) -> Option<f64> {
+        let up = direction == Direction::Up;
+        let known = |&&(l, u, at): &&(f64, bool, f64)| l == level && u == up && now < at;
+        let at = match self.found.iter().find(known) {
+            Some(&(.., at)) => at,
+            None => {
+                let at = self.profile.next_crossing(now, level, direction, self.flash, self.flash_until);
+                let at = at.unwrap_or(f64::INFINITY);
+                self.found.retain(|&(.., at)| now < at);
+                if self.found.len() == FOUND {
+                    self.found.remove(0);
+                }
+                self.found.push((level, up, at));
+                at
+            }
+        };
+        at.is_finite().then_some(at)
     }
 }
 
@@ -224,6 +260,7 @@ impl Deployment<'_> {
             until = until.min(sale.bounds().into_iter().filter(|&b| b > t).fold(f64::INFINITY, f64::min));
         }
         (load.flash, load.flash_until, load.flash_changed) = (flash, until, true);
+        load.found.clear();
         self.ledger.set_flash(t, flash);
         if until.is_finite() {
             self.schedule(q, SimTime::from_secs(until), Event::FlashPhase);
@@ -346,5 +383,40 @@ impl Deployment<'_> {
         self.set_proc(id, Proc::Crashed, q);
         self.refresh_with(id, now, q, false);
         self.draw_overload_crash(now, q);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use rand::RngExt;
+
+    /// A remembered crossing is the one a new search finds, to the bit:
+    /// searched from times a few hours apart, at levels that come back,
+    /// up and down, found or not (a level above the year's peak), with and
+    /// without a flash sale's ramp under way.
+    #[test]
+    fn remembered_crossings_are_what_a_search_finds() {
+        let text = crate::embedded::scenario("flash-sale").expect("bundled");
+        let sc = Scenario::from_toml(text, "flash-sale", &[]).expect("valid");
+        let mut load = Load::new(&sc).expect("traffic is modelled");
+        let mut rng = crate::rng::stream(7, 0, 0);
+        let (mut t, mut remembered) = (0.0, 0);
+        for step in 0..40_000 {
+            t += rng.random::<f64>() * 7_200.0;
+            if step == 20_000 {
+                // A ramp for three days: the search walks segment by segment.
+                (load.flash, load.flash_until) = (Linear { at: t, value: 0.3, slope: 1e-6 }, t + 3.0 * 86_400.0);
+                load.found.clear();
+            }
+            let level = [0.5, 0.9, 1.0, 1.3, 1e9][rng.random_range(0..5)];
+            let direction = if rng.random::<bool>() { Direction::Up } else { Direction::Down };
+            let up = direction == Direction::Up;
+            remembered += usize::from(load.found.iter().any(|&(l, u, at)| l == level && u == up && t < at));
+            let fresh = load.profile.next_crossing(t, level, direction, load.flash, load.flash_until);
+            assert_eq!(load.next_crossing(t, level, direction).map(f64::to_bits), fresh.map(f64::to_bits), "at {t}");
+            assert!(load.found.len() <= FOUND);
+        }
+        assert!(remembered > 10_000, "most searches were remembered: {remembered}");
     }
 }

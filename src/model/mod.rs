@@ -33,7 +33,7 @@ pub use planned::PlannedKind;
 use crate::cause::Cause;
 use crate::demand::Profile;
 use crate::engine::{self, EventQueue, SimTime};
-use crate::scenario::{FailureRepair, Scenario, Storage};
+use crate::scenario::{Dist, FailureRepair, Scenario, Storage};
 use crate::stats::{Ledger, Meter, ServiceState, Tally};
 use crate::units::YEAR_SECS;
 use autoscaler::Scaler;
@@ -173,10 +173,14 @@ impl<'s> Deployment<'s> {
         // Every component that has a process of its own (a tier's
         // dependency has one only if it has a common failure).
         let components: Vec<Component> = self.layout.all().filter(|&c| self.process(c).is_some()).collect();
+        // With regions, a constant law would fail every region's copy of a
+        // component at the same instant: each starts at a uniform phase
+        // within it (its stationary start; other laws differ by streams).
+        let phased = |law: &Dist| sc.regions.is_some() && matches!(law, Dist::Constant { .. });
         for component in components {
             let law = self.process(component).expect("kept: it has a process");
             let mut first = self.draws.sample(component.stream(), &law.failure);
-            if let Component::Replica(_) = component {
+            if matches!(component, Component::Replica(_)) || phased(&law.failure) {
                 // A uniform phase within its first time to failure: replicas
                 // run on their own from the start, even with constant laws.
                 first *= self.draws.uniform(component.stream());
@@ -189,7 +193,11 @@ impl<'s> Deployment<'s> {
                 let phase = self.draws.uniform(Stream::Slot(id)) * hc.interval;
                 self.fleet.slot_mut(id).set_phase(phase);
             }
-            self.arm_failures(id, now, q);
+            let (gray, mut after) = self.draw_failure(id);
+            if phased(&sc.crash) {
+                after *= self.draws.uniform(Stream::Slot(id));
+            }
+            self.schedule_failure(id, now, (gray, after), q);
         }
         for kind in PlannedKind::ALL {
             if let Some(p) = kind.spec(sc) {
@@ -251,10 +259,15 @@ impl<'s> Deployment<'s> {
     /// Schedules the first failure of the instance running in slot `id`
     /// since `now`: the one drawn when its launch began, if any, else a new draw.
     fn arm_failures(&mut self, id: SlotId, now: SimTime, q: &mut EventQueue<Event>) {
-        let (gray, after) = match self.fleet.slot_mut(id).take_first_failure() {
+        let drawn = match self.fleet.slot_mut(id).take_first_failure() {
             Some(drawn) => drawn,
             None => self.draw_failure(id),
         };
+        self.schedule_failure(id, now, drawn, q);
+    }
+
+    /// Schedules slot `id`'s failure (gray or not) `after` seconds from `now`.
+    fn schedule_failure(&self, id: SlotId, now: SimTime, (gray, after): (bool, f64), q: &mut EventQueue<Event>) {
         let event = if gray { Event::Gray(id) } else { Event::Crash(id) };
         self.schedule(q, now + after, event);
     }

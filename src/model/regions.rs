@@ -578,12 +578,16 @@ impl Deployment<'_> {
     }
 
     /// Whether the global health check of the region passes: its load
-    /// balancer (if any) up with a backend in rotation, and its required
-    /// dependencies up.
+    /// balancer up with a backend in rotation (without one, an instance
+    /// that answers), and its required dependencies up.
     pub(super) fn passes_checks(&self) -> bool {
-        (self.lb_up || self.sc.load_balancer.is_none())
-            && self.fleet.in_rotation() > 0
-            && self.dependencies.first_required_down(&self.sc.dependencies).is_none()
+        let answers = match self.sc.load_balancer {
+            Some(_) => self.lb_up && self.fleet.in_rotation() > 0,
+            // Probed directly: an instance answers (running or gray, its
+            // fault domain up, not drained), as those holding sessions are.
+            None => self.fleet.holding() > 0,
+        };
+        answers && self.dependencies.first_required_down(&self.sc.dependencies).is_none()
     }
 
     /// Why dependency `i` is down, if it is.

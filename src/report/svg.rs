@@ -684,6 +684,8 @@ pub fn sweep(
     let ys = series.iter().flat_map(|(_, pts)| pts.iter().flat_map(|p| [p.2, p.3]));
     let ys: Vec<f64> = ys.chain(slo_line.then_some(target)).filter(|y| y.is_finite()).collect();
     let (ymin, ymax) = ys.iter().fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), &y| (a.min(y), b.max(y)));
+    // No point has the figure: an empty chart, not an infinite range.
+    let (ymin, ymax) = if ymin <= ymax { (ymin, ymax) } else { (0.0, 1.0) };
     // A flat series gets a range of 1 % of its value, not of nothing (its
     // ticks read 320.17, not 320.16561760).
     let size = ymax.abs().max(ymin.abs());

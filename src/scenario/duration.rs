@@ -23,7 +23,7 @@ impl Duration {
 pub fn parse_duration(text: &str) -> Result<f64, String> {
     let text = text.trim();
     // The unit is the trailing letters, so that "1e3s" is 1,000 seconds.
-    let split = text.rfind(|c: char| !c.is_ascii_alphabetic()).map_or(0, |i| i + 1);
+    let split = text.char_indices().rev().find(|(_, c)| !c.is_alphabetic()).map_or(0, |(i, c)| i + c.len_utf8());
     if split == text.len() {
         return Err(format!(
             "duration '{text}' has no unit: write it as e.g. \"30s\", \"5m\", \"2h\", \"30d\" or \"1y\""
@@ -88,6 +88,9 @@ impl<'de> serde::Deserialize<'de> for Duration {
                 Err(E::custom(format!("duration {v} has no unit: write it as a string, e.g. \"{v}s\"")))
             }
             fn visit_f64<E: de::Error>(self, v: f64) -> Result<Duration, E> {
+                if !v.is_finite() {
+                    return Err(E::custom(format!("duration {v} is not a length of time: write e.g. \"30s\"")));
+                }
                 Err(E::custom(format!("duration {v} has no unit: write it as a string, e.g. \"{v}s\"")))
             }
         }
@@ -116,6 +119,10 @@ mod tests {
         assert!(parse_duration("10q").unwrap_err().contains("unknown unit"));
         assert!(parse_duration("-5m").unwrap_err().contains("non-negative"));
         assert!(parse_duration("m").unwrap_err().contains("number"));
+        // Letters beyond ASCII are not units, and never split a character.
+        for text in ["5µs", "１m", "5ｍ", "é", "60µs", "５m"] {
+            assert!(parse_duration(text).is_err(), "{text}");
+        }
     }
 
     #[test]

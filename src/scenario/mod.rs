@@ -476,7 +476,11 @@ fn locate(
     // it changed): the override is at fault, not the file.
     let within = ["missing field", "unknown field", "this scenario needs"].iter().any(|m| message.starts_with(m));
     if let Some(key) = &key
-        && let Some(o) = overrides.iter().rev().find(|o| key_matches(key, &o.path, text, within))
+        && let Some(o) = overrides
+            .iter()
+            .rev()
+            // (An entry an override renamed is found by its name in the file.)
+            .find(|o| key_matches(key, &o.path, text, within) || key_matches(key, &o.path, original, within))
     {
         return Error::Override { option: o.option.clone(), message };
     }

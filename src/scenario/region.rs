@@ -160,7 +160,7 @@ fn check_names(names: &Spanned<Vec<String>>, c: &mut Checker) {
         if n.len() > 40 {
             c.problem(span.clone(), format!("region name '{n}' is longer than 40 characters"));
         }
-        if names[..k].iter().any(|m| m.eq_ignore_ascii_case(n)) {
+        if !n.is_empty() && names[..k].iter().any(|m| m.eq_ignore_ascii_case(n)) {
             c.problem(span.clone(), format!("region '{n}' is listed twice (names are compared ignoring case)"));
         }
     }

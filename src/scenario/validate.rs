@@ -36,7 +36,7 @@ fn is_plain_name(name: &str) -> bool {
 
 pub(super) fn build(raw: RawScenario, origin: &str, text: &str, c: &mut Checker) -> Scenario {
     if !is_plain_name(raw.name.get_ref()) {
-        c.problem(raw.name.span(), "name may hold only letters, digits, '-', '_' and '.' (it names output folders)");
+        c.problem(raw.name.span(), "name may hold only letters, digits, '-', '_' and '.', and may not start with '.' (it names output folders)");
     }
     let simulation = simulation(&raw.simulation, c);
     let topology = topology(&raw.topology, c);

@@ -1,6 +1,7 @@
 //! Mergeable accumulators of per-year and per-window figures.
 
 use super::LogHistogram;
+use crate::units::YEAR_SECS;
 use serde::{Deserialize, Serialize};
 
 /// Durations are accumulated in integer microseconds: sums of integers are
@@ -359,7 +360,9 @@ impl Tally {
     /// Whether the tally is one that simulated years could produce: each
     /// summary consistent, every per-year summary counting the same years,
     /// no more years or windows meeting the SLO than there are, no more
-    /// outages' durations than outages, requests in the years.
+    /// outages' durations than outages; the years' requests, time at the
+    /// autoscaling maximum, causes and scale actions within what the years
+    /// and events allow.
     ///
     /// # Errors
     /// What disagrees.
@@ -393,9 +396,24 @@ impl Tally {
         if met.iter().any(|(r, k, n, periods)| !r.fits(u128::from(*k), *n) || r.count != periods.count) {
             return Err("its trajectory sums of periods meeting the SLO disagree".into());
         }
-        if years > 0 && self.requests == 0 {
-            // Demand has a mean of 1 over every year: a year brings requests.
-            return Err("it counts years but no requests".into());
+        // A year is YEAR_SECS of time and, demand having a mean of 1 over
+        // every year, at least as many requests (sums of rounded values:
+        // a microsecond of slack a year, and a second for the causes).
+        let year = YEAR_SECS * MICROS;
+        let time = years as f64 * year;
+        if (self.requests as f64) < time * (1.0 - 1e-9) - years as f64 {
+            return Err("it counts fewer requests than its years bring".into());
+        }
+        if self.at_max as f64 > time + years as f64 {
+            return Err("it spends more time at the autoscaling maximum than its years last".into());
+        }
+        let sum = |v: &[u128]| v.iter().map(|&c| c as f64).sum::<f64>();
+        let within = |causes: &[u128], total: u128| sum(causes) <= total as f64 * (1.0 + 1e-9) + years as f64 * MICROS;
+        if !within(&self.cause_down, self.year_down.sum) || !within(&self.cause_failed, self.requests) {
+            return Err("its causes add up to more than its downtime or its requests".into());
+        }
+        if self.scale_outs.saturating_add(self.scale_ins) > self.events {
+            return Err("it counts more scale actions than events".into());
         }
         if self.outage_durations.n != self.outages {
             return Err("its outage count and outage durations disagree".into());

@@ -277,7 +277,7 @@ fn sweep_shards_merge_to_the_single_sweep() {
     assert!(sweep(&["--shard", "3/3", "--set", "instance.failure.mean=20d"], &other).status.success());
     rejects(
         availsim().arg("merge").args(&shards[..2]).arg(&other),
-        &["other", "scenario, years or shard count differ"],
+        &["other", "its options (--set instance.failure.mean=20d", "a shard of another run"],
     );
     rejects(availsim().arg("merge").arg(&shards[0]).arg(dir.path().join("whole")), &["sweep --shard"]);
     let run_shard = dir.path().join("run-shard");
@@ -303,6 +303,9 @@ fn sweep_shards_merge_to_the_single_sweep() {
     // A folder that is not a plain name would send the outputs elsewhere.
     std::fs::write(empty.join("sweep-tally.json"), text.replacen("\"folder\":\"", "\"folder\":\"../", 1)).unwrap();
     rejects(availsim().arg("merge").arg(&empty), &["is not a plain name"]);
+    // A plotted figure that is not one (checked as a sweep checks it).
+    std::fs::write(empty.join("sweep-tally.json"), text.replacen("\"plot\":\"", "\"plot\":\"bogus.", 1)).unwrap();
+    rejects(availsim().arg("merge").arg(&empty), &["plotted figure 'bogus.", "is not a figure"]);
     let too_many = sweep(&["--shard", "1/11"], &dir.path().join("s11"));
     assert_eq!(too_many.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&too_many.stderr).contains("at most 10 shards"));
@@ -676,6 +679,19 @@ fn hostile_options_are_refused_naming_the_culprit() {
         (&["sweep", "three-fd", "--years", "200", "--vary", "simulation.years=400,500"], &["--years", "give one"]),
         (&["sweep", "three-fd", "--seed", "9", "--vary", "simulation.seed=5,6"], &["--seed sets it too"]),
         (&["check", "three-fd", "--set", "nosuch.key=1"], &["--set nosuch.key=1: unknown field `nosuch`"]),
+        // A renamed entry, several scenarios, letters beyond ASCII, no number.
+        (
+            &["check", "two-region-active-active", "--set", "dependency.database.name=a.b"],
+            &["--set dependency.database.name=a.b: a dependency's name"],
+        ),
+        (
+            &["compare", "three-fd", "two-region-active-active", "--set", "regions.dns_ttl=5m"],
+            &["scenario 'three-fd': --set regions.dns_ttl=5m: missing field `names`"],
+        ),
+        (&["check", "three-fd", "--set", "repair.time=5µs"], &["unknown unit 'µs'"]),
+        (&["check", "three-fd", "--set", "repair.time=１m"], &["does not start with a number"]),
+        (&["check", "two-region-active-active", "--set", "regions.dns_ttl=nan"], &["is not a length of time"]),
+        (&["check", "three-fd", "--set", "name=.."], &["may not start with '.'"]),
         (&["check", "three-fd", "--set", "simulation.seed=2^63"], &["whole number from 0 to 9223372036854775807"]),
         (
             &["check", "flash-sale", "--set", "traffic.rps=5e307"],
@@ -884,8 +900,18 @@ fn merge_refuses_tampered_tallies() {
         std::fs::write(bad.join("tally.json"), text).unwrap();
         rejects(availsim().args(["merge"]).arg(&bad), &[want]);
     };
+    // A shard of another run says what differs.
+    let seeded = dir.path().join("seeded");
+    let args = ["run", "bench-bare", "--years", "4000", "--seed", "9", "--quiet", "--shard", "2/2", "--out"];
+    stdout(availsim().args(args).arg(&seeded));
+    rejects(availsim().arg("merge").arg(&shard).arg(&seeded), &["its options (--years 4000 --seed 9) differ"]);
     tamper(set(&original, "years_met", "1000000"), "more periods meet the SLO");
-    tamper(set(&original, "requests", "0"), "counts years but no requests");
+    tamper(set(&original, "requests", "0"), "fewer requests than its years bring");
+    tamper(set(&original, "at_max", "1000000000000000000000000"), "more time at the autoscaling maximum");
+    tamper(set(&original, "scale_outs", "10000000000000000000"), "more scale actions than events");
+    let first = original.find("\"cause_failed\":[").unwrap() + 16;
+    let end = first + original[first..].find(',').unwrap();
+    tamper(format!("{}1000000000000000000000{}", &original[..first], &original[end..]), "its causes add up");
     tamper(original.replacen("\"n\":2000", "\"n\":1", 1), "disagree");
     tamper(original.replacen("\"trajectories\":{\"count\":20", "\"trajectories\":{\"count\":2001", 1), "disagree");
     tamper(original.replace("\"shard\":[1,2]", "\"shard\":[5,2]"), "not K/N");
