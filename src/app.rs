@@ -118,6 +118,7 @@ fn simulate_specs(specs: &[String], options: &RunOptions, shard: Option<Shard>, 
 fn sweep(plan: &Plan, options: &RunOptions, shard: Option<Shard>) -> Result<ExitCode> {
     let base = plan.base(&Override::from_options(&options.overrides, plan.years, options.seed)?)?;
     let points = plan.points(&base)?;
+    plan.shadowed(&base).iter().for_each(|n| note(n));
     let folder = plan.folder(&base);
     let dir = options.out.clone().unwrap_or_else(|| Path::new("output").join(&folder));
     shard.map_or(Ok(()), |s| s.check(base.simulation.years))?;
@@ -180,8 +181,10 @@ fn merge(paths: &[PathBuf], format: Format, out_dir: Option<&Path>) -> Result<Ex
         // The points share their shards: one point's notes say it for all.
         sweep.runs[0].info.notes(sweep.runs[0].results.years, 0).iter().for_each(|n| note(n));
         let dir = out_dir.map_or_else(|| Path::new("output").join(&sweep.folder), Path::to_path_buf);
+        availsim::shard::check_out(paths, &dir)?;
         return finish_sweep(&dir, &sweep, format);
     }
+    out_dir.map_or(Ok(()), |dir| availsim::shard::check_out(paths, dir))?;
     let (_, mut run) = availsim::merge(paths)?;
     run.info.provenance.command = std::env::args().collect();
     run.info.notes(run.results.years, 0).iter().for_each(|n| note(n));

@@ -156,9 +156,9 @@ pub fn validate_all(assertions: &[Assertion], scenarios: &[Scenario]) -> Result<
     scenarios.iter().try_for_each(|sc| {
         assertions.iter().try_for_each(|a| {
             a.validate(sc).map_err(|e| match e {
-                // Of several scenarios, say which lacks the figure.
+                // Of several scenarios, say which one.
                 Error::Assertion { expression, message } if scenarios.len() > 1 => {
-                    Error::Assertion { expression, message: format!("{} lacks it: {message}", sc.name) }
+                    Error::Assertion { expression, message: format!("for scenario {}: {message}", sc.name) }
                 }
                 other => other,
             })

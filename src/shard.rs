@@ -130,6 +130,25 @@ fn difference(a: &ShardFile, b: &ShardFile) -> Option<String> {
     Some(format!("scenario has {} where it has {} in", quoted(mine.get(at)), quoted(theirs.get(at))))
 }
 
+/// Refuses an output folder `out` that holds one of the shards at `paths`
+/// (a folder or its file): the merged files would replace the shard's own.
+///
+/// # Errors
+/// [`Error::Usage`] naming the shard.
+pub fn check_out(paths: &[PathBuf], out: &Path) -> Result<()> {
+    let folder =
+        |p: &Path| if p.is_dir() { p.to_path_buf() } else { p.parent().unwrap_or(Path::new("")).to_path_buf() };
+    let here = |p: PathBuf| if p.as_os_str().is_empty() { PathBuf::from(".") } else { p };
+    let same = |a: PathBuf| matches!((here(a).canonicalize(), out.canonicalize()), (Ok(a), Ok(b)) if a == b);
+    match paths.iter().find(|p| same(folder(p))) {
+        Some(p) => Err(Error::Usage {
+            what: format!("--out {}", out.display()),
+            message: format!("it holds the shard {} being merged: merge into another folder", p.display()),
+        }),
+        None => Ok(()),
+    }
+}
+
 /// Merges shard files already read (each with the path it came from).
 fn merge_files(files: Vec<(PathBuf, ShardFile)>) -> Result<(Scenario, Run)> {
     let started = Instant::now();
@@ -283,7 +302,10 @@ pub fn merge_sweep(paths: &[PathBuf]) -> Result<Finished> {
     for (path, f) in &files {
         let values = f.points.iter().map(|p| &p.values);
         if f.plot != plot || f.assert != assert || f.folder != folder || !values.eq(grid.iter()) {
-            let message = "its grid, plotted figure or assertions differ from the first shard's: another sweep".into();
+            let message = format!(
+                "its grid, plotted figure or assertions differ from the first shard's ({}): another sweep",
+                paths[0].display()
+            );
             return Err(Error::Merge { path: path.clone(), message });
         }
     }

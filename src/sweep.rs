@@ -298,6 +298,22 @@ impl Plan {
         })
     }
 
+    /// What each point's varied values replace of `base`'s `--set`s (of a
+    /// varied key, a table holding it or a key in it), to say so: the
+    /// `--set` may be there only to make the base valid.
+    pub fn shadowed(&self, base: &Scenario) -> Vec<String> {
+        let overlap = |a: &str, b: &str| a == b || a.starts_with(&format!("{b}.")) || b.starts_with(&format!("{a}."));
+        let mut notes = vec![];
+        for v in &self.varies {
+            for set in base.overrides.iter().filter_map(|o| o.strip_prefix("--set ")) {
+                if overlap(set.split_once('=').map_or(set, |(k, _)| k).trim(), &v.key) {
+                    notes.push(format!("--vary {} replaces --set {set} at every point", v.key));
+                }
+            }
+        }
+        notes
+    }
+
     /// An error about `key`'s value at the sweep file's line, if the file set it.
     fn blame(&self, key: &str, message: String) -> Option<Error> {
         let (_, (origin, line, column)) = self.set_in_file.iter().find(|(k, _)| *k == key)?;

@@ -330,8 +330,17 @@ impl Deployment<'_> {
         // The thresholds due flip by their direction (demand sits on them
         // now); any other that demand jumped past (a step at a segment
         // boundary) flips by value.
-        let demand = load.demand(t);
         let capacity = load.capacity;
+        // Demand is no higher than a level it falls to now, and no lower
+        // than one it rises to, whatever rounding at the end of a steep
+        // segment says (else two thresholds can flip each other back and
+        // forth at one instant for ever).
+        let (mut high, mut low) = (f64::INFINITY, f64::NEG_INFINITY);
+        for w in load.watches.iter().filter(|w| w.next <= t) {
+            let level = w.utilisation * capacity;
+            if w.above { high = high.min(level) } else { low = low.max(level) }
+        }
+        let demand = load.demand(t).min(high).max(low);
         let mut flips = vec![];
         for w in &mut load.watches {
             let above = if w.next <= t { !w.above } else { demand > w.utilisation * capacity };

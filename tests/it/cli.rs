@@ -703,7 +703,7 @@ fn hostile_options_are_refused_naming_the_culprit() {
         ),
         (
             &["compare", "three-fd", "flash-sale", "--assert", "peak_utilisation_percent.mean < 90"],
-            &["three-fd lacks it", "instance.capacity"],
+            &["for scenario three-fd: ", "instance.capacity"],
         ),
         // A file's key at fault because of a --set beside it names both;
         // lines are the file's, whatever an override inserts above them.
@@ -905,6 +905,8 @@ fn merge_refuses_tampered_tallies() {
     let args = ["run", "bench-bare", "--years", "4000", "--seed", "9", "--quiet", "--shard", "2/2", "--out"];
     stdout(availsim().args(args).arg(&seeded));
     rejects(availsim().arg("merge").arg(&shard).arg(&seeded), &["its options (--years 4000 --seed 9) differ"]);
+    // Merged into a shard's own folder, it would replace the shard's files.
+    rejects(availsim().arg("merge").arg(&shard).arg("--out").arg(&shard), &["it holds the shard"]);
     tamper(set(&original, "years_met", "1000000"), "more periods meet the SLO");
     tamper(set(&original, "requests", "0"), "fewer requests than its years bring");
     tamper(set(&original, "at_max", "1000000000000000000000000"), "more time at the autoscaling maximum");
@@ -1066,4 +1068,24 @@ fn override_errors_name_the_override_and_the_point() {
         ]),
         &["sweep point dependency.database.replicas=1: ", "quorum must be between 1 and replicas (1), got 2"],
     );
+}
+
+/// A --set of a varied key may be there to make the base valid, but the
+/// varied values replace it at every point: the sweep says so.
+#[test]
+fn a_sweep_says_which_set_its_values_replace() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = availsim()
+        .args(["sweep", "three-fd", "--years", "10", "--quiet", "--vary", "repair.time=1m,2m"])
+        .args(["--set", "repair={mode=\"pool\",time=\"2m\"}", "--set", "slo.target=0.99", "--out"])
+        .arg(dir.path())
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("--vary repair.time replaces --set repair={mode=\"pool\",time=\"2m\"} at every point"),
+        "{err}"
+    );
+    assert!(!err.contains("slo.target"), "{err}");
 }

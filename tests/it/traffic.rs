@@ -403,3 +403,21 @@ duration = "1h"
     assert!((peak.p50 / 150.0 - 1.0).abs() < 0.023, "{peak:?}");
     assert_eq!(r.time_availability.mean, 1.0);
 }
+
+/// Demand that ends a steep fall between two watched thresholds (overload
+/// at 0.9, capacity at 1.0) does not flip them back and forth at one
+/// instant for ever: rounding at the segment's end put demand above both
+/// while one was found crossing downwards. The run ends, at a daily rate
+/// of events.
+#[test]
+fn a_steep_fall_past_two_thresholds_does_not_stall() {
+    let sets = [
+        "traffic={rps=1000,daily=[[0,0],[12,1e6],[12.0001,0]]}",
+        "instance.capacity=150",
+        "instance.overload={above=0.9,hazard=20}",
+    ];
+    let text = embedded::scenario("three-fd").unwrap();
+    let r = simulate(text, 100, &sets);
+    assert_eq!(r.years, 100);
+    assert!((r.events as f64) < 100.0 * 30_000.0, "{} events in 100 years", r.events);
+}
