@@ -120,13 +120,12 @@ fn difference(a: &ShardFile, b: &ShardFile) -> Option<String> {
     }
     // The same options on another file (or an edited one): its first
     // setting that differs.
-    let settings = |text: &str| {
-        let kept = |l: &&str| !l.trim().is_empty() && !l.trim_start().starts_with('#');
-        text.lines().filter(kept).map(|l| Some(l.trim().to_string())).collect::<Vec<_>>()
+    let settings = |text: &str| -> Vec<String> {
+        text.lines().map(str::trim).filter(|l| !l.is_empty() && !l.starts_with('#')).map(String::from).collect()
     };
     let (mine, theirs) = (settings(&b.scenario), settings(&a.scenario));
     let at = (0..).find(|&i| mine.get(i) != theirs.get(i)).unwrap_or(0);
-    let quoted = |l: Option<&Option<String>>| l.and_then(|l| l.as_ref()).map_or("nothing".into(), |l| format!("`{l}`"));
+    let quoted = |l: Option<&String>| l.map_or("nothing".into(), |l| format!("`{l}`"));
     Some(format!("scenario has {} where it has {} in", quoted(mine.get(at)), quoted(theirs.get(at))))
 }
 
