@@ -7,7 +7,7 @@
 use crate::analysis::Results;
 use crate::error::{Error, Result};
 use crate::provenance::Provenance;
-use crate::runner::{self, Control, Shard, Slice};
+use crate::runner::{self, CHUNK_YEARS, Control, Shard, Slice};
 use crate::scenario::Scenario;
 use crate::stats::{MICROS, Tally, summary_interval};
 use serde::Serialize;
@@ -21,7 +21,8 @@ pub enum Length {
     Scenario,
     /// Exactly this many years.
     Years(u64),
-    /// Rounds (1,000 years, then doubling) until the 95 % interval's
+    /// Rounds (1,000 years, then as many as the interval so far projects,
+    /// at most doubling) until the 95 % interval's
     /// half-width on time unavailability is at most `relative` of it, or
     /// `max_years` is reached. The rounds use the year streams of a fixed
     /// run, so the figures equal those of a plain run of as many years.
@@ -49,7 +50,7 @@ pub struct RunConfig<'a> {
     pub stop: Option<&'a AtomicBool>,
     /// With [`Length::Precision`]: called after each round with the years
     /// the run now expects to take in all, projected from the precision
-    /// reached so far (an interval narrows as 1/√years; the rounds double).
+    /// reached so far (an interval narrows as 1/√years).
     pub expect: Option<&'a (dyn Fn(u64) + Sync)>,
 }
 
@@ -238,7 +239,7 @@ pub fn simulate(scenario: &Scenario, config: &RunConfig) -> Result<Run> {
     })
 }
 
-/// Runs rounds of chunks, doubling the years each time, until the half-width
+/// Runs rounds of chunks ([`next_round_end`]) until the half-width
 /// of the 95 % interval on time unavailability is at most `relative` of it.
 fn until_precise(
     sc: &Scenario,
@@ -267,23 +268,50 @@ fn until_precise(
         if reached || done >= max_chunks || stopped {
             return (tally, PrecisionReached { target: relative, achieved, reached });
         }
-        end = (done * 2).min(max_chunks);
+        end = next_round_end(done, achieved, relative, max_chunks);
         expect(projected_years(tally.years(), achieved, relative, max_years));
     }
 }
 
+/// Margin on a round's projected length: the interval so far is itself an
+/// estimate, and a round that falls just short costs another round.
+const ROUND_MARGIN: f64 = 1.1;
+
+/// Where the next round ends [chunks], after `done` chunks reached
+/// relative half-width `achieved`: where the target is projected to be
+/// met (an interval narrows as 1/√years), with a margin, at least one
+/// chunk on and at most double; double while nothing is known (no downtime
+/// yet); at most `max_chunks`. So a run stops about a tenth past the
+/// years it needs, where doubling overshot by half on average.
+fn next_round_end(done: u64, achieved: Option<f64>, target: f64, max_chunks: u64) -> u64 {
+    let doubled = done.saturating_mul(2);
+    let end = match achieved {
+        Some(a) => {
+            let needed = done as f64 * (a / target).powi(2) * ROUND_MARGIN;
+            (needed.ceil() as u64).clamp(done + 1, doubled.max(done + 1))
+        }
+        None => doubled,
+    };
+    end.min(max_chunks)
+}
+
 /// The years a precision run should take in all, from `years` done at
-/// relative half-width `achieved`: an interval narrows as 1/√years, so
-/// the target needs years × (achieved / target)², reached at the end of
-/// the first doubling round past it; at most `max_years`. Unknown
-/// precision (no downtime yet) projects the next round.
+/// relative half-width `achieved`: the rounds [`next_round_end`] takes if
+/// the interval keeps narrowing as 1/√years from there; at most
+/// `max_years`. Unknown precision (no downtime yet) projects the next round.
 fn projected_years(years: u64, achieved: Option<f64>, target: f64, max_years: u64) -> u64 {
-    let needed = achieved.map_or(2.0 * years as f64, |a| years as f64 * (a / target).powi(2));
-    let mut total = years.max(1);
-    while (total as f64) < needed && total < max_years {
-        total = total.saturating_mul(2);
+    let max_chunks = runner::chunks(max_years);
+    let mut done = runner::chunks(years);
+    let Some(first) = achieved else {
+        return (next_round_end(done, None, target, max_chunks) * CHUNK_YEARS).min(max_years);
+    };
+    let mut now = first;
+    while now > target && done < max_chunks {
+        let end = next_round_end(done, Some(now), target, max_chunks);
+        now = first * (runner::chunks(years) as f64 / end as f64).sqrt();
+        done = end;
     }
-    total.min(max_years)
+    if done >= max_chunks { max_years } else { done * CHUNK_YEARS }
 }
 
 /// A run of the analysis fixture, for the exporters' tests.
@@ -311,13 +339,28 @@ pub mod fixture {
 mod tests {
     use super::*;
 
-    /// The projection: 1,000 years at ±4 % for a ±1 % target need 16
-    /// times the years, reached by doubling at 16,000; capped by the most
-    /// allowed; a target already reached projects no more.
+    /// The rounds: as far as the interval so far projects, with a tenth
+    /// more, at most doubling, at least one chunk on; doubling while
+    /// nothing is known; within the most allowed.
+    #[test]
+    fn precision_rounds_end_where_the_interval_projects() {
+        // 80 chunks at ±1.17 % for ±1 %: 80 × 1.17² × 1.1 = 120.5 → 121.
+        assert_eq!(next_round_end(80, Some(0.0117), 0.01, 1_000_000), 121);
+        assert_eq!(next_round_end(10, Some(0.04), 0.01, 1_000_000), 20, "at most doubling");
+        assert_eq!(next_round_end(100, Some(0.0100001), 0.01, 1_000_000), 111);
+        assert_eq!(next_round_end(100, Some(0.002), 0.01, 1_000_000), 101, "at least a chunk on");
+        assert_eq!(next_round_end(10, None, 0.01, 1_000_000), 20);
+        assert_eq!(next_round_end(10, Some(0.04), 0.01, 15), 15);
+    }
+
+    /// The projection follows the rounds: 1,000 years at ±2.9 % for a
+    /// ±1 % target: rounds of 2,000, 4,000 (±1.45 %), then 4,000 × 1.45² ×
+    /// 1.1 = 9,251, up to a whole chunk; capped by the most allowed; a
+    /// target already reached projects no more.
     #[test]
     fn precision_runs_project_their_length_from_the_interval_so_far() {
-        assert_eq!(projected_years(1_000, Some(0.04), 0.01, 100_000_000), 16_000);
-        assert_eq!(projected_years(1_000, Some(0.041), 0.01, 100_000_000), 32_000);
+        assert_eq!(projected_years(1_000, Some(0.029), 0.01, 100_000_000), 9_300);
+        assert_eq!(projected_years(1_000, Some(0.02), 0.01, 100_000_000), 4_000, "met at a doubling");
         assert_eq!(projected_years(1_000, Some(0.04), 0.01, 5_000), 5_000);
         assert_eq!(projected_years(2_000, Some(0.009), 0.01, 100_000_000), 2_000);
         assert_eq!(projected_years(1_000, None, 0.01, 100_000_000), 2_000);
