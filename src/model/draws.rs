@@ -4,7 +4,7 @@
 //! future failure-biasing scheme can reweight what is drawn.
 
 use super::SlotId;
-use super::event::{Component, Layout};
+use super::component::{Component, Layout};
 use crate::rng::{self, Rng};
 use crate::scenario::Dist;
 use rand::RngExt;

@@ -6,7 +6,7 @@
 //! impossible cancels it: nothing stale ever comes out of the queue.
 
 use super::SlotId;
-use super::draws::Stream;
+use super::component::{Component, Layout};
 use super::planned::PlannedKind;
 use crate::engine::Timer;
 
@@ -58,92 +58,6 @@ pub enum Event {
     Promote(u16),
 }
 
-/// A component with its own alternating failure/repair process.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Component {
-    /// The load balancer.
-    LoadBalancer,
-    /// Dependency `i`.
-    Dependency(u16),
-    /// Availability domain `i`.
-    Ad(u16),
-    /// Fault domain `i`.
-    Fd(u16),
-    /// Replica `g` of a replicated dependency (numbered over every tier).
-    Replica(u16),
-}
-
-impl Component {
-    /// Its random stream.
-    pub(super) fn stream(self) -> Stream {
-        Stream::Component(self)
-    }
-
-    /// Its stream's identity, stable across versions of a scenario: the
-    /// kind in the high bits, its index in the low ones. A replica is keyed
-    /// by its dependency `i` and its number `r` within it
-    /// (`replica(g) = (i, r)`), so that it keeps its draws whatever the
-    /// other tiers hold.
-    pub(super) fn key(self, replica: impl Fn(u16) -> (u16, u16)) -> u64 {
-        match self {
-            Component::LoadBalancer => 0,
-            Component::Dependency(i) => (1 << 32) + u64::from(i),
-            Component::Ad(i) => (2 << 32) + u64::from(i),
-            Component::Fd(i) => (3 << 32) + u64::from(i),
-            Component::Replica(g) => {
-                let (i, r) = replica(g);
-                (8 << 32) + (u64::from(i) << 16) + u64::from(r)
-            }
-        }
-    }
-}
-
-/// How many components of each kind a deployment has, and their one
-/// numbering (dense, from 0), shared by their timers and their streams.
-#[derive(Clone, Copy, Debug)]
-pub(super) struct Layout {
-    dependencies: u16,
-    ads: u16,
-    fds: u16,
-    replicas: u16,
-}
-
-impl Layout {
-    /// The components of a deployment with these many dependencies,
-    /// domains and replicas (each within 16 bits, as checked).
-    pub(super) fn new(dependencies: usize, ads: usize, fds: usize, replicas: usize) -> Layout {
-        let count = |n: usize| u16::try_from(n).expect("counts are checked to fit 16 bits");
-        Layout { dependencies: count(dependencies), ads: count(ads), fds: count(fds), replicas: count(replicas) }
-    }
-
-    /// Number of components.
-    pub(super) fn count(self) -> usize {
-        1 + usize::from(self.dependencies) + usize::from(self.ads) + usize::from(self.fds) + usize::from(self.replicas)
-    }
-
-    /// Every component, in numbering order.
-    pub(super) fn all(self) -> impl Iterator<Item = Component> {
-        std::iter::once(Component::LoadBalancer)
-            .chain((0..self.dependencies).map(Component::Dependency))
-            .chain((0..self.ads).map(Component::Ad))
-            .chain((0..self.fds).map(Component::Fd))
-            .chain((0..self.replicas).map(Component::Replica))
-    }
-
-    /// The number of `component`.
-    #[inline]
-    pub(super) fn index(self, component: Component) -> usize {
-        let (d, a, f) = (usize::from(self.dependencies), usize::from(self.ads), usize::from(self.fds));
-        match component {
-            Component::LoadBalancer => 0,
-            Component::Dependency(i) => 1 + usize::from(i),
-            Component::Ad(i) => 1 + d + usize::from(i),
-            Component::Fd(i) => 1 + d + a + usize::from(i),
-            Component::Replica(g) => 1 + d + a + f + usize::from(g),
-        }
-    }
-}
-
 /// A slot's timers: its process's next change (failure, start, admission,
 /// termination: one at a time), its pending health-check mark, its alert.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -172,7 +86,7 @@ impl Timers {
     /// The timers of a deployment with these components.
     pub(super) fn new(layout: Layout) -> Timers {
         let promotions_from = Self::WIDE + layout.count() as u32;
-        Timers { layout, promotions_from, slots_from: promotions_from + u32::from(layout.dependencies) }
+        Timers { layout, promotions_from, slots_from: promotions_from + u32::from(layout.dependencies()) }
     }
 
     /// Slot `id`'s timer of kind `kind`.
@@ -232,20 +146,5 @@ mod tests {
         let id = SlotId(2);
         let procs = [Event::Crash(id), Event::Gray(id), Event::Ready(id), Event::Admit(id), Event::Terminate(id)];
         assert!(procs.iter().all(|e| timers.of(e) == timers.slot(id, SlotTimer::Proc)));
-    }
-
-    /// Every component has its own number, in order, and its own stream.
-    #[test]
-    fn components_are_numbered_densely_with_distinct_streams() {
-        let layout = Layout::new(2, 3, 6, 4);
-        let all: Vec<Component> = layout.all().collect();
-        assert_eq!(all.len(), layout.count());
-        assert_eq!(all.len(), 1 + 2 + 3 + 6 + 4);
-        assert!(all.iter().enumerate().all(|(i, &c)| layout.index(c) == i));
-        // Replicas 0, 1 of dependency 0 and 0, 1 of dependency 1.
-        let mut keys: Vec<u64> = all.iter().map(|c| c.key(|g| (g / 2, g % 2))).collect();
-        keys.sort_unstable();
-        keys.dedup();
-        assert_eq!(keys.len(), all.len(), "distinct stream keys");
     }
 }

@@ -11,6 +11,7 @@
 //! a trajectory can be snapshotted and continued several ways.
 
 mod autoscaler;
+mod component;
 mod dependencies;
 mod domains;
 pub mod draws;
@@ -26,21 +27,23 @@ mod slot;
 mod tier;
 pub mod timeline;
 
-pub use event::{Component, Event};
+pub use component::Component;
+pub use event::Event;
 pub use fleet::SlotId;
 pub use planned::PlannedKind;
 
 use crate::cause::Cause;
 use crate::demand::Profile;
 use crate::engine::{self, EventQueue, SimTime};
-use crate::scenario::{Dist, FailureRepair, Scenario, Storage};
+use crate::scenario::{Dist, Scenario, Storage};
 use crate::stats::{Ledger, Meter, ServiceState, Tally};
 use crate::units::YEAR_SECS;
 use autoscaler::Scaler;
+use component::Layout;
 use dependencies::Dependencies;
 use domains::Domains;
 use draws::{Draws, Stream};
-use event::{Layout, SlotTimer, Timers};
+use event::{SlotTimer, Timers};
 use fleet::Fleet;
 use load::Load;
 use planned::PlannedRun;
@@ -210,30 +213,6 @@ impl<'s> Deployment<'s> {
         self.start_load(q);
         self.update_load(now, q);
         self.evaluate(now, q);
-    }
-
-    /// The failure/repair process of `component`, if it has one in this
-    /// scenario.
-    fn process(&self, component: Component) -> Option<&'s FailureRepair> {
-        let sc = self.sc;
-        let mirrored = |i: u16| self.mirror && sc.dependencies[usize::from(i)].global;
-        match component {
-            Component::Dependency(i) if mirrored(i) => None,
-            Component::Replica(g) if mirrored(self.tiers.dependency_of_replica(g)) => None,
-            Component::LoadBalancer => self.lb().and_then(|lb| lb.failure.as_ref()),
-            Component::Dependency(i) => match self.tiers.of_dependency(i) {
-                None => Some(&sc.dependencies[usize::from(i)].process),
-                Some(_) => self.common(i),
-            },
-            Component::Replica(g) => Some(&sc.dependencies[usize::from(self.tiers.dependency_of_replica(g))].process),
-            Component::Ad(_) => sc.ad_outage.as_ref(),
-            Component::Fd(_) => sc.fd_outage.as_ref(),
-        }
-    }
-
-    /// Dependency `i`'s common failure, if it is a tier that has one.
-    fn common(&self, i: u16) -> Option<&'s FailureRepair> {
-        self.sc.dependencies[usize::from(i)].tier.as_ref().and_then(|t| t.common.as_ref())
     }
 
     fn lb(&self) -> Option<&'s crate::scenario::LoadBalancer> {
@@ -479,53 +458,6 @@ impl Deployment<'_> {
     fn set_proc(&mut self, id: SlotId, proc: Proc, q: &mut EventQueue<Event>) {
         self.fleet.slot_mut(id).set_proc(proc);
         self.cancel(q, id, SlotTimer::Proc);
-    }
-
-    /// A component with its own failure/repair process went down or came
-    /// back; its next flip is drawn now.
-    fn flip(&mut self, component: Component, up: bool, now: SimTime, q: &mut EventQueue<Event>) {
-        let process = self.process(component).expect("only a component with a process flips");
-        let next = if up { &process.failure } else { &process.repair };
-        let at = now + self.draws.sample(component.stream(), next);
-        self.schedule(q, at, Event::Flip { component, up: !up });
-        match component {
-            Component::LoadBalancer => {
-                self.lb_up = up;
-                self.dirty = true;
-            }
-            Component::Dependency(i) => match self.tiers.of_dependency(i) {
-                None => {
-                    self.dependencies.set_plain(&self.sc.dependencies, i, up);
-                    self.dirty = true;
-                    if !up {
-                        self.lose_stored_sessions(i, now);
-                    }
-                }
-                Some(t) => {
-                    self.tiers.set_common(t, up);
-                    self.settle_tier(t, now, q);
-                }
-            },
-            Component::Replica(g) => {
-                let t = self.tiers.set_replica(g, up, &self.domains);
-                self.settle_tier(t, now, q);
-            }
-            Component::Ad(ad) => {
-                let fds = self.domains.fds_of(ad);
-                fds.clone().for_each(|fd| self.settle_fd(fd, now, q));
-                self.domains.set_ad(ad, up);
-                fds.for_each(|fd| self.refresh_fd(fd, now, q));
-                self.domain_changed(up, now, q);
-                self.settle_placed_tiers(now, q);
-            }
-            Component::Fd(fd) => {
-                self.settle_fd(fd, now, q);
-                self.domains.set_fd(fd, up);
-                self.refresh_fd(fd, now, q);
-                self.domain_changed(up, now, q);
-                self.settle_placed_tiers(now, q);
-            }
-        }
     }
 
     /// Sessions kept in dependency `i` are lost.

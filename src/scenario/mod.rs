@@ -9,6 +9,7 @@ mod describe;
 mod dist;
 mod duration;
 mod effort;
+mod outage;
 mod raw;
 mod region;
 mod source;
@@ -20,6 +21,7 @@ pub use crate::stats::Sli;
 pub use dist::Dist;
 pub use duration::{Duration, format_duration, parse_duration};
 pub use effort::{EVENTS_PER_SECOND, EVENTS_PER_YEAR_LIMIT};
+pub use outage::{OutageKind, Outages};
 pub use region::{DNS_STEPS, Failover, MOST_REGIONS, RegionCheck, RegionMode, RegionReason, Regions};
 pub use source::{Override, line_column, span_of};
 pub use tier::{Placement, Tier, TierMode, TierReason};
@@ -62,10 +64,8 @@ pub struct Scenario {
     pub crash: Dist,
     /// Instance time to a gray failure [s], if modelled.
     pub gray_failure: Option<Dist>,
-    /// Fault-domain outages, if modelled.
-    pub fd_outage: Option<FailureRepair>,
-    /// Availability-domain outages, if modelled.
-    pub ad_outage: Option<FailureRepair>,
+    /// Outages of fault and availability domains, each if modelled.
+    pub outages: Outages,
     /// The load balancer; `None` means clients reach the instances directly.
     pub load_balancer: Option<LoadBalancer>,
     /// Failure to operator alert [s], for failures no health check sees;
@@ -300,20 +300,16 @@ impl Scenario {
     /// `check` names it, how many such domains there are, and its law.
     /// What describes a scenario and estimates its work reads this list.
     pub fn outages(&self) -> impl Iterator<Item = (&'static str, &'static str, usize, &FailureRepair)> {
-        let t = &self.topology;
-        [
-            ("fault_domain", "fault domain", t.fault_domains(), self.fd_outage.as_ref()),
-            ("availability_domain", "availability domain", t.availability_domains, self.ad_outage.as_ref()),
-        ]
-        .into_iter()
-        .filter_map(|(key, label, count, law)| law.map(|law| (key, label, count, law)))
+        OutageKind::ALL.into_iter().filter_map(|kind| {
+            let law = self.outages.of(kind)?;
+            Some((kind.key(), kind.label(), kind.count(&self.topology), law))
+        })
     }
 
     /// Whether fault (availability) domains fail in a way that can leave
     /// some instance serving: they have outages and there is more than one.
     pub fn domain_outages(&self) -> (bool, bool) {
-        let t = &self.topology;
-        (self.fd_outage.is_some() && t.fault_domains() > 1, self.ad_outage.is_some() && t.availability_domains > 1)
+        self.outages.partial(&self.topology)
     }
 
     /// The named causes as reports name them, in the order of

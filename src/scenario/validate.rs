@@ -34,21 +34,18 @@ fn is_plain_name(name: &str) -> bool {
         && name.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'))
 }
 
-pub(super) fn build(raw: RawScenario, origin: &str, text: &str, c: &mut Checker) -> Scenario {
+pub(super) fn build(mut raw: RawScenario, origin: &str, text: &str, c: &mut Checker) -> Scenario {
     if !is_plain_name(raw.name.get_ref()) {
         c.problem(raw.name.span(), "name may hold only letters, digits, '-', '_' and '.', and may not start with '.' (it names output folders)");
     }
+    let outages = Outages::take(&mut raw);
     let simulation = simulation(&raw.simulation, c);
     let topology = topology(&raw.topology, c);
     let load_balancer = raw.load_balancer.map(|lb| load_balancer(lb, c));
     let repair = repair(&raw.repair, load_balancer.as_ref(), c);
     let alert_delay = monitoring(raw.monitoring, &raw.instance, &raw.repair, load_balancer.as_ref(), c);
-    let outages = (
-        raw.fault_domain.is_some() && topology.fault_domains() > 1,
-        raw.availability_domain.is_some() && topology.availability_domains > 1,
-    );
     let regional = raw.regions.is_some();
-    let dependencies = dependencies(raw.dependency, outages, regional, c);
+    let dependencies = dependencies(raw.dependency, outages.partial(&topology), regional, c);
     let sessions = sessions(&raw.sessions, &dependencies, c);
     if regional && let Some(sale) = raw.traffic.as_ref().and_then(|t| t.flash_sale.as_ref()) {
         c.problem(
@@ -59,7 +56,6 @@ pub(super) fn build(raw: RawScenario, origin: &str, text: &str, c: &mut Checker)
     let regions = raw.regions.map(|r| super::region::check(r, alert_delay.is_some(), c));
     let load =
         super::traffic::check(raw.traffic, &raw.instance, raw.autoscaling, &topology, &repair, simulation.warmup, c);
-    let fr = |r: RawFailure| FailureRepair { failure: r.failure, repair: r.repair };
     let scenario = Scenario {
         name: raw.name.into_inner(),
         description: raw.description,
@@ -72,8 +68,7 @@ pub(super) fn build(raw: RawScenario, origin: &str, text: &str, c: &mut Checker)
         topology,
         crash: raw.instance.failure,
         gray_failure: raw.instance.gray_failure.map(toml::Spanned::into_inner),
-        fd_outage: raw.fault_domain.map(fr),
-        ad_outage: raw.availability_domain.map(fr),
+        outages,
         load_balancer,
         alert_delay,
         repair,

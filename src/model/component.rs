@@ -1,0 +1,218 @@
+//! The components with a failure/repair process of their own (the load
+//! balancer, dependencies and their replicas, availability and fault
+//! domains): which there are, their one numbering (timers and random
+//! streams), each one's law, and what its going down or coming back does.
+//! A new kind of component is added here, beside its cause (`cause.rs`)
+//! and its scenario section.
+
+use super::draws::Stream;
+use super::{Deployment, Event};
+use crate::engine::{EventQueue, SimTime};
+use crate::scenario::{FailureRepair, OutageKind};
+
+/// A component with its own alternating failure/repair process.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Component {
+    /// The load balancer.
+    LoadBalancer,
+    /// Dependency `i`.
+    Dependency(u16),
+    /// Availability domain `i`.
+    Ad(u16),
+    /// Fault domain `i`.
+    Fd(u16),
+    /// Replica `g` of a replicated dependency (numbered over every tier).
+    Replica(u16),
+}
+
+impl Component {
+    /// Its random stream.
+    pub(super) fn stream(self) -> Stream {
+        Stream::Component(self)
+    }
+
+    /// Its stream's identity, stable across versions of a scenario: the
+    /// kind in the high bits, its index in the low ones. A replica is keyed
+    /// by its dependency `i` and its number `r` within it
+    /// (`replica(g) = (i, r)`), so that it keeps its draws whatever the
+    /// other tiers hold.
+    pub(super) fn key(self, replica: impl Fn(u16) -> (u16, u16)) -> u64 {
+        match self {
+            Component::LoadBalancer => 0,
+            Component::Dependency(i) => (1 << 32) + u64::from(i),
+            Component::Ad(i) => (2 << 32) + u64::from(i),
+            Component::Fd(i) => (3 << 32) + u64::from(i),
+            Component::Replica(g) => {
+                let (i, r) = replica(g);
+                (8 << 32) + (u64::from(i) << 16) + u64::from(r)
+            }
+        }
+    }
+}
+
+/// How many components of each kind a deployment has, and their one
+/// numbering (dense, from 0), shared by their timers and their streams.
+#[derive(Clone, Copy, Debug)]
+pub(super) struct Layout {
+    dependencies: u16,
+    ads: u16,
+    fds: u16,
+    replicas: u16,
+}
+
+impl Layout {
+    /// The components of a deployment with these many dependencies,
+    /// domains and replicas (each within 16 bits, as checked).
+    pub(super) fn new(dependencies: usize, ads: usize, fds: usize, replicas: usize) -> Layout {
+        let count = |n: usize| u16::try_from(n).expect("counts are checked to fit 16 bits");
+        Layout { dependencies: count(dependencies), ads: count(ads), fds: count(fds), replicas: count(replicas) }
+    }
+
+    /// Number of dependencies (each has a promotion timer too).
+    pub(super) fn dependencies(self) -> u16 {
+        self.dependencies
+    }
+
+    /// Number of components.
+    pub(super) fn count(self) -> usize {
+        1 + usize::from(self.dependencies) + usize::from(self.ads) + usize::from(self.fds) + usize::from(self.replicas)
+    }
+
+    /// Every component, in numbering order.
+    pub(super) fn all(self) -> impl Iterator<Item = Component> {
+        std::iter::once(Component::LoadBalancer)
+            .chain((0..self.dependencies).map(Component::Dependency))
+            .chain((0..self.ads).map(Component::Ad))
+            .chain((0..self.fds).map(Component::Fd))
+            .chain((0..self.replicas).map(Component::Replica))
+    }
+
+    /// The number of `component`.
+    #[inline]
+    pub(super) fn index(self, component: Component) -> usize {
+        let (d, a, f) = (usize::from(self.dependencies), usize::from(self.ads), usize::from(self.fds));
+        match component {
+            Component::LoadBalancer => 0,
+            Component::Dependency(i) => 1 + usize::from(i),
+            Component::Ad(i) => 1 + d + usize::from(i),
+            Component::Fd(i) => 1 + d + a + usize::from(i),
+            Component::Replica(g) => 1 + d + a + f + usize::from(g),
+        }
+    }
+}
+
+impl<'s> Deployment<'s> {
+    /// The failure/repair process of `component`, if it has one in this
+    /// scenario.
+    pub(super) fn process(&self, component: Component) -> Option<&'s FailureRepair> {
+        let sc = self.sc;
+        let mirrored = |i: u16| self.mirror && sc.dependencies[usize::from(i)].global;
+        match component {
+            Component::Dependency(i) if mirrored(i) => None,
+            Component::Replica(g) if mirrored(self.tiers.dependency_of_replica(g)) => None,
+            Component::LoadBalancer => self.lb().and_then(|lb| lb.failure.as_ref()),
+            Component::Dependency(i) => match self.tiers.of_dependency(i) {
+                None => Some(&sc.dependencies[usize::from(i)].process),
+                Some(_) => self.common(i),
+            },
+            Component::Replica(g) => Some(&sc.dependencies[usize::from(self.tiers.dependency_of_replica(g))].process),
+            Component::Ad(_) => sc.outages.of(OutageKind::AvailabilityDomain),
+            Component::Fd(_) => sc.outages.of(OutageKind::FaultDomain),
+        }
+    }
+
+    /// Dependency `i`'s common failure, if it is a tier that has one.
+    fn common(&self, i: u16) -> Option<&'s FailureRepair> {
+        self.sc.dependencies[usize::from(i)].tier.as_ref().and_then(|t| t.common.as_ref())
+    }
+
+    /// A component with its own failure/repair process went down or came
+    /// back; its next flip is drawn now.
+    pub(super) fn flip(&mut self, component: Component, up: bool, now: SimTime, q: &mut EventQueue<Event>) {
+        let process = self.process(component).expect("only a component with a process flips");
+        let next = if up { &process.failure } else { &process.repair };
+        let at = now + self.draws.sample(component.stream(), next);
+        self.schedule(q, at, Event::Flip { component, up: !up });
+        match component {
+            Component::LoadBalancer => {
+                self.lb_up = up;
+                self.dirty = true;
+            }
+            Component::Dependency(i) => match self.tiers.of_dependency(i) {
+                None => {
+                    self.dependencies.set_plain(&self.sc.dependencies, i, up);
+                    self.dirty = true;
+                    if !up {
+                        self.lose_stored_sessions(i, now);
+                    }
+                }
+                Some(t) => {
+                    self.tiers.set_common(t, up);
+                    self.settle_tier(t, now, q);
+                }
+            },
+            Component::Replica(g) => {
+                let t = self.tiers.set_replica(g, up, &self.domains);
+                self.settle_tier(t, now, q);
+            }
+            Component::Ad(ad) => {
+                let fds = self.domains.fds_of(ad);
+                fds.clone().for_each(|fd| self.settle_fd(fd, now, q));
+                self.domains.set_ad(ad, up);
+                fds.for_each(|fd| self.refresh_fd(fd, now, q));
+                self.domain_changed(up, now, q);
+                self.settle_placed_tiers(now, q);
+            }
+            Component::Fd(fd) => {
+                self.settle_fd(fd, now, q);
+                self.domains.set_fd(fd, up);
+                self.refresh_fd(fd, now, q);
+                self.domain_changed(up, now, q);
+                self.settle_placed_tiers(now, q);
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Every component has its own number, in order, and its own stream.
+    #[test]
+    fn components_are_numbered_densely_with_distinct_streams() {
+        let layout = Layout::new(2, 3, 6, 4);
+        let all: Vec<Component> = layout.all().collect();
+        assert_eq!(all.len(), layout.count());
+        assert_eq!(all.len(), 1 + 2 + 3 + 6 + 4);
+        assert!(all.iter().enumerate().all(|(i, &c)| layout.index(c) == i));
+        // Replicas 0, 1 of dependency 0 and 0, 1 of dependency 1.
+        let mut keys: Vec<u64> = all.iter().map(|c| c.key(|g| (g / 2, g % 2))).collect();
+        keys.sort_unstable();
+        keys.dedup();
+        assert_eq!(keys.len(), all.len(), "distinct stream keys");
+    }
+
+    /// Every kind of outage the scenario declares gives each of its units
+    /// a component of its own with the section's law: a kind declared but
+    /// not wired into the model fails here.
+    #[test]
+    fn every_kind_of_outage_is_a_component_per_unit() {
+        use crate::scenario::Scenario;
+        for kind in OutageKind::ALL {
+            let text = format!(
+                "name = \"t\"\n[slo]\ntarget = 0.999\n[topology]\navailability_domains = 2\n\
+                 fault_domains_per_ad = 3\ninstances_per_fd = [1, 1, 1, 1, 1, 1]\n[instance]\nfailure = \"1y\"\n\
+                 [repair]\nmode = \"pool\"\ntime = \"5m\"\n[monitoring]\nalert_delay = \"5m\"\n[{}]\nfailure = \"90d\"\nrepair = \"1h\"\n",
+                kind.key()
+            );
+            let sc = Scenario::from_toml(&text, "t.toml", &[]).expect("valid");
+            let law = sc.outages.of(kind).expect("configured");
+            let mut queue = EventQueue::new();
+            let model = Deployment::new(&sc, 0, &mut queue);
+            let units = model.layout.all().filter(|&c| model.process(c).is_some_and(|p| std::ptr::eq(p, law))).count();
+            assert_eq!(units, kind.count(&sc.topology), "{}: one component per unit", kind.key());
+            assert_eq!(sc.outages().count(), 1, "{}: the only outage configured", kind.key());
+        }
+    }
+}
