@@ -46,6 +46,19 @@ impl Stream {
     }
 }
 
+/// The stream of region `r`'s place in the front of several regions (its
+/// outages, its global health check's phase, its failover's times), from
+/// the run's seed: a kind of its own in the keys' high bits, which no
+/// deployment's stream shares (region 0's deployment draws from that seed
+/// too).
+pub(super) fn front(seed: u64, chunk: u64, r: u64) -> Rng {
+    rng::stream(seed, chunk, front_key(r))
+}
+
+fn front_key(r: u64) -> u64 {
+    (9 << 32) + r
+}
+
 /// The random streams of one trajectory (one chunk of years).
 #[derive(Clone, Debug)]
 pub struct Draws {
@@ -104,5 +117,28 @@ impl Draws {
     #[inline]
     pub fn uniform(&mut self, stream: Stream) -> f64 {
         self.rng(stream).random::<f64>()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Every stream a trajectory draws from has a key of its own: the
+    /// components' (replicas included), the slots', the deployment-wide
+    /// ones and the regions' places in the front, all drawn from one seed
+    /// in region 0.
+    #[test]
+    fn every_stream_has_a_key_of_its_own() {
+        let layout = Layout::new(2, 3, 6, 8);
+        // Replicas 0..3 of dependency 0, then 0..3 of dependency 1.
+        let mut keys: Vec<u64> = layout.all().map(|c| c.key(|g| (g / 4, g % 4))).collect();
+        keys.extend((0..16).map(|s| Stream::Slot(SlotId(s)).key()));
+        keys.extend(Stream::WIDE.iter().map(|s| s.key()));
+        keys.extend((0..crate::scenario::MOST_REGIONS as u64).map(front_key));
+        let all = keys.len();
+        keys.sort_unstable();
+        keys.dedup();
+        assert_eq!(keys.len(), all, "distinct keys");
     }
 }

@@ -26,11 +26,12 @@
 //! requests by region, the excess over each region's capacity as its own
 //! term) into the one ledger that tallies the trajectory.
 
+use super::draws;
 use super::timeline::Sample;
 use super::{Deployment, Event, Place, Trajectory, meter};
 use crate::cause::{Cause, CauseId};
 use crate::engine::{self, EventQueue, SimTime, Timer};
-use crate::rng::{self, Rng};
+use crate::rng::Rng;
 use crate::scenario::{DNS_STEPS, Failover, RegionMode, RegionReason, Regions, Scenario, Storage};
 use crate::stats::{Excess, Ledger, ServiceState, Share, Tally};
 use rand::RngExt;
@@ -129,7 +130,7 @@ impl<'s> Multi<'s> {
             .map(|(r, &share)| {
                 let mut queue = EventQueue::new();
                 let model = Deployment::at(sc, chunk, Place { index: r as u64, share }, &mut queue);
-                let mut rng = rng::stream(sc.simulation.seed, chunk, (8 << 32) + r as u64);
+                let mut rng = draws::front(sc.simulation.seed, chunk, r as u64);
                 let phase = rng.random::<f64>() * spec.check.interval;
                 Region { model, queue, rng, out: false, healthy: true, marked: true, phase, failing_over: false, share }
             })

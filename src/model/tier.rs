@@ -216,7 +216,8 @@ impl Tier {
             Home::Nowhere => None,
             Home::Fd(fd) => domains.outage(fd).map(|c| match c {
                 Cause::AdOutage => TierReason::AdOutage,
-                _ => TierReason::FdOutage,
+                Cause::FdOutage => TierReason::FdOutage,
+                other => unreachable!("a domain is held down by a domain outage, not {other:?}"),
             }),
             Home::Ad(ad) => (!domains.ad_up(ad)).then_some(TierReason::AdOutage),
         }

@@ -118,7 +118,10 @@ fn active_passive_fails_everything_over_after_detection_and_the_switch() {
 #[test]
 fn a_manual_failover_waits_for_the_alert() {
     let keys = format!("{OUTAGES}\nmode = \"active-passive\"\nfailover = \"manual\"\nswitch = \"1m\"");
-    let r = simulate(&two_regions(&keys, ""), 2_000, &["monitoring.alert_delay=\"5m\""]);
+    // 4,000 years: at 2,000 the closed form fell 2.6 half-widths out on
+    // this seed, while seeds 2 to 6 averaged within 0.03 % of its
+    // unavailability: an honest miss, not a bias.
+    let r = simulate(&two_regions(&keys, ""), 4_000, &["monitoring.alert_delay=\"5m\""]);
     let per_outage = 300.0 + 60.0 + TTL / 2.0;
     assert_within("request availability", &r.request_availability, 1.0 - OUTAGES_PER_YEAR * per_outage / YEAR_SECS);
     close("outage", failed(&r, "region.a.outage"), OUTAGES_PER_YEAR * 300.0, 0.03);
