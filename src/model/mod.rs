@@ -624,6 +624,102 @@ mod tests {
         assert_eq!(a, b);
     }
 
+    /// Held alerts and merged starts save events and change nothing else.
+    /// Switched off (every alert scheduled, every start an event of its
+    /// own), busy variants of three-fd (crashes every 6 hours, gray
+    /// failures, domain outages, daily deploys with bad releases,
+    /// maintenance; replacements placed across domains, or unregistered,
+    /// or behind slow health checks) go through the same states at the
+    /// same instants (each instance's, whether the service is up, why not,
+    /// what fails) and give the same figures, to the rounding of the
+    /// intervals the extra events split.
+    #[test]
+    fn shortcuts_change_nothing_but_the_events() {
+        use engine::Model;
+        let busy = [
+            "instance.failure.mean=6h",
+            "instance.gray_failure.mean=5d",
+            "fault_domain.failure.mean=2d",
+            "availability_domain.failure.mean=20d",
+            "deploy.every=1d",
+            "deploy.bad_release_probability=0.3",
+            "maintenance.every=3d",
+            "simulation.warmup=0s",
+        ];
+        let variants: [&[&str]; 4] = [
+            &[],
+            &["repair.cross_fd=true", "load_balancer.failure.mean=5d"],
+            &["repair.register=false", "monitoring.alert_delay=\"2m\""],
+            &[
+                "load_balancer.health_check.interval=\"2m\"",
+                "repair.cross_fd=true",
+                "topology.availability_domains=2",
+                "topology.instances_per_fd=[1, 1, 1, 1, 1, 1]",
+                "instance.failure.mean=1h",
+                "fault_domain.failure.mean=6h",
+            ],
+        ];
+        let end = SimTime::from_secs(8.0 * YEAR_SECS);
+        for variant in variants {
+            let sets: Vec<_> =
+                busy.iter().chain(variant).map(|s| crate::scenario::Override::parse(s).unwrap()).collect();
+            let sc = Scenario::from_toml(crate::embedded::scenario("three-fd").unwrap(), "three-fd", &sets).unwrap();
+            let run = |shortcuts: bool| {
+                let mut queue = EventQueue::new();
+                let mut model = Deployment::new(&sc, 0, &mut queue);
+                if !shortcuts {
+                    model.recovery.without_shortcuts();
+                }
+                let (mut changes, mut events) = (vec![], 0);
+                while let Some((now, event)) = queue.pop().filter(|(at, _)| *at <= end) {
+                    model.handle(now, event, &mut queue);
+                    events += 1;
+                    let s = model.sample(now.secs());
+                    let state = (s.slots, s.up, (!s.up).then_some(s.cause), s.failing);
+                    if changes.last().is_none_or(|(_, last)| *last != state) {
+                        changes.push((s.t, state));
+                    }
+                }
+                (changes, model.ledger.finish(end.secs(), events))
+            };
+            let ((a, with), (b, without)) = (run(true), run(false));
+            assert!(
+                without.events > with.events + 8 * 500,
+                "{variant:?}: {} events against {}",
+                without.events,
+                with.events
+            );
+            if let Some(i) = (0..a.len().max(b.len())).find(|&i| a.get(i) != b.get(i)) {
+                panic!("{variant:?}: {:?}\nagainst {:?}", &a[i.saturating_sub(1)..=i], b.get(i.saturating_sub(1)..=i));
+            }
+            let figures = |t: &Tally| serde_json::to_value(crate::analysis::Results::new(&sc, t)).unwrap();
+            same(&figures(&with), &figures(&without), &format!("{variant:?}"));
+            assert!(with.outages > 100 && with.window_down.n > 0, "outages were simulated");
+        }
+    }
+
+    /// Asserts two JSON figures equal, numbers to within 1e-9 of each other
+    /// (events aside).
+    fn same(a: &serde_json::Value, b: &serde_json::Value, at: &str) {
+        use serde_json::Value;
+        match (a, b) {
+            (Value::Object(x), Value::Object(y)) => {
+                for (k, v) in x.iter().filter(|(k, _)| !k.starts_with("events")) {
+                    same(v, &y[k], &format!("{at}.{k}"));
+                }
+            }
+            (Value::Array(x), Value::Array(y)) => {
+                assert_eq!(x.len(), y.len(), "{at}");
+                x.iter().zip(y).enumerate().for_each(|(i, (v, w))| same(v, w, &format!("{at}[{i}]")));
+            }
+            (Value::Number(x), Value::Number(y)) => {
+                let (x, y) = (x.as_f64().unwrap(), y.as_f64().unwrap());
+                assert!((x - y).abs() <= 1e-9 * x.abs().max(1.0), "{at}: {x} against {y}");
+            }
+            _ => assert_eq!(a, b, "{at}"),
+        }
+    }
+
     /// A trajectory stopped in the middle of a year drops that year: its
     /// tally is the one of the years before, as if it had stopped at
     /// their end.

@@ -23,12 +23,23 @@ pub(super) struct Recovery<'s> {
     waiting: Vec<SlotId>,
     /// The on-call has been paged to register every instance.
     register_paged: bool,
+    /// Whether alerts the pool is sure to make moot are held back and a
+    /// replacement's start merged into its admission: shortcuts that save
+    /// events and are meant to change nothing else, as a test shows by
+    /// switching them off.
+    shortcuts: bool,
 }
 
 impl<'s> Recovery<'s> {
     /// Recovery by `repair`, with nothing under way.
     pub(super) fn new(repair: &'s Repair) -> Recovery<'s> {
-        Recovery { repair, waiting: vec![], register_paged: false }
+        Recovery { repair, waiting: vec![], register_paged: false, shortcuts: true }
+    }
+
+    /// Every alert scheduled and every start an event of its own.
+    #[cfg(test)]
+    pub(super) fn without_shortcuts(&mut self) {
+        self.shortcuts = false;
     }
 
     /// Whether an instance pool replaces failed instances.
@@ -68,12 +79,20 @@ impl<'s> Deployment<'s> {
     /// The alert is held back instead of scheduled when it cannot matter:
     /// behind a health checker with an instance pool, a backend that fails
     /// probes is marked down, and so replaced, at a time already known; an
-    /// alert due after that finds nothing to do. If the mark is called off
-    /// first, [`Deployment::release_held_alert`] schedules the alert after all.
+    /// alert due while the replacement launches finds nothing to do. If the
+    /// slot gets where the alert would act before it is due (its mark
+    /// called off, or its replacement running in a domain that went down),
+    /// [`Deployment::release_held_alert`] schedules the alert after all.
     pub(super) fn raise_alert(&mut self, id: SlotId, now: SimTime, q: &mut EventQueue<Event>) {
         let Some(delay) = &self.sc.alert_delay else { return };
         let at = now.secs() + self.draws.sample(Stream::Slot(id), delay);
-        if self.replaced_before(id, at) {
+        let held = self.fleet.slot(id).held_alert();
+        if held > now.secs() && held <= at {
+            // An earlier alert, held back, is due first and finds this
+            // reason too (as `schedule_alert` has the first one come).
+            return;
+        }
+        if self.recovery.shortcuts && self.replaced_before(id, at) {
             self.fleet.slot_mut(id).hold_alert(at);
         } else {
             self.schedule_alert(id, at, q);
@@ -89,14 +108,19 @@ impl<'s> Deployment<'s> {
     }
 
     /// After a change to slot `id`: schedules an alert held back by
-    /// [`Deployment::raise_alert`] if the replacement it counted on is no
-    /// longer sure to come first.
+    /// [`Deployment::raise_alert`], not yet due, if it would now act when
+    /// due: the slot fails without a replacement launching or waiting for
+    /// its domain (an alert then only confirms what the pool does), and
+    /// no replacement is sure to come first. The slot's state changes only
+    /// at its own refreshes, so one that passes its due time without
+    /// being released would have found nothing to do.
     pub(super) fn release_held_alert(&mut self, id: SlotId, now: SimTime, q: &mut EventQueue<Event>) {
         let slot = self.fleet.slot(id);
         let held = slot.held_alert();
-        if held.is_finite() && slot.failing() && !slot.detected() && !self.replaced_before(id, held) {
+        let acts = slot.failing() && !matches!(slot.proc(), Proc::Repairing | Proc::WaitingFd);
+        if held.is_finite() && held > now.secs() && acts && !self.replaced_before(id, held) {
             self.fleet.slot_mut(id).release_alert();
-            self.schedule_alert(id, held.max(now.secs()), q);
+            self.schedule_alert(id, held, q);
         }
     }
 
@@ -169,9 +193,14 @@ impl<'s> Deployment<'s> {
         let slot = self.fleet.slot_mut(id);
         let admitted = health::admission(hc, phase, at.secs());
         // Nothing of its own happens between its start and its admission,
-        // and nothing else can see it start: one event for both. Whatever
-        // touches the slot before then catches it up.
-        let merged = slot.registered() && !slot.drained() && at.secs() + first_failure.1 > admitted;
+        // and nothing else can see it start (its reason for not serving
+        // stays): one event for both. Whatever touches the slot before
+        // then catches it up.
+        let merged = self.recovery.shortcuts
+            && slot.registered()
+            && !slot.drained()
+            && slot.start_unseen()
+            && at.secs() + first_failure.1 > admitted;
         slot.prepare(phase, first_failure, if merged { at.secs() } else { f64::INFINITY });
         if merged {
             self.schedule(q, SimTime::from_secs(admitted), Event::Admit(id));

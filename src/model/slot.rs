@@ -193,7 +193,7 @@ impl Slot {
     }
 
     /// Whether the episode under way has been noticed.
-    #[inline]
+    #[cfg(test)]
     pub fn detected(&self) -> bool {
         self.detected
     }
@@ -398,13 +398,27 @@ impl Slot {
     }
 
     /// The pool terminates its instance to launch another: a new backend,
-    /// unknown to the health checker until it runs, registered or not.
+    /// unknown to the health checker until it runs, registered or not. An
+    /// alert held back stays held: the episode goes on until the
+    /// replacement serves.
     #[inline]
     pub fn renew(&mut self, register: bool, now: f64) {
         self.lb = Tracker::new(false, false, now);
         self.registered = register;
         self.detected = true;
-        self.held_alert = f64::INFINITY;
+    }
+
+    /// Whether the replacement it launches, once started and until its
+    /// admission, shows what it shows while it launches: the same reason
+    /// for not serving (not a bad release it runs, say, where it waited for
+    /// an instance). Only then may its start go without an event.
+    #[inline]
+    pub fn start_unseen(&self) -> bool {
+        let (mut launching, mut started) = (self.clone(), self.clone());
+        launching.derive(None, false);
+        started.proc = Proc::Running;
+        started.derive(None, false);
+        launching.reason(None) == started.reason(None)
     }
 
     /// The replacement being launched probes at `phase` and first fails as
