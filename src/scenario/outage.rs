@@ -78,3 +78,27 @@ impl Outages {
         (partial(OutageKind::FaultDomain), partial(OutageKind::AvailabilityDomain))
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::super::Scenario;
+
+    /// Each kind takes its own section, named and counted as `check` and
+    /// the effort estimate say it: 2 availability domains of 3 fault
+    /// domains each.
+    #[test]
+    fn each_kind_takes_its_section() {
+        let text = "name = \"t\"\n[slo]\ntarget = 0.999\n[topology]\navailability_domains = 2\n\
+                    fault_domains_per_ad = 3\ninstances_per_fd = [1, 1, 1, 1, 1, 1]\n[instance]\nfailure = \"1y\"\n\
+                    [repair]\nmode = \"pool\"\ntime = \"5m\"\n[monitoring]\nalert_delay = \"5m\"\n\
+                    [fault_domain]\nfailure = \"90d\"\nrepair = \"1h\"\n\
+                    [availability_domain]\nfailure = \"2y\"\nrepair = \"3h\"\n";
+        let sc = Scenario::from_toml(text, "t.toml", &[]).expect("valid");
+        let got: Vec<_> = sc.outages().map(|(key, label, count, law)| (key, label, count, law.repair.mean())).collect();
+        assert_eq!(
+            got,
+            [("fault_domain", "fault domain", 6, 3_600.0), ("availability_domain", "availability domain", 2, 10_800.0)]
+        );
+        assert_eq!(sc.domain_outages(), (true, true));
+    }
+}
