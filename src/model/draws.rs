@@ -140,5 +140,17 @@ mod tests {
         keys.sort_unstable();
         keys.dedup();
         assert_eq!(keys.len(), all, "distinct keys");
+        // The high half of a key names its kind, whatever the index.
+        let mut tags: std::collections::BTreeMap<String, std::collections::BTreeSet<u64>> = Default::default();
+        let mut tag = |kind: String, key: u64| tags.entry(kind).or_default().insert(key >> 32);
+        layout.all().for_each(|c| _ = tag(format!("{:?}", std::mem::discriminant(&c)), c.key(|g| (g / 4, g % 4))));
+        (0..16).for_each(|s| _ = tag("slot".into(), Stream::Slot(SlotId(s)).key()));
+        (0..crate::scenario::MOST_REGIONS as u64).for_each(|r| _ = tag("front".into(), front_key(r)));
+        let kinds: Vec<_> = tags.values().map(|t| Vec::from_iter(t.iter().copied())).collect();
+        assert!(kinds.iter().all(|t| t.len() == 1), "one tag a kind: {tags:?}");
+        let mut distinct: Vec<u64> = kinds.iter().map(|t| t[0]).collect();
+        distinct.sort_unstable();
+        distinct.dedup();
+        assert_eq!(distinct.len(), kinds.len(), "a tag for each kind: {tags:?}");
     }
 }

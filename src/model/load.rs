@@ -428,4 +428,24 @@ mod tests {
         }
         assert!(remembered > 10_000, "most searches were remembered: {remembered}");
     }
+
+    /// A sale adds a trapezoid: each piece starts where the last one ends,
+    /// half the height halfway up and down, nothing once over.
+    #[test]
+    fn a_sale_is_a_trapezoid() {
+        let sale = Sale { start: 1e7, ramp: 3_600.0, plateau: 7_200.0, height: 2.0 };
+        let [top, fall, end] = sale.bounds();
+        assert_eq!([top, fall, end], [1e7 + 3_600.0, 1e7 + 10_800.0, 1e7 + 14_400.0]);
+        let value = |t: f64| sale.piece(t).map(|p| p.at(t));
+        assert_eq!(value(sale.start), Some(0.0));
+        assert_eq!(value(sale.start + 1_800.0), Some(1.0));
+        assert_eq!(value(fall - 1_000.0), Some(2.0));
+        assert_eq!(value(end - 1_800.0), Some(1.0));
+        assert_eq!(value(end), None);
+        for (from, to) in [(sale.start, top), (top, fall), (fall, end)] {
+            let piece = sale.piece(from).expect("under way");
+            let next = sale.piece(to).map_or(0.0, |p| p.value);
+            assert!((piece.at(to) - next).abs() < 1e-9, "continuous at {to}: {} then {next}", piece.at(to));
+        }
+    }
 }

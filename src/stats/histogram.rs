@@ -281,6 +281,14 @@ mod tests {
         for (q, expected) in [(0.5, 500.0), (0.9, 900.0), (0.99, 990.0), (1.0, 1000.0), (0.0, 1.0)] {
             assert_eq!(h.quantile(q), expected, "q{q}");
         }
+        // Three values in one bin (512 µs wide here): the smallest, the
+        // middle one placed halfway, the largest.
+        let mut h = LogHistogram::default();
+        [1_000_000, 1_000_100, 1_000_400].into_iter().for_each(|v| h.record(v));
+        assert_eq!(h.bins().len(), 1, "one bin");
+        for (q, expected) in [(0.2, 1.0), (0.5, 1.000_2), (1.0, 1.000_4)] {
+            assert!((h.quantile(q) - expected).abs() < 1e-12, "q{q}: {}", h.quantile(q));
+        }
     }
 
     #[test]

@@ -687,6 +687,27 @@ mod tests {
         assert_eq!((t.windows_met, t.window_failed.n, t.window_failed.max), (365, 365, 0));
     }
 
+    /// A window's failed requests are weighed against its own demand: a
+    /// quarter failing all Sunday, when demand is ten times a weekday's,
+    /// costs that day's window a quarter of its length, and the year the
+    /// Sunday's share of its requests.
+    #[test]
+    fn a_window_is_weighed_by_its_own_demand() {
+        let weekly = [1.0, 1.0, 1.0, 1.0, 1.0, 1.0, 10.0];
+        let demand = Profile::new(&[(0.0, 1.0)], &weekly, 0.0, 100.0, WARMUP);
+        let mut l = Ledger::new(Meter { window: DAY_SECS, ..meter(0.999, Sli::Requests, demand) });
+        set(&mut l, WARMUP + 6.0 * DAY_SECS, true, 0.25, vec![(CauseId(2), 0.25)]);
+        set(&mut l, WARMUP + 7.0 * DAY_SECS, true, 0.0, vec![]);
+        let t = l.finish(WARMUP + YEAR_SECS, 0);
+        let close = |got: f64, want: f64| (got - want).abs() < 1e-3 * want;
+        assert_eq!(t.window_failed.n, 365);
+        assert!(close(t.window_failed.max as f64 * 1e-6, 0.25 * DAY_SECS), "{}", t.window_failed.max);
+        assert_eq!(t.windows_met, 364);
+        // The year: 52 Sundays and a Monday of 16 weekday-equivalents each week.
+        let sunday_share = 10.0 / (52.0 * 16.0 + 1.0);
+        assert!(close(t.year_failed.sum as f64 * 1e-6, 0.25 * sunday_share * YEAR_SECS), "{}", t.year_failed.sum);
+    }
+
     /// Instance-hours, time at the maximum and scale actions, counted from
     /// the end of warm-up.
     #[test]

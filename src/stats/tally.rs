@@ -447,6 +447,22 @@ mod tests {
         t
     }
 
+    /// Sums that trajectories of `n` periods can give fit; more
+    /// trajectories than periods, or more spread than periods allow, do
+    /// not.
+    #[test]
+    fn replications_fit_only_what_trajectories_give() {
+        let mut r = Replications::one(30, 3);
+        r.try_merge(&Replications::one(10, 2)).unwrap();
+        assert!(r.fits(40, 5));
+        assert!(!r.fits(40, 1), "two trajectories of one period in all");
+        assert!(!r.fits(40, 2), "Σ n_c² = 13 beyond 2²");
+        assert!(!r.fits(1_000, 5), "Σ s_c² = 1,000 below 1,000² / 2");
+        assert!(!Replications { count: 3, n_sq: 4, ..Replications::default() }.fits(0, 2), "3 trajectories, 2 periods");
+        assert!(!Replications { sum_sq: 1, ..Replications::default() }.fits(0, 0), "sums without trajectories");
+        assert!(Replications::default().fits(0, 0));
+    }
+
     #[test]
     fn merge_adds_every_field() {
         let mut t = filled(2);

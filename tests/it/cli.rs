@@ -909,6 +909,17 @@ fn merge_refuses_tampered_tallies() {
     rejects(availsim().arg("merge").arg(&shard).arg("--out").arg(&shard), &["it holds the shard"]);
     tamper(set(&original, "years_met", "1000000"), "more periods meet the SLO");
     tamper(set(&original, "requests", "0"), "fewer requests than its years bring");
+    // At the edge: one year's requests short of 2,000 years' is refused.
+    tamper(set(&original, "requests", &(1_999 * 31_536_000_000_000u128).to_string()), "fewer requests");
+    // Causes may exceed the downtime by rounding, up to a second a year:
+    // half a second a year more is accepted.
+    let first = original.find("\"cause_down\":[").unwrap() + 14;
+    let end = first + original[first..].find(',').unwrap();
+    let rounded = original[first..end].parse::<u128>().unwrap() + 2_000 * 500_000;
+    let slack = dir.path().join("slack");
+    std::fs::create_dir_all(&slack).unwrap();
+    std::fs::write(slack.join("tally.json"), format!("{}{rounded}{}", &original[..first], &original[end..])).unwrap();
+    stdout(availsim().args(["merge", "--format", "json"]).arg(&slack));
     tamper(set(&original, "at_max", "1000000000000000000000000"), "more time at the autoscaling maximum");
     tamper(set(&original, "scale_outs", "10000000000000000000"), "more scale actions than events");
     let first = original.find("\"cause_failed\":[").unwrap() + 16;

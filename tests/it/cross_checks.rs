@@ -112,11 +112,9 @@ time = "1h""#,
     assert_within("parallel", &r.time_availability, 1.0 - (1.0 - a_fd).powi(2));
 }
 
-/// Mean detection delay = interval/2 + (unhealthy_threshold − 1)·interval +
-/// timeout = 28 s: one instance behind a load balancer whose replacement
-/// takes a constant hour; the detection window per outage averages 28 s.
-#[test]
-fn mean_detection_delay() {
+/// One instance behind a load balancer probing every 10 s, replaced by
+/// the pool in a constant hour, simulated for `years` with `sets`.
+fn lone_instance_replaced_in_an_hour(years: u64, sets: &[&str]) -> availsim::analysis::Results {
     let text = minimal(
         &[1],
         r#"[load_balancer.health_check]
@@ -128,13 +126,24 @@ healthy_threshold = 2
 mode = "pool"
 time = "1h""#,
     );
-    let r = simulate(
-        &text,
+    simulate(&text, years, sets)
+}
+
+/// Seconds of `cause` an outage of `r`.
+fn per_outage(r: &availsim::analysis::Results, cause: &str) -> f64 {
+    r.causes.get(cause).unwrap().downtime_minutes_per_year * 60.0 / r.outages_per_year
+}
+
+/// Mean detection delay = interval/2 + (unhealthy_threshold − 1)·interval +
+/// timeout = 28 s: one instance behind a load balancer whose replacement
+/// takes a constant hour; the detection window per outage averages 28 s.
+#[test]
+fn mean_detection_delay() {
+    let r = lone_instance_replaced_in_an_hour(
         2_000,
         &["instance.failure={ dist = \"exponential\", mean = \"2d\" }", "monitoring.alert_delay=10y"],
     );
-    let per_outage = |cause: &str| r.causes.get(cause).unwrap().downtime_minutes_per_year * 60.0 / r.outages_per_year;
-    let detection = per_outage("detection_window");
+    let detection = per_outage(&r, "detection_window");
     // Uniform phase: the delay is uniform on [23 s, 33 s), standard
     // deviation 10/√12 s; with ~365,000 outages the mean is within ±0.02 s.
     let outages = r.outages_per_year * r.years as f64;
@@ -142,8 +151,30 @@ time = "1h""#,
     assert!((detection - 28.0).abs() < half, "mean detection {detection:.3} s, expected 28 ± {half:.3} s");
     // The rest of the outage: the hour of replacement plus re-admission,
     // first probe (mean 5 s) + (2 − 1) × 10 s.
-    let rest = per_outage("instance_failure");
+    let rest = per_outage(&r, "instance_failure");
     assert!((rest - 3615.0).abs() < 0.5, "replacement and re-admission {rest:.2} s, expected 3615 s");
+}
+
+/// A replacement nobody registers runs out of rotation until the outage
+/// pages the on-call, who registers it: the instance of
+/// `mean_detection_delay` (failing 1 to 3 days after it starts, so never
+/// while it waits), paged 20 minutes after its replacement runs. Each
+/// outage lasts the 20 minutes longer, billed to the unregistered
+/// replacement; the rest is as with registration.
+#[test]
+fn unregistered_replacement_waits_for_the_page() {
+    let r = lone_instance_replaced_in_an_hour(
+        1_000,
+        &[
+            "instance.failure={ dist = \"uniform\", low = \"1d\", high = \"3d\" }",
+            "monitoring.alert_delay=20m",
+            "repair.register=false",
+        ],
+    );
+    let unregistered = per_outage(&r, "unregistered");
+    assert!((unregistered - 1200.0).abs() < 0.01, "unregistered {unregistered:.3} s an outage, expected 1200 s");
+    let rest = per_outage(&r, "instance_failure") + per_outage(&r, "detection_window");
+    assert!((rest - 3643.0).abs() < 0.5, "detection, replacement and re-admission {rest:.2} s, expected 3643 s");
 }
 
 /// More redundancy never lowers time availability on common random numbers:

@@ -108,6 +108,15 @@ fn a_step_in_demand_scales_out_after_sustain_and_provisioning_and_back_in_to_min
     // All week below 30 % at the minimum: no action.
     let later = tl.samples.iter().filter(|s| s.t > monday + 30.0 * MIN && s.t < sunday + 7.0 * DAY_SECS);
     assert!(later.into_iter().all(|s| s.instances == 2));
+    // The demand drawn beside it: hourly over the whole year, 30
+    // requests/s on weekdays and 300 on Sundays.
+    let demand = |t: f64| tl.demand.iter().find(|d| d.0 == t).map(|d| (d.1 * 1e9).round() / 1e9);
+    assert_eq!(tl.demand.first().map(|d| d.0), Some(0.0));
+    assert_eq!(tl.demand.last().map(|d| d.0), Some((YEAR_SECS / 3_600.0).floor() * 3_600.0));
+    assert!(tl.demand.windows(2).all(|w| w[0].0 < w[1].0 && w[1].0 - w[0].0 <= 3_600.0));
+    assert_eq!(demand(12.0 * 3_600.0), Some(30.0));
+    assert_eq!(demand(sunday + 12.0 * 3_600.0), Some(300.0));
+    assert_eq!(demand(monday + 12.0 * 3_600.0), Some(30.0));
 }
 
 /// The same behind a health checker: each new instance also waits for its
