@@ -388,3 +388,30 @@ fn constant_laws_do_not_fail_the_regions_in_lock_step() {
     close("database", failed(&r, "database"), cycles * DETECTION / 2.0, 0.05);
     close("dns_ttl", failed(&r, "region.a.dns_ttl") + failed(&r, "region.b.dns_ttl"), cycles * TTL / 4.0, 0.05);
 }
+
+/// Autoscaled regions that never fail: demand steps to ten times a
+/// weekday's on Saturdays, which takes each region's two instances to
+/// 75 % until a third serves (50 %), and to 13 times on Sundays (65 %,
+/// below the scale-out threshold). Each year's peak is Saturday's 75 %:
+/// Sunday's demand is measured against the capacity after the scale-out.
+#[test]
+fn the_peak_is_measured_against_the_capacity_then() {
+    let extra = r#"[traffic]
+rps = 30
+weekly = [1, 1, 1, 1, 1, 10, 13]
+[autoscaling]
+min = 2
+max = 5
+step = 1
+scale_out = { above = 0.7, for = "5m" }
+scale_in = { below = 0.3, for = "15m" }
+cooldown = "5m"
+provisioning = "4m"
+drain = "1m""#;
+    let sets = ["instance.capacity=100", "repair.mode=\"pool\"", "topology.instances_per_fd=[2]"];
+    let r = simulate(&two_regions("mode = \"active-active\"", extra), 20, &sets);
+    let peak = r.peak_utilisation_percent.as_ref().expect("capacity is modelled");
+    assert_eq!((peak.mean, peak.max), (75.0, 75.0));
+    // One scale-out and one scale-in a week in each region.
+    assert_eq!((r.scale_actions_per_year.out, r.scale_actions_per_year.inward), (104.0, 104.0));
+}
