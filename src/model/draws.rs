@@ -59,6 +59,13 @@ fn front_key(r: u64) -> u64 {
     (9 << 32) + r
 }
 
+/// The seed region `r`'s deployment draws from: the run's seed for region
+/// 0, mixed with `r` for the others, so that no two (seed, region) pairs
+/// share their streams.
+pub(super) fn region_seed(seed: u64, r: u64) -> u64 {
+    seed ^ r.wrapping_mul(0x9E37_79B9_7F4A_7C15)
+}
+
 /// The random streams of one trajectory (one chunk of years).
 #[derive(Clone, Debug)]
 pub struct Draws {
@@ -123,6 +130,17 @@ impl Draws {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Region 0 draws from the run's seed; other regions from seeds of
+    /// their own, whatever the run's seed.
+    #[test]
+    fn every_region_has_a_seed_of_its_own() {
+        assert_eq!(region_seed(7, 0), 7);
+        let mut seeds: Vec<u64> = (0..64).flat_map(|seed| (0..4).map(move |r| region_seed(seed, r))).collect();
+        seeds.sort_unstable();
+        seeds.dedup();
+        assert_eq!(seeds.len(), 64 * 4);
+    }
 
     /// Every stream a trajectory draws from has a key of its own: the
     /// components' (replicas included), the slots', the deployment-wide

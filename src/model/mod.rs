@@ -132,8 +132,7 @@ impl<'s> Deployment<'s> {
         let tiers = Tiers::new(sc, dependencies.first_causes());
         let replicas: Vec<(u16, u16)> = tiers.replicas().map(|(_, dependency, r)| (dependency, r)).collect();
         let layout = Layout::new(sc.dependencies.len(), topo.availability_domains, n_fd, replicas.len());
-        // Region r > 0 draws from its own streams: the seed mixed with r.
-        let seed = sc.simulation.seed ^ place.index.wrapping_mul(0x9E37_79B9_7F4A_7C15);
+        let seed = draws::region_seed(sc.simulation.seed, place.index);
         let mut draws = Draws::new(seed, chunk, layout, |g| replicas[usize::from(g)]);
         let mut fleet = Fleet::new(n_fd, sc.load_balancer.is_some());
         for (fd, &count) in topo.instances_per_fd.iter().enumerate() {
