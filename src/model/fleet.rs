@@ -264,3 +264,32 @@ impl Fleet {
             == (self.in_rotation, self.good, self.holding, self.failing_in_rotation, self.not_good)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Where the pool and the autoscaler place and remove instances: the
+    /// least-loaded live domain (else the least-loaded of all), the most
+    /// loaded one (the last of equals), as slots come, move and go.
+    #[test]
+    fn domains_are_ranked_by_the_slots_they_hold() {
+        let mut fleet = Fleet::new(4, true);
+        let mut domains = Domains::new(2, 2);
+        let ids: Vec<SlotId> = [0, 0, 1, 1, 2, 3, 3].iter().map(|&fd| fleet.add(fd, true).0).collect();
+        assert_eq!((fleet.least_loaded_fd(), fleet.most_loaded_fd()), (2, 3));
+        domains.set_fd(2, false);
+        assert_eq!(fleet.least_loaded_live_fd(&domains), Some(0), "the first of equals");
+        domains.set_ad(0, false);
+        assert_eq!(fleet.least_loaded_live_fd(&domains), Some(3));
+        domains.set_ad(1, false);
+        assert_eq!(fleet.least_loaded_live_fd(&domains), None);
+        assert_eq!(fleet.least_loaded_fd(), 2);
+        fleet.move_to(ids[0], 2);
+        assert_eq!((fleet.least_loaded_fd(), fleet.most_loaded_fd()), (0, 3));
+        assert_eq!((fleet.in_fd(0), fleet.in_fd(2)), (&[ids[1]][..], &[ids[4], ids[0]][..]));
+        fleet.move_to(ids[1], 1);
+        assert_eq!(fleet.occupied_fds(), vec![1, 2, 3]);
+        assert_eq!((fleet.least_loaded_fd(), fleet.size()), (0, 7));
+    }
+}
