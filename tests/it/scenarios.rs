@@ -180,6 +180,12 @@ fn the_recorded_year_integrates_to_its_downtime() {
         let down = recorded_downtime(s);
         assert!((down - tl.downtime).abs() < 1e-3, "{down} vs {}", tl.downtime);
         assert_eq!(s[0].slots.len(), 6);
+        // Weekly deploys and monthly maintenance, a fault domain at a time
+        // for minutes each: under way for a day or two of the year.
+        for kind in 0..2 {
+            let active = recorded_time(s, |a| a.planned[kind]);
+            assert!((3_600.0..3.0 * 86_400.0).contains(&active), "planned work {kind} under way {active} s");
+        }
     }
 }
 
@@ -269,9 +275,14 @@ fn a_region_scenarios_recorded_year_replays_the_run() {
 
 /// The time a recorded year's samples say the service was down [s].
 fn recorded_downtime(s: &[availsim::timeline::Sample]) -> f64 {
+    recorded_time(s, |a| !a.up)
+}
+
+/// The time of a recorded year during which `state` holds [s].
+fn recorded_time(s: &[availsim::timeline::Sample], state: impl Fn(&availsim::timeline::Sample) -> bool) -> f64 {
     s.iter()
         .zip(s.iter().skip(1).map(|n| n.t).chain([availsim::units::YEAR_SECS]))
-        .filter(|(a, _)| !a.up)
+        .filter(|(a, _)| state(a))
         .map(|(a, next)| next - a.t)
         .sum()
 }
