@@ -131,15 +131,20 @@ impl Draws {
 mod tests {
     use super::*;
 
+    /// Whether no two of `values` are equal.
+    fn all_distinct(mut values: Vec<u64>) -> bool {
+        let n = values.len();
+        values.sort_unstable();
+        values.dedup();
+        values.len() == n
+    }
+
     /// Region 0 draws from the run's seed; other regions from seeds of
     /// their own, whatever the run's seed.
     #[test]
     fn every_region_has_a_seed_of_its_own() {
         assert_eq!(region_seed(7, 0), 7);
-        let mut seeds: Vec<u64> = (0..64).flat_map(|seed| (0..4).map(move |r| region_seed(seed, r))).collect();
-        seeds.sort_unstable();
-        seeds.dedup();
-        assert_eq!(seeds.len(), 64 * 4);
+        assert!(all_distinct((0..64).flat_map(|seed| (0..4).map(move |r| region_seed(seed, r))).collect()));
     }
 
     /// Every stream a trajectory draws from has a key of its own: the
@@ -154,10 +159,7 @@ mod tests {
         keys.extend((0..16).map(|s| Stream::Slot(SlotId(s)).key()));
         keys.extend(Stream::WIDE.iter().map(|s| s.key()));
         keys.extend((0..crate::scenario::MOST_REGIONS as u64).map(front_key));
-        let all = keys.len();
-        keys.sort_unstable();
-        keys.dedup();
-        assert_eq!(keys.len(), all, "distinct keys");
+        assert!(all_distinct(keys), "distinct keys");
         // The high half of a key names its kind, whatever the index.
         let mut tags: std::collections::BTreeMap<String, std::collections::BTreeSet<u64>> = Default::default();
         let mut tag = |kind: String, key: u64| tags.entry(kind).or_default().insert(key >> 32);
@@ -166,9 +168,6 @@ mod tests {
         (0..crate::scenario::MOST_REGIONS as u64).for_each(|r| _ = tag("front".into(), front_key(r)));
         let kinds: Vec<_> = tags.values().map(|t| Vec::from_iter(t.iter().copied())).collect();
         assert!(kinds.iter().all(|t| t.len() == 1), "one tag a kind: {tags:?}");
-        let mut distinct: Vec<u64> = kinds.iter().map(|t| t[0]).collect();
-        distinct.sort_unstable();
-        distinct.dedup();
-        assert_eq!(distinct.len(), kinds.len(), "a tag for each kind: {tags:?}");
+        assert!(all_distinct(kinds.iter().map(|t| t[0]).collect()), "a tag for each kind: {tags:?}");
     }
 }

@@ -271,7 +271,7 @@ mod tests {
 
     /// Where the pool and the autoscaler place and remove instances: the
     /// least-loaded live domain (else the least-loaded of all), the most
-    /// loaded one (the last of equals), as slots come, move and go.
+    /// loaded one (the last of equals), as slots come and move.
     #[test]
     fn domains_are_ranked_by_the_slots_they_hold() {
         let mut fleet = Fleet::new(4, true);
