@@ -1,9 +1,10 @@
 //! The components with a failure/repair process of their own (the load
-//! balancer, dependencies and their replicas, availability and fault
-//! domains): which there are, their one numbering (timers and random
+//! balancer, dependencies and their replicas, the units of each kind of
+//! domain outage): which there are, their one numbering (timers and random
 //! streams), each one's law, and what its going down or coming back does.
-//! A new kind of component is added here, beside its cause (`cause.rs`)
-//! and its scenario section.
+//! A new kind of domain outage needs nothing here (its declaration,
+//! [`OutageKind`], says all); a new kind of component is added here,
+//! beside its cause (`cause.rs`) and its scenario section.
 
 use super::draws::Stream;
 use super::{Deployment, Event};
@@ -17,10 +18,9 @@ pub enum Component {
     LoadBalancer,
     /// Dependency `i`.
     Dependency(u16),
-    /// Availability domain `i`.
-    Ad(u16),
-    /// Fault domain `i`.
-    Fd(u16),
+    /// Unit `i` of a kind of domain outage (availability domain `i`,
+    /// fault domain `i`).
+    Outage(OutageKind, u16),
     /// Replica `g` of a replicated dependency (numbered over every tier).
     Replica(u16),
 }
@@ -40,8 +40,7 @@ impl Component {
         match self {
             Component::LoadBalancer => 0,
             Component::Dependency(i) => (1 << 32) + u64::from(i),
-            Component::Ad(i) => (2 << 32) + u64::from(i),
-            Component::Fd(i) => (3 << 32) + u64::from(i),
+            Component::Outage(kind, i) => (kind.stream_tag() << 32) + u64::from(i),
             Component::Replica(g) => {
                 let (i, r) = replica(g);
                 (8 << 32) + (u64::from(i) << 16) + u64::from(r)
@@ -55,17 +54,23 @@ impl Component {
 #[derive(Clone, Copy, Debug)]
 pub(super) struct Layout {
     dependencies: u16,
-    ads: u16,
-    fds: u16,
+    /// Units of each kind of outage, by `OutageKind as usize`.
+    units: [u16; OutageKind::ALL.len()],
     replicas: u16,
 }
 
 impl Layout {
+    /// The kinds of outage in numbering order.
+    fn kinds() -> [OutageKind; OutageKind::ALL.len()] {
+        OutageKind::by_precedence()
+    }
+
     /// The components of a deployment with these many dependencies,
-    /// domains and replicas (each within 16 bits, as checked).
-    pub(super) fn new(dependencies: usize, ads: usize, fds: usize, replicas: usize) -> Layout {
+    /// units of each kind of outage (by `OutageKind as usize`) and
+    /// replicas (each within 16 bits, as checked).
+    pub(super) fn new(dependencies: usize, units: [usize; OutageKind::ALL.len()], replicas: usize) -> Layout {
         let count = |n: usize| u16::try_from(n).expect("counts are checked to fit 16 bits");
-        Layout { dependencies: count(dependencies), ads: count(ads), fds: count(fds), replicas: count(replicas) }
+        Layout { dependencies: count(dependencies), units: units.map(count), replicas: count(replicas) }
     }
 
     /// Number of dependencies (each has a promotion timer too).
@@ -75,28 +80,40 @@ impl Layout {
 
     /// Number of components.
     pub(super) fn count(self) -> usize {
-        1 + usize::from(self.dependencies) + usize::from(self.ads) + usize::from(self.fds) + usize::from(self.replicas)
+        1 + usize::from(self.dependencies)
+            + self.units.iter().map(|&n| usize::from(n)).sum::<usize>()
+            + usize::from(self.replicas)
     }
 
     /// Every component, in numbering order.
     pub(super) fn all(self) -> impl Iterator<Item = Component> {
         std::iter::once(Component::LoadBalancer)
             .chain((0..self.dependencies).map(Component::Dependency))
-            .chain((0..self.ads).map(Component::Ad))
-            .chain((0..self.fds).map(Component::Fd))
+            .chain(
+                Layout::kinds()
+                    .into_iter()
+                    .flat_map(move |kind| (0..self.units[kind as usize]).map(move |i| Component::Outage(kind, i))),
+            )
             .chain((0..self.replicas).map(Component::Replica))
     }
 
     /// The number of `component`.
     #[inline]
     pub(super) fn index(self, component: Component) -> usize {
-        let (d, a, f) = (usize::from(self.dependencies), usize::from(self.ads), usize::from(self.fds));
+        let d = usize::from(self.dependencies);
+        // The units of the kinds numbered before `kind` (all of them: `None`).
+        let before = |kind: Option<OutageKind>| -> usize {
+            Layout::kinds()
+                .into_iter()
+                .take_while(|&k| Some(k) != kind)
+                .map(|k| usize::from(self.units[k as usize]))
+                .sum()
+        };
         match component {
             Component::LoadBalancer => 0,
             Component::Dependency(i) => 1 + usize::from(i),
-            Component::Ad(i) => 1 + d + usize::from(i),
-            Component::Fd(i) => 1 + d + a + usize::from(i),
-            Component::Replica(g) => 1 + d + a + f + usize::from(g),
+            Component::Outage(kind, i) => 1 + d + before(Some(kind)) + usize::from(i),
+            Component::Replica(g) => 1 + d + before(None) + usize::from(g),
         }
     }
 }
@@ -116,8 +133,7 @@ impl<'s> Deployment<'s> {
                 Some(_) => self.common(i),
             },
             Component::Replica(g) => Some(&sc.dependencies[usize::from(self.tiers.dependency_of_replica(g))].process),
-            Component::Ad(_) => sc.outages.of(OutageKind::AvailabilityDomain),
-            Component::Fd(_) => sc.outages.of(OutageKind::FaultDomain),
+            Component::Outage(kind, _) => sc.outages.of(kind),
         }
     }
 
@@ -155,18 +171,11 @@ impl<'s> Deployment<'s> {
                 let t = self.tiers.set_replica(g, up, &self.domains);
                 self.settle_tier(t, now, q);
             }
-            Component::Ad(ad) => {
-                let fds = self.domains.fds_of(ad);
+            Component::Outage(kind, unit) => {
+                let fds = self.domains.fault_domains_of(kind, unit);
                 fds.clone().for_each(|fd| self.settle_fd(fd, now, q));
-                self.domains.set_ad(ad, up);
+                self.domains.set(kind, unit, up);
                 fds.for_each(|fd| self.refresh_fd(fd, now, q));
-                self.domain_changed(up, now, q);
-                self.settle_placed_tiers(now, q);
-            }
-            Component::Fd(fd) => {
-                self.settle_fd(fd, now, q);
-                self.domains.set_fd(fd, up);
-                self.refresh_fd(fd, now, q);
                 self.domain_changed(up, now, q);
                 self.settle_placed_tiers(now, q);
             }
@@ -181,7 +190,7 @@ mod tests {
     /// Every component has its own number, in order, and its own stream.
     #[test]
     fn components_are_numbered_densely_with_distinct_streams() {
-        let layout = Layout::new(2, 3, 6, 4);
+        let layout = Layout::new(2, [6, 3], 4);
         let all: Vec<Component> = layout.all().collect();
         assert_eq!(all.len(), layout.count());
         assert_eq!(all.len(), 1 + 2 + 3 + 6 + 4);

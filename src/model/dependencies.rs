@@ -27,7 +27,7 @@ impl Dependencies {
         let mut domain_cause = vec![];
         for d in &sc.dependencies {
             first_cause.push(u16::try_from(domain_cause.len()).expect("cause count is checked"));
-            let domain = |r: Option<TierReason>| matches!(r, Some(TierReason::AdOutage | TierReason::FdOutage));
+            let domain = |r: Option<TierReason>| matches!(r, Some(TierReason::Outage(_)));
             domain_cause.extend(sc.dependency_reasons(d).into_iter().map(domain));
         }
         let down = vec![None; sc.dependencies.len()];

@@ -153,7 +153,7 @@ mod tests {
     /// in region 0.
     #[test]
     fn every_stream_has_a_key_of_its_own() {
-        let layout = Layout::new(2, 3, 6, 8);
+        let layout = Layout::new(2, [6, 3], 8);
         // Replicas 0..3 of dependency 0, then 0..3 of dependency 1.
         let mut keys: Vec<u64> = layout.all().map(|c| c.key(|g| (g / 4, g % 4))).collect();
         keys.extend((0..16).map(|s| Stream::Slot(SlotId(s)).key()));
@@ -163,7 +163,13 @@ mod tests {
         // The high half of a key names its kind, whatever the index.
         let mut tags: std::collections::BTreeMap<String, std::collections::BTreeSet<u64>> = Default::default();
         let mut tag = |kind: String, key: u64| tags.entry(kind).or_default().insert(key >> 32);
-        layout.all().for_each(|c| _ = tag(format!("{:?}", std::mem::discriminant(&c)), c.key(|g| (g / 4, g % 4))));
+        for c in layout.all() {
+            let kind = match c {
+                Component::Outage(kind, _) => format!("{kind:?}"),
+                _ => format!("{:?}", std::mem::discriminant(&c)),
+            };
+            tag(kind, c.key(|g| (g / 4, g % 4)));
+        }
         (0..16).for_each(|s| _ = tag("slot".into(), Stream::Slot(SlotId(s)).key()));
         (0..crate::scenario::MOST_REGIONS as u64).for_each(|r| _ = tag("front".into(), front_key(r)));
         let kinds: Vec<_> = tags.values().map(|t| Vec::from_iter(t.iter().copied())).collect();

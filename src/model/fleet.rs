@@ -268,6 +268,7 @@ impl Fleet {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::model::domains::tests::{AD, FD, grid};
 
     /// Where the pool and the autoscaler place and remove instances: the
     /// least-loaded live domain (else the least-loaded of all), the most
@@ -275,14 +276,14 @@ mod tests {
     #[test]
     fn domains_are_ranked_by_the_slots_they_hold() {
         let mut fleet = Fleet::new(4, true);
-        let mut domains = Domains::new(2, 2);
+        let mut domains = grid(2, 2);
         let ids: Vec<SlotId> = [0, 0, 1, 1, 2, 3, 3].iter().map(|&fd| fleet.add(fd, true).0).collect();
         assert_eq!((fleet.least_loaded_fd(), fleet.most_loaded_fd()), (2, 3));
-        domains.set_fd(2, false);
+        domains.set(FD, 2, false);
         assert_eq!(fleet.least_loaded_live_fd(&domains), Some(0), "the first of equals");
-        domains.set_ad(0, false);
+        domains.set(AD, 0, false);
         assert_eq!(fleet.least_loaded_live_fd(&domains), Some(3));
-        domains.set_ad(1, false);
+        domains.set(AD, 1, false);
         assert_eq!(fleet.least_loaded_live_fd(&domains), None);
         assert_eq!(fleet.least_loaded_fd(), 2);
         fleet.move_to(ids[0], 2);

@@ -16,7 +16,7 @@
 use super::domains::Domains;
 use super::id16;
 use crate::cause::Cause;
-use crate::scenario::{Placement, Scenario, TierMode, TierReason};
+use crate::scenario::{OutageKind, Placement, Scenario, TierMode, TierReason};
 
 /// Where a replica runs: what else its domain's outage takes down.
 #[derive(Clone, Copy, Debug)]
@@ -99,10 +99,7 @@ impl Tiers {
             tiers.replicas.extend((0..spec.replicas).map(|r| (t, r)));
             tiers.tiers.push(Tier {
                 dependency: id16(d),
-                reasons: {
-                    let (fd, ad) = sc.domain_outages();
-                    spec.reasons(fd, ad)
-                },
+                reasons: spec.reasons(sc.domain_outages()),
                 first_cause: first_cause[d],
                 first_replica,
                 needed: spec.needed(),
@@ -210,16 +207,12 @@ impl Tier {
         self.own_up[usize::from(r)] && self.outage(r, domains).is_none()
     }
 
-    /// The domain outage holding replica `r` down, if any.
-    fn outage(&self, r: u16, domains: &Domains) -> Option<TierReason> {
+    /// The kind of domain outage holding replica `r` down, if any.
+    fn outage(&self, r: u16, domains: &Domains) -> Option<OutageKind> {
         match self.home[usize::from(r)] {
             Home::Nowhere => None,
-            Home::Fd(fd) => domains.outage(fd).map(|c| match c {
-                Cause::AdOutage => TierReason::AdOutage,
-                Cause::FdOutage => TierReason::FdOutage,
-                other => unreachable!("a domain is held down by a domain outage, not {other:?}"),
-            }),
-            Home::Ad(ad) => (!domains.ad_up(ad)).then_some(TierReason::AdOutage),
+            Home::Fd(fd) => domains.holding(fd),
+            Home::Ad(ad) => domains.holding_ad(ad),
         }
     }
 
@@ -237,10 +230,11 @@ impl Tier {
         }
         let n = self.own_up.len() as u16;
         // A domain outage among the replicas down took what the tier needed
-        // (an availability domain's outranks a fault domain's).
-        let domain = (0..n).filter_map(|r| self.outage(r, domains)).min_by_key(|&r| r != TierReason::AdOutage);
+        // (the first in cause precedence: an availability domain's
+        // outranks a fault domain's).
+        let domain = (0..n).filter_map(|r| self.outage(r, domains)).min_by_key(|kind| kind.cause());
         // Else the mode's own reason, the last of the tier's.
-        Some(domain.unwrap_or(*self.reasons.last().expect("every mode has its reason")))
+        Some(domain.map_or_else(|| *self.reasons.last().expect("every mode has its reason"), TierReason::Outage))
     }
 
     /// The cause of `reason`: the tier's own, or the domain outage's.
@@ -248,8 +242,7 @@ impl Tier {
         match self.reasons.iter().position(|&r| r == reason) {
             Some(at) => Cause::Named(self.first_cause + id16(at)),
             None => match reason {
-                TierReason::AdOutage => Cause::AdOutage,
-                TierReason::FdOutage => Cause::FdOutage,
+                TierReason::Outage(kind) => kind.cause(),
                 _ => unreachable!("a tier lists every reason but a domain outage's"),
             },
         }
@@ -259,6 +252,7 @@ impl Tier {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::model::domains::tests::{AD, FD, grid};
 
     /// Instances that never fail, fault domains that do, manual repair.
     const STACK: &str = r#"
@@ -318,7 +312,7 @@ common = { failure = "1y", repair = "1h" }
             ["cache.all_down", "db.common", "db.failover", "db.fd_outage", "db.all_down"]
         );
         let mut tiers = Tiers::new(&sc, &first_cause);
-        let mut domains = Domains::new(1, 3);
+        let mut domains = grid(1, 3);
         assert_eq!((tiers.of_dependency(0), tiers.of_dependency(1)), (Some(0), Some(1)));
         assert_eq!((tiers.dependency(0), tiers.dependency(1)), (0, 1));
         assert_eq!(tiers.placed().collect::<Vec<_>>(), [1]);
@@ -334,7 +328,7 @@ common = { failure = "1y", repair = "1h" }
         let out = tiers.settle(t, &domains);
         assert_eq!(out, Outcome { down: cause(2), lost_all: false, window_from: Some(2) });
         // Replica 1's fault domain goes down meanwhile: replica 2 is promoted.
-        domains.set_fd(1, false);
+        domains.set(FD, 1, false);
         tiers.recount(t, &domains);
         tiers.promote(t, &domains);
         assert_eq!(tiers.settle(t, &domains).down, None);
@@ -344,7 +338,7 @@ common = { failure = "1y", repair = "1h" }
         assert_eq!(tiers.settle(t, &domains), Outcome { down: cause(3), lost_all: true, window_from: None });
         assert!(!tiers.settle(t, &domains).lost_all, "lost once");
         // Its domain back, replica 1 serves at once: nothing to fail over from.
-        domains.set_fd(1, true);
+        domains.set(FD, 1, true);
         tiers.recount(t, &domains);
         assert_eq!(tiers.settle(t, &domains).down, None);
         // The whole tier fails: common outranks all.
@@ -411,25 +405,25 @@ placement = "{placement}"
         let sc = Scenario::from_toml(&text("fault_domains"), "t.toml", &[]).unwrap();
         assert_eq!(sc.dependency_causes(), ["db.ad_outage", "db.fd_outage", "db.quorum_lost"]);
         let mut tiers = Tiers::new(&sc, &[0]);
-        let mut domains = Domains::new(2, 2);
-        domains.set_fd(0, false);
+        let mut domains = grid(2, 2);
+        domains.set(FD, 0, false);
         tiers.recount(0, &domains);
         assert_eq!(tiers.settle(0, &domains).down, Some(Cause::Named(1)));
-        domains.set_ad(0, false);
+        domains.set(AD, 0, false);
         tiers.recount(0, &domains);
         assert_eq!(tiers.settle(0, &domains).down, Some(Cause::Named(0)), "the AD outranks the FD");
-        domains.set_ad(0, true);
-        domains.set_ad(1, false);
+        domains.set(AD, 0, true);
+        domains.set(AD, 1, false);
         tiers.recount(0, &domains);
         assert_eq!(tiers.settle(0, &domains).down, Some(Cause::Named(0)), "replica 2's AD, replica 0's FD");
         // Over availability domains: replicas in ADs 0, 1 and 0.
         let sc = Scenario::from_toml(&text("availability_domains"), "t.toml", &[]).unwrap();
         let mut tiers = Tiers::new(&sc, &[0]);
-        let mut domains = Domains::new(2, 2);
-        domains.set_fd(2, false);
+        let mut domains = grid(2, 2);
+        domains.set(FD, 2, false);
         tiers.recount(0, &domains);
         assert_eq!(tiers.settle(0, &domains).down, None, "an FD outage does not touch an AD-placed replica");
-        domains.set_ad(1, false);
+        domains.set(AD, 1, false);
         tiers.recount(0, &domains);
         assert_eq!(tiers.settle(0, &domains).down, Some(Cause::Named(0)));
         // One availability domain of two fault domains: its outage takes
@@ -440,12 +434,12 @@ placement = "{placement}"
         let sc = Scenario::from_toml(&single, "t.toml", &[]).unwrap();
         assert_eq!(sc.dependency_causes(), ["db.fd_outage", "db.quorum_lost"]);
         let mut tiers = Tiers::new(&sc, &[0]);
-        let mut domains = Domains::new(1, 2);
-        domains.set_ad(0, false);
+        let mut domains = grid(1, 2);
+        domains.set(AD, 0, false);
         tiers.recount(0, &domains);
         assert_eq!(tiers.settle(0, &domains).down, Some(Cause::AdOutage));
-        domains.set_ad(0, true);
-        domains.set_fd(1, false);
+        domains.set(AD, 0, true);
+        domains.set(FD, 1, false);
         tiers.recount(0, &domains);
         assert_eq!(tiers.settle(0, &domains).down, Some(Cause::Named(0)));
         // One fault domain: its outage is the instances' too.
@@ -455,8 +449,8 @@ placement = "{placement}"
         let sc = Scenario::from_toml(&one, "t.toml", &[]).unwrap();
         assert_eq!(sc.dependency_causes(), ["db.quorum_lost"]);
         let mut tiers = Tiers::new(&sc, &[0]);
-        let mut domains = Domains::new(1, 1);
-        domains.set_fd(0, false);
+        let mut domains = grid(1, 1);
+        domains.set(FD, 0, false);
         tiers.recount(0, &domains);
         assert_eq!(tiers.settle(0, &domains).down, Some(Cause::FdOutage));
     }

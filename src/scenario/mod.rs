@@ -21,7 +21,7 @@ pub use crate::stats::Sli;
 pub use dist::Dist;
 pub use duration::{Duration, format_duration, parse_duration};
 pub use effort::{EVENTS_PER_SECOND, EVENTS_PER_YEAR_LIMIT};
-pub use outage::{OutageKind, Outages};
+pub use outage::{OutageKind, Outages, Partial};
 pub use region::{DNS_STEPS, Failover, MOST_REGIONS, RegionCheck, RegionMode, RegionReason, Regions};
 pub use source::{Override, line_column, span_of};
 pub use tier::{Placement, Tier, TierMode, TierReason};
@@ -289,10 +289,7 @@ impl Scenario {
     pub fn dependency_reasons(&self, d: &Dependency) -> Vec<Option<TierReason>> {
         match &d.tier {
             None => vec![None],
-            Some(t) => {
-                let (fd, ad) = self.domain_outages();
-                t.reasons(fd, ad).into_iter().map(Some).collect()
-            }
+            Some(t) => t.reasons(self.domain_outages()).into_iter().map(Some).collect(),
         }
     }
 
@@ -308,7 +305,7 @@ impl Scenario {
 
     /// Whether fault (availability) domains fail in a way that can leave
     /// some instance serving: they have outages and there is more than one.
-    pub fn domain_outages(&self) -> (bool, bool) {
+    pub fn domain_outages(&self) -> Partial {
         self.outages.partial(&self.topology)
     }
 

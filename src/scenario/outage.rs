@@ -1,12 +1,16 @@
 //! Outages of whole units of the topology (fault and availability domains),
 //! each kind from a section of its own holding only its failure and repair
 //! laws. [`OutageKind`] is the one declaration of each: its section, how
-//! `check` names it, how many such units a topology has. Checking,
-//! describing a scenario and estimating its work read this list; the model
-//! gives each unit its process (`model/component.rs`).
+//! `check` names it, how many units a topology has, which fault domains a
+//! unit holds down, the cause it is reported as and its random streams.
+//! Checking, describing a scenario, estimating its work, the model (each
+//! unit a component with its process, holding its fault domains down) and
+//! the replicated dependencies placed in domains all read this list.
 
 use super::raw::{RawFailure, RawScenario};
 use super::{FailureRepair, Topology};
+use crate::cause::Cause;
+use std::ops::Range;
 
 /// A kind of outage of whole units of the topology.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -17,9 +21,20 @@ pub enum OutageKind {
     AvailabilityDomain,
 }
 
+/// Number of kinds of outage.
+const KINDS: usize = OutageKind::ALL.len();
+
 impl OutageKind {
     /// Every kind, in the order of [`super::Scenario::outages`].
     pub const ALL: [OutageKind; 2] = [OutageKind::FaultDomain, OutageKind::AvailabilityDomain];
+
+    /// Every kind, in the precedence of their causes (the first holding a
+    /// fault domain down names why it is down).
+    pub fn by_precedence() -> [OutageKind; KINDS] {
+        let mut kinds = OutageKind::ALL;
+        kinds.sort_by_key(|kind| kind.cause());
+        kinds
+    }
 
     /// Its section in the scenario file.
     pub fn key(self) -> &'static str {
@@ -37,11 +52,50 @@ impl OutageKind {
         }
     }
 
+    /// The cause its outages are reported as: its name, colour and rank
+    /// among the instances' reasons are the cause's.
+    pub fn cause(self) -> Cause {
+        match self {
+            OutageKind::FaultDomain => Cause::FdOutage,
+            OutageKind::AvailabilityDomain => Cause::AdOutage,
+        }
+    }
+
+    /// The tag of its units' random streams (a unit's key is the tag in
+    /// the high 32 bits and its number in the low ones): stable across
+    /// versions, and no other kind of stream's.
+    pub fn stream_tag(self) -> u64 {
+        match self {
+            OutageKind::AvailabilityDomain => 2,
+            OutageKind::FaultDomain => 3,
+        }
+    }
+
     /// How many units of the kind `topology` has.
     pub fn count(self, topology: &Topology) -> usize {
         match self {
             OutageKind::FaultDomain => topology.fault_domains(),
             OutageKind::AvailabilityDomain => topology.availability_domains,
+        }
+    }
+
+    /// The fault domains unit `unit` holds down while it is out.
+    pub fn fault_domains(self, unit: usize, topology: &Topology) -> Range<usize> {
+        match self {
+            OutageKind::FaultDomain => unit..unit + 1,
+            OutageKind::AvailabilityDomain => {
+                let per = topology.fault_domains_per_ad;
+                unit * per..(unit + 1) * per
+            }
+        }
+    }
+
+    /// Whether a unit holds whole availability domains down: replicas
+    /// placed by availability domain are down with it then.
+    pub fn whole_ads(self) -> bool {
+        match self {
+            OutageKind::FaultDomain => false,
+            OutageKind::AvailabilityDomain => true,
         }
     }
 
@@ -57,7 +111,7 @@ impl OutageKind {
 
 /// The laws of each kind of outage, if configured, by [`OutageKind`].
 #[derive(Clone, Debug)]
-pub struct Outages([Option<FailureRepair>; OutageKind::ALL.len()]);
+pub struct Outages([Option<FailureRepair>; KINDS]);
 
 impl Outages {
     /// Every kind's section, taken from the file as read.
@@ -70,18 +124,37 @@ impl Outages {
         self.0[kind as usize].as_ref()
     }
 
-    /// Whether fault (availability) domains fail in a way that can leave
-    /// some instance serving: they have outages and `topology` has more
-    /// than one.
-    pub fn partial(&self, topology: &Topology) -> (bool, bool) {
-        let partial = |kind: OutageKind| self.of(kind).is_some() && kind.count(topology) > 1;
-        (partial(OutageKind::FaultDomain), partial(OutageKind::AvailabilityDomain))
+    /// The kinds whose outages can leave some instance serving: configured,
+    /// and `topology` has more than one unit of them.
+    pub fn partial(&self, topology: &Topology) -> Partial {
+        Partial(OutageKind::ALL.map(|kind| self.of(kind).is_some() && kind.count(topology) > 1))
+    }
+}
+
+/// A set of kinds of outage: those that can leave some instance serving
+/// ([`Outages::partial`]), which replicated dependencies name as reasons
+/// of their own.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Partial([bool; KINDS]);
+
+impl Partial {
+    /// Whether `kind` is in the set.
+    pub fn has(self, kind: OutageKind) -> bool {
+        self.0[kind as usize]
+    }
+
+    /// The set of these kinds.
+    pub fn of(kinds: &[OutageKind]) -> Partial {
+        let mut set = Partial::default();
+        kinds.iter().for_each(|&kind| set.0[kind as usize] = true);
+        set
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::super::Scenario;
+    use super::*;
 
     /// Each kind takes its own section, named and counted as `check` and
     /// the effort estimate say it: 2 availability domains of 3 fault
@@ -99,6 +172,6 @@ mod tests {
             got,
             [("fault_domain", "fault domain", 6, 3_600.0), ("availability_domain", "availability domain", 2, 10_800.0)]
         );
-        assert_eq!(sc.domain_outages(), (true, true));
+        assert_eq!(sc.domain_outages(), Partial::of(&OutageKind::ALL));
     }
 }

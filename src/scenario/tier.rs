@@ -8,7 +8,7 @@
 
 use super::raw::{RawDependency, RawFailover, RawPlacement, RawTierMode};
 use super::validate::Checker;
-use super::{Dist, FailureRepair};
+use super::{Dist, FailureRepair, OutageKind, Partial};
 
 /// Most replicas a tier may have.
 pub const MOST_REPLICAS: u32 = 1000;
@@ -63,10 +63,8 @@ pub enum Placement {
 pub enum TierReason {
     /// The tier as a whole failed.
     Common,
-    /// An availability-domain outage took down the replicas it needed.
-    AdOutage,
-    /// A fault-domain outage took down the replicas it needed.
-    FdOutage,
+    /// An outage of domains of this kind took down the replicas it needed.
+    Outage(OutageKind),
     /// A standby is being promoted after the primary failed.
     Failover,
     /// No replica is up (the failover and any-replica modes).
@@ -80,8 +78,7 @@ impl TierReason {
     pub fn name(self) -> &'static str {
         match self {
             TierReason::Common => "common",
-            TierReason::AdOutage => "ad_outage",
-            TierReason::FdOutage => "fd_outage",
+            TierReason::Outage(kind) => kind.cause().fixed_name().expect("an outage's cause is a fixed one"),
             TierReason::Failover => "failover",
             TierReason::AllDown => "all_down",
             TierReason::QuorumLost => "quorum_lost",
@@ -92,12 +89,12 @@ impl TierReason {
 impl Tier {
     /// The reasons this tier can be down, in precedence order: the common
     /// failure first, then a promotion window, then a domain outage that
-    /// took the replicas needed, then the mode's own. `fd_outages`,
-    /// `ad_outages`: whether the scenario has fault (availability) domain
-    /// outages that can leave some instance serving (more than one such
-    /// domain); otherwise a domain outage that takes the tier takes every
-    /// instance too and is named by the instances' cause.
-    pub fn reasons(&self, fd_outages: bool, ad_outages: bool) -> Vec<TierReason> {
+    /// took the replicas needed (in the precedence of their causes), then
+    /// the mode's own. `partial`: the kinds of domain outage that can leave
+    /// some instance serving (more than one such domain); any other that
+    /// takes the tier takes every instance too and is named by the
+    /// instances' cause.
+    pub fn reasons(&self, partial: Partial) -> Vec<TierReason> {
         let mut reasons = vec![];
         if self.common.is_some() {
             reasons.push(TierReason::Common);
@@ -106,12 +103,17 @@ impl Tier {
         if failover && self.replicas > 1 {
             reasons.push(TierReason::Failover);
         }
-        if ad_outages && self.placement != Placement::Independent {
-            reasons.push(TierReason::AdOutage);
-        }
-        if fd_outages && self.placement == Placement::FaultDomains {
-            reasons.push(TierReason::FdOutage);
-        }
+        let sees = |kind: OutageKind| match self.placement {
+            Placement::Independent => false,
+            Placement::FaultDomains => true,
+            Placement::AvailabilityDomains => kind.whole_ads(),
+        };
+        reasons.extend(
+            OutageKind::by_precedence()
+                .into_iter()
+                .filter(|&kind| partial.has(kind) && sees(kind))
+                .map(TierReason::Outage),
+        );
         reasons.push(match self.mode {
             TierMode::Quorum(_) => TierReason::QuorumLost,
             TierMode::Failover { .. } | TierMode::Any => TierReason::AllDown,
@@ -236,13 +238,16 @@ mod tests {
             promotion: Dist::Constant { value: 60.0 },
         };
         use TierReason::*;
+        let (ad, fd) = (Outage(OutageKind::AvailabilityDomain), Outage(OutageKind::FaultDomain));
+        let (both, fds) = (Partial::of(&OutageKind::ALL), Partial::of(&[OutageKind::FaultDomain]));
         let t = tier(2, failover(), Placement::FaultDomains, true);
-        assert_eq!(t.reasons(true, true), [Common, Failover, AdOutage, FdOutage, AllDown]);
-        assert_eq!(t.reasons(false, false), [Common, Failover, AllDown]);
-        assert_eq!(tier(1, failover(), Placement::FaultDomains, false).reasons(true, false), [FdOutage, AllDown]);
+        assert_eq!(t.reasons(both), [Common, Failover, ad, fd, AllDown]);
+        assert_eq!(t.reasons(Partial::default()), [Common, Failover, AllDown]);
+        assert_eq!(tier(1, failover(), Placement::FaultDomains, false).reasons(fds), [fd, AllDown]);
         let quorum = tier(3, TierMode::Quorum(2), Placement::AvailabilityDomains, false);
-        assert_eq!(quorum.reasons(true, true), [AdOutage, QuorumLost]);
+        assert_eq!(quorum.reasons(both), [ad, QuorumLost]);
         assert_eq!(quorum.needed(), 2);
-        assert_eq!(tier(3, TierMode::Any, Placement::Independent, false).reasons(true, true), [AllDown]);
+        assert_eq!(tier(3, TierMode::Any, Placement::Independent, false).reasons(both), [AllDown]);
+        assert_eq!((ad.name(), fd.name()), ("ad_outage", "fd_outage"));
     }
 }

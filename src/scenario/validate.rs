@@ -258,10 +258,10 @@ fn monitoring(
 
 /// `[[dependency]]`: impact, replicas (`tier`), unique cause names that
 /// are not built-in causes' names, at most as many causes as the 16-bit
-/// numbering leaves, at most 65,535 replicas in all. `outages`: whether
-/// fault and availability domains fail in a way that can leave some
-/// instance serving ([`Scenario::domain_outages`]).
-fn dependencies(raw: Vec<RawDependency>, outages: (bool, bool), regional: bool, c: &mut Checker) -> Vec<Dependency> {
+/// numbering leaves, at most 65,535 replicas in all. `outages`: the kinds
+/// of domain outage that can leave some instance serving
+/// ([`Scenario::domain_outages`]).
+fn dependencies(raw: Vec<RawDependency>, outages: Partial, regional: bool, c: &mut Checker) -> Vec<Dependency> {
     let mut dependencies: Vec<Dependency> = vec![];
     let mut causes = 0;
     for d in raw {
@@ -298,7 +298,7 @@ fn dependencies(raw: Vec<RawDependency>, outages: (bool, bool), regional: bool, 
         let tier = super::tier::check(&d, c);
         causes += match &tier {
             None => 1,
-            Some(t) => t.reasons(outages.0, outages.1).len(),
+            Some(t) => t.reasons(outages).len(),
         };
         let global = d.scope.as_ref().is_some_and(|s| *s.get_ref() == RawScope::Global);
         if let (Some(scope), false) = (&d.scope, regional) {
