@@ -412,7 +412,7 @@ impl Deployment<'_> {
                 let new_reason = self.fleet.slot(id).failing();
                 self.refresh_with(id, now, q, new_reason);
             }
-            Event::Ready(id) => self.ready(id, now, q, true),
+            Event::Ready(id) => self.ready(id, now, q),
             Event::Admit(id) => self.admit(id, now, q),
             Event::HealthMark(id) => self.health_mark(id, now, q),
             Event::Alert(id) => {

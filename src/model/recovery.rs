@@ -216,7 +216,7 @@ impl<'s> Deployment<'s> {
         let started = self.fleet.slot(id).merged_start();
         if started <= now.secs() {
             self.fleet.slot_mut(id).take_merged_start();
-            self.ready(id, SimTime::from_secs(started), q, true);
+            self.ready(id, SimTime::from_secs(started), q);
         }
     }
 
@@ -234,15 +234,30 @@ impl<'s> Deployment<'s> {
 
     /// A replacement with a merged start is admitted: it started running
     /// earlier and its first good probes complete now.
+    ///
+    /// Nothing touched the slot between its start and now (anything that
+    /// would have caught the start up), so its state is re-derived once,
+    /// by the admission's mark: the episode that ended at the start, and
+    /// the admission. Between the two, the slot counted as it did while
+    /// launching (that is what allowed the merge), so nothing else is lost.
     pub(super) fn admit(&mut self, id: SlotId, now: SimTime, q: &mut EventQueue<Event>) {
-        let started = self.fleet.slot_mut(id).take_merged_start().expect("an admission follows a merged start");
-        self.ready(id, SimTime::from_secs(started), q, false);
-        match self.fleet.slot(id).lb().pending {
+        let started = SimTime::from_secs(
+            self.fleet.slot_mut(id).take_merged_start().expect("an admission follows a merged start"),
+        );
+        match self.run_instance(id, started, q) {
             Some(mark) if mark.at == now.secs() && !mark.down => self.health_mark(id, now, q),
-            // Its start found it unable to pass probes after all: the
-            // health checker's new mark goes into the queue as usual.
-            Some(mark) => self.schedule_mark(id, mark, q),
-            None => {}
+            _ => self.not_admitted(id, started, q),
+        }
+    }
+
+    /// A merged start found not admitted at once after all: the slot is
+    /// refreshed as of its start, and its mark goes into the queue, as a
+    /// start of its own would have had them.
+    #[cold]
+    fn not_admitted(&mut self, id: SlotId, started: SimTime, q: &mut EventQueue<Event>) {
+        self.refresh(id, started, q);
+        if let Some(mark) = self.fleet.slot(id).lb().pending {
+            self.schedule_mark(id, mark, q);
         }
     }
 
@@ -261,10 +276,18 @@ impl<'s> Deployment<'s> {
 
     /// A replacement or repair of slot `id` finishes at `now`: the instance
     /// runs, and the health checker starts counting good probes.
-    ///
-    /// With `schedule_admission` false (a merged start, admitted now), the
-    /// health checker's first mark is left pending, to be fired at once.
-    pub(super) fn ready(&mut self, id: SlotId, now: SimTime, q: &mut EventQueue<Event>, schedule_admission: bool) {
+    pub(super) fn ready(&mut self, id: SlotId, now: SimTime, q: &mut EventQueue<Event>) {
+        if let Some(mark) = self.run_instance(id, now, q) {
+            self.schedule_mark(id, mark, q);
+        }
+        self.refresh(id, now, q);
+    }
+
+    /// The instance in slot `id` runs from `now`: its failures are armed
+    /// and, a replacement the pool registers behind a health checker, it is
+    /// watched from its first probe; returns that admission mark (pending
+    /// in its tracker). The slot is left for the caller to refresh.
+    fn run_instance(&mut self, id: SlotId, now: SimTime, q: &mut EventQueue<Event>) -> Option<health::Mark> {
         self.set_proc(id, Proc::Running, q);
         self.arm_failures(id, now, q);
         if let Some(hc) = self.health_check()
@@ -273,14 +296,11 @@ impl<'s> Deployment<'s> {
         {
             // The replacement registers now that it runs; the health
             // checker watches it from its first probe.
-            let mark = self.fleet.slot_mut(id).launched(hc, now.secs());
-            if schedule_admission {
-                self.schedule_mark(id, mark, q);
-            }
+            return Some(self.fleet.slot_mut(id).launched(hc, now.secs()));
         }
         // An unregistered instance running may be reason to page the on-call.
         self.dirty |= !self.fleet.slot(id).registered();
-        self.refresh(id, now, q);
+        None
     }
 
     /// The on-call, paged because nothing is in rotation while instances
