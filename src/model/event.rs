@@ -90,11 +90,13 @@ impl Timers {
     }
 
     /// Slot `id`'s timer of kind `kind`.
+    #[inline]
     pub(super) fn slot(self, id: SlotId, kind: SlotTimer) -> Timer {
         Timer(self.slots_from + 3 * id.0 + kind as u32)
     }
 
     /// The timer that holds `event`.
+    #[inline]
     pub(super) fn of(self, event: &Event) -> Timer {
         let wide = |k: u32| Timer(k);
         match *event {

@@ -444,6 +444,7 @@ impl Deployment<'_> {
     }
 
     /// Schedules `event` at `at` on its timer, replacing what that held.
+    #[inline]
     fn schedule(&self, q: &mut EventQueue<Event>, at: SimTime, event: Event) {
         q.schedule(self.timers.of(&event), at, event);
     }
