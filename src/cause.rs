@@ -199,6 +199,8 @@ mod tests {
         }
         assert_eq!(Cause::Named(1).id(), CauseId(12));
         assert!(Cause::FdOutage < Cause::InstanceFailure, "domain outages outrank instance failures");
+        // The enum's order (which ranks domain outages) is the table's.
+        assert!(Cause::ALL_FIXED.windows(2).all(|w| w[0] < w[1]), "FIXED_CAUSES lists causes in enum order");
         assert!(Cause::is_fixed_name("deploy") && !Cause::is_fixed_name("database"));
     }
 

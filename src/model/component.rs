@@ -9,7 +9,7 @@
 use super::draws::Stream;
 use super::{Deployment, Event};
 use crate::engine::{EventQueue, SimTime};
-use crate::scenario::{FailureRepair, OutageKind};
+use crate::scenario::{FailureRepair, OutageKind, Topology};
 
 /// A component with its own alternating failure/repair process.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -56,21 +56,32 @@ pub(super) struct Layout {
     dependencies: u16,
     /// Units of each kind of outage, by `OutageKind as usize`.
     units: [u16; OutageKind::ALL.len()],
+    /// The number of each kind's first unit, by `OutageKind as usize`.
+    first: [usize; OutageKind::ALL.len()],
+    /// The number of the first replica.
+    replicas_from: usize,
     replicas: u16,
 }
 
 impl Layout {
-    /// The kinds of outage in numbering order.
+    /// The kinds of outage in numbering order (availability domains
+    /// before fault domains, as their causes rank).
     fn kinds() -> [OutageKind; OutageKind::ALL.len()] {
         OutageKind::by_precedence()
     }
 
-    /// The components of a deployment with these many dependencies,
-    /// units of each kind of outage (by `OutageKind as usize`) and
-    /// replicas (each within 16 bits, as checked).
-    pub(super) fn new(dependencies: usize, units: [usize; OutageKind::ALL.len()], replicas: usize) -> Layout {
+    /// The components of a deployment with these many dependencies, the
+    /// units of every kind of outage `topology` has, and these many
+    /// replicas (each count within 16 bits, as checked).
+    pub(super) fn new(dependencies: usize, topology: &Topology, replicas: usize) -> Layout {
         let count = |n: usize| u16::try_from(n).expect("counts are checked to fit 16 bits");
-        Layout { dependencies: count(dependencies), units: units.map(count), replicas: count(replicas) }
+        let units = OutageKind::ALL.map(|kind| count(kind.count(topology)));
+        let (mut first, mut next) = ([0; OutageKind::ALL.len()], 1 + dependencies);
+        for kind in Layout::kinds() {
+            first[kind as usize] = next;
+            next += usize::from(units[kind as usize]);
+        }
+        Layout { dependencies: count(dependencies), units, first, replicas_from: next, replicas: count(replicas) }
     }
 
     /// Number of dependencies (each has a promotion timer too).
@@ -80,9 +91,7 @@ impl Layout {
 
     /// Number of components.
     pub(super) fn count(self) -> usize {
-        1 + usize::from(self.dependencies)
-            + self.units.iter().map(|&n| usize::from(n)).sum::<usize>()
-            + usize::from(self.replicas)
+        self.replicas_from + usize::from(self.replicas)
     }
 
     /// Every component, in numbering order.
@@ -100,20 +109,11 @@ impl Layout {
     /// The number of `component`.
     #[inline]
     pub(super) fn index(self, component: Component) -> usize {
-        let d = usize::from(self.dependencies);
-        // The units of the kinds numbered before `kind` (all of them: `None`).
-        let before = |kind: Option<OutageKind>| -> usize {
-            Layout::kinds()
-                .into_iter()
-                .take_while(|&k| Some(k) != kind)
-                .map(|k| usize::from(self.units[k as usize]))
-                .sum()
-        };
         match component {
             Component::LoadBalancer => 0,
             Component::Dependency(i) => 1 + usize::from(i),
-            Component::Outage(kind, i) => 1 + d + before(Some(kind)) + usize::from(i),
-            Component::Replica(g) => 1 + d + before(None) + usize::from(g),
+            Component::Outage(kind, i) => self.first[kind as usize] + usize::from(i),
+            Component::Replica(g) => self.replicas_from + usize::from(g),
         }
     }
 }
@@ -190,7 +190,7 @@ mod tests {
     /// Every component has its own number, in order, and its own stream.
     #[test]
     fn components_are_numbered_densely_with_distinct_streams() {
-        let layout = Layout::new(2, [6, 3], 4);
+        let layout = Layout::new(2, &super::super::domains::tests::topology(3, 2), 4);
         let all: Vec<Component> = layout.all().collect();
         assert_eq!(all.len(), layout.count());
         assert_eq!(all.len(), 1 + 2 + 3 + 6 + 4);

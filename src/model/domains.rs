@@ -99,13 +99,15 @@ pub(super) mod tests {
     use super::*;
     pub(in super::super) use OutageKind::{AvailabilityDomain as AD, FaultDomain as FD};
 
-    /// `ads` availability domains of `per_ad` fault domains each, all up.
+    /// `ads` availability domains of `per_ad` fault domains each, with
+    /// an instance in each fault domain.
+    pub(in super::super) fn topology(ads: usize, per_ad: usize) -> Topology {
+        Topology { availability_domains: ads, fault_domains_per_ad: per_ad, instances_per_fd: vec![1; ads * per_ad] }
+    }
+
+    /// The domains of [`topology`], all up.
     pub(in super::super) fn grid(ads: usize, per_ad: usize) -> Domains {
-        Domains::new(&Topology {
-            availability_domains: ads,
-            fault_domains_per_ad: per_ad,
-            instances_per_fd: vec![1; ads * per_ad],
-        })
+        Domains::new(&topology(ads, per_ad))
     }
 
     /// Every kind of outage declared holds down exactly the fault domains
@@ -113,7 +115,7 @@ pub(super) mod tests {
     /// no code here.
     #[test]
     fn every_kind_holds_down_the_fault_domains_it_declares() {
-        let topology = Topology { availability_domains: 3, fault_domains_per_ad: 2, instances_per_fd: vec![1; 6] };
+        let topology = topology(3, 2);
         for kind in OutageKind::ALL {
             for unit in 0..kind.count(&topology) {
                 let mut d = Domains::new(&topology);

@@ -153,7 +153,7 @@ mod tests {
     /// in region 0.
     #[test]
     fn every_stream_has_a_key_of_its_own() {
-        let layout = Layout::new(2, [6, 3], 8);
+        let layout = Layout::new(2, &super::super::domains::tests::topology(3, 2), 8);
         // Replicas 0..3 of dependency 0, then 0..3 of dependency 1.
         let mut keys: Vec<u64> = layout.all().map(|c| c.key(|g| (g / 4, g % 4))).collect();
         keys.extend((0..16).map(|s| Stream::Slot(SlotId(s)).key()));

@@ -128,7 +128,7 @@ mod tests {
     /// every timer is within the numbering.
     #[test]
     fn distinct_pending_events_have_distinct_timers() {
-        let layout = Layout::new(2, [6, 3], 4);
+        let layout = Layout::new(2, &super::super::domains::tests::topology(3, 2), 4);
         let timers = Timers::new(layout);
         let mut events = vec![Event::Rollback, Event::RegisterAll, Event::FlashSale, Event::FlashPhase];
         events.extend([Event::Crossing, Event::OverloadCrash, Event::ScaleCheck]);

@@ -131,8 +131,7 @@ impl<'s> Deployment<'s> {
         let dependencies = Dependencies::new(sc);
         let tiers = Tiers::new(sc, dependencies.first_causes());
         let replicas: Vec<(u16, u16)> = tiers.replicas().map(|(_, dependency, r)| (dependency, r)).collect();
-        let units = crate::scenario::OutageKind::ALL.map(|kind| kind.count(topo));
-        let layout = Layout::new(sc.dependencies.len(), units, replicas.len());
+        let layout = Layout::new(sc.dependencies.len(), topo, replicas.len());
         let seed = draws::region_seed(sc.simulation.seed, place.index);
         let mut draws = Draws::new(seed, chunk, layout, |g| replicas[usize::from(g)]);
         let mut fleet = Fleet::new(n_fd, sc.load_balancer.is_some());

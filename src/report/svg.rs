@@ -7,6 +7,7 @@
 use crate::cause::Cause;
 use crate::error::{Error, Result};
 use crate::run::Run;
+use crate::scenario::OutageKind;
 use crate::stats::{LogHistogram, Sli};
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
@@ -43,10 +44,11 @@ fn cause_colour(cause: Cause, name: &str, owners: &[String]) -> RGBColor {
     let reason = name[base.len()..].trim_start_matches('.');
     let place = owners.iter().position(|d| *d == base).unwrap_or(0);
     let RGBColor(r, g, b) = DEPENDENCIES[place % DEPENDENCIES.len()];
-    let shades: &[&str] = if base.starts_with("region.") {
-        &["outage", "failover", "dns_ttl"]
+    let shades: Vec<&str> = if base.starts_with("region.") {
+        vec!["outage", "failover", "dns_ttl"]
     } else {
-        &["", "failover", "all_down", "quorum_lost", "fd_outage", "ad_outage", "common"]
+        let outages = OutageKind::ALL.map(|kind| kind.cause().fixed_name().expect("an outage's cause is a fixed one"));
+        ["", "failover", "all_down", "quorum_lost"].into_iter().chain(outages).chain(["common"]).collect()
     };
     let t = shades.iter().position(|s| *s == reason).unwrap_or(0) as f64 * 0.11;
     let lighten = |c: u8| (f64::from(c) + (255.0 - f64::from(c)) * t).round() as u8;

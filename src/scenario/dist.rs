@@ -276,7 +276,7 @@ impl<'de> Visitor<'de> for DistVisitor {
         match (v.trim(), self.never) {
             ("never", true) => Ok(Dist::Never),
             ("never", false) => Err(E::custom(
-                "\"never\" is only for a time to failure (instance.failure, fault_domain.failure, availability_domain.failure, a dependency's failure)",
+                "\"never\" is only for a time to failure (an instance's, a domain's or a dependency's failure)",
             )),
             _ => super::duration::parse_duration(v).map(Dist::constant).map_err(E::custom),
         }

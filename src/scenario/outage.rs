@@ -63,7 +63,8 @@ impl OutageKind {
 
     /// The tag of its units' random streams (a unit's key is the tag in
     /// the high 32 bits and its number in the low ones): stable across
-    /// versions, and no other kind of stream's.
+    /// versions, and no other kind of stream's (0 to 9 are taken; the
+    /// model's `every_stream_has_a_key_of_its_own` checks).
     pub fn stream_tag(self) -> u64 {
         match self {
             OutageKind::AvailabilityDomain => 2,
@@ -79,7 +80,9 @@ impl OutageKind {
         }
     }
 
-    /// The fault domains unit `unit` holds down while it is out.
+    /// The fault domains unit `unit` holds down while it is out: a run of
+    /// consecutive fault domains, the units of a kind disjoint (each fault
+    /// domain in one unit of each kind at most).
     pub fn fault_domains(self, unit: usize, topology: &Topology) -> Range<usize> {
         match self {
             OutageKind::FaultDomain => unit..unit + 1,
@@ -90,8 +93,9 @@ impl OutageKind {
         }
     }
 
-    /// Whether a unit holds whole availability domains down: replicas
-    /// placed by availability domain are down with it then.
+    /// Whether a unit holds whole availability domains down (its fault
+    /// domains are those of whole availability domains): replicas placed
+    /// by availability domain are down with it then.
     pub fn whole_ads(self) -> bool {
         match self {
             OutageKind::FaultDomain => false,
@@ -173,5 +177,19 @@ mod tests {
             [("fault_domain", "fault domain", 6, 3_600.0), ("availability_domain", "availability domain", 2, 10_800.0)]
         );
         assert_eq!(sc.domain_outages(), Partial::of(&OutageKind::ALL));
+    }
+
+    /// Every kind is in [`OutageKind::ALL`], at the index its number gives
+    /// (a kind left out would have its section read by no one).
+    #[test]
+    fn every_kind_is_listed_at_its_number() {
+        // Exhaustive: a new kind does not compile until it is named here,
+        // next to this reminder to list it in `ALL`.
+        let listed = |kind: OutageKind| match kind {
+            OutageKind::FaultDomain | OutageKind::AvailabilityDomain => {
+                OutageKind::ALL.get(kind as usize) == Some(&kind)
+            }
+        };
+        assert!(listed(OutageKind::FaultDomain) && listed(OutageKind::AvailabilityDomain));
     }
 }
