@@ -190,10 +190,17 @@ mod tests {
     /// Every component has its own number, in order, and its own stream.
     #[test]
     fn components_are_numbered_densely_with_distinct_streams() {
-        let layout = Layout::new(2, &super::super::domains::tests::topology(3, 2), 4);
+        let topology = super::super::domains::tests::topology(3, 2);
+        let layout = Layout::new(2, &topology, 4);
         let all: Vec<Component> = layout.all().collect();
         assert_eq!(all.len(), layout.count());
-        assert_eq!(all.len(), 1 + 2 + 3 + 6 + 4);
+        // The load balancer, 2 dependencies, every unit of every kind of
+        // outage (3 availability and 6 fault domains among them), 4 replicas.
+        let units: usize = OutageKind::ALL.iter().map(|kind| kind.count(&topology)).sum();
+        assert_eq!(all.len(), 1 + 2 + units + 4);
+        let unit = |kind, i| all.iter().filter(|&&c| c == Component::Outage(kind, i)).count();
+        assert_eq!((unit(OutageKind::AvailabilityDomain, 2), unit(OutageKind::FaultDomain, 5)), (1, 1));
+        assert_eq!((unit(OutageKind::AvailabilityDomain, 3), unit(OutageKind::FaultDomain, 6)), (0, 0));
         assert!(all.iter().enumerate().all(|(i, &c)| layout.index(c) == i));
         // Replicas 0, 1 of dependency 0 and 0, 1 of dependency 1.
         let mut keys: Vec<u64> = all.iter().map(|c| c.key(|g| (g / 2, g % 2))).collect();

@@ -239,7 +239,8 @@ mod tests {
         };
         use TierReason::*;
         let (ad, fd) = (Outage(OutageKind::AvailabilityDomain), Outage(OutageKind::FaultDomain));
-        let (both, fds) = (Partial::of(&OutageKind::ALL), Partial::of(&[OutageKind::FaultDomain]));
+        let both = Partial::of(&[OutageKind::AvailabilityDomain, OutageKind::FaultDomain]);
+        let fds = Partial::of(&[OutageKind::FaultDomain]);
         let t = tier(2, failover(), Placement::FaultDomains, true);
         assert_eq!(t.reasons(both), [Common, Failover, ad, fd, AllDown]);
         assert_eq!(t.reasons(Partial::default()), [Common, Failover, AllDown]);
