@@ -37,6 +37,25 @@ fn three_fd_is_about_99_9_percent_and_limited_by_what_it_shares() {
     assert!((store_failures - 2.02).abs() < 0.05, "{store_failures} store failures a year");
 }
 
+/// Sessions kept in the store are lost when it fails, not when it comes
+/// back: a store that fails on days 100 and 500 and comes back on day 400
+/// loses its 2,000 sessions twice in two years (once, were they lost at
+/// its return).
+#[test]
+fn sessions_are_lost_when_their_store_fails() {
+    let r = run_with(
+        "three-fd",
+        1,
+        &[
+            "simulation.years=2",
+            "simulation.warmup=0s",
+            "dependency.session-store.failure={ dist = \"constant\", value = \"100d\" }",
+            "dependency.session-store.repair={ dist = \"constant\", value = \"300d\" }",
+        ],
+    );
+    assert_eq!(r.sessions_lost_per_year, 2000.0);
+}
+
 /// The next step: a standby database in another fault domain. Its failures
 /// cost promotion windows (about 1.8 min each, at about 6 a year: 4 of the
 /// primary's own and 2 of its fault domain's) instead of repairs, and the
