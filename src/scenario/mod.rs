@@ -488,13 +488,16 @@ fn locate(
         Some(at) => source::line_column(original, at),
         None => source::line_column(text, span.start),
     };
-    // A `--set` of the same table, or of a key the message names (a
-    // check across keys), may be the cause.
+    // Every `--set` of the same table, or of a key the message names (a
+    // check across keys), may be the cause: each is named, in order.
     let named = |o: &&Override| message.contains(&o.path.join("."));
-    if let Some(o) =
-        overrides.iter().rev().find(|o| key.as_ref().is_some_and(|k| same_table(k, &o.path, text)) || named(o))
-    {
-        message = format!("{message} (with {})", o.option);
+    let suspects: Vec<&str> = overrides
+        .iter()
+        .filter(|o| key.as_ref().is_some_and(|k| same_table(k, &o.path, text)) || named(o))
+        .map(|o| o.option.as_str())
+        .collect();
+    if !suspects.is_empty() {
+        message = format!("{message} (with {})", suspects.join(", "));
     }
     let key = key.map(|k| format!("{k}: ")).unwrap_or_default();
     Error::Scenario { origin: origin.to_string(), line, column, key, message }

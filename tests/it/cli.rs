@@ -715,6 +715,22 @@ fn hostile_options_are_refused_naming_the_culprit() {
             ],
         ),
         (&["check", "three-fd", "--set", "dependency=[]"], &["three-fd:87:9: sessions.store"]),
+        // Every --set of the key's table is named: here the mode is at fault,
+        // not the last one given.
+        (
+            &[
+                "check",
+                "three-fd-ha-db",
+                "--set",
+                "dependency.database.mode=\"quorum\"",
+                "--set",
+                "dependency.database.quorum=2",
+            ],
+            &[
+                "failover applies to mode = \"failover\" only",
+                "(with --set dependency.database.mode=\"quorum\", --set dependency.database.quorum=2)",
+            ],
+        ),
         (
             &["check", "scenarios/sweeps/health-check-interval.toml"],
             &["this is a sweep file", "availsim sweep scenarios/sweeps/health-check-interval.toml"],
