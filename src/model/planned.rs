@@ -3,6 +3,7 @@
 //! time; deployments may ship a bad release.
 
 use super::draws::Stream;
+use super::fleet::Fleet;
 use super::{Deployment, Event, SlotId};
 use crate::engine::{EventQueue, SimTime};
 use crate::scenario::{Planned, Scenario, Strategy};
@@ -87,16 +88,20 @@ impl<'s> PlannedRun<'s> {
         PlannedRun { spec, active: false, remaining: vec![], current: vec![], bad: false, waiting: false }
     }
 
-    /// Starts a run whose release is `bad` or not, through fault domains
-    /// `fds` (those with instances) or, within one, slots `ids`.
-    fn start(&mut self, bad: bool, fds: Vec<u16>, ids: impl Iterator<Item = SlotId>) {
-        let mut batches: Vec<Batch> = match self.spec.strategy {
-            Strategy::AllAtOnce => vec![Batch::All],
-            Strategy::Rolling if fds.len() > 1 => fds.into_iter().map(Batch::Fd).collect(),
-            Strategy::Rolling => ids.map(Batch::Slot).collect(),
-        };
+    /// Starts a run whose release is `bad` or not, through the fault
+    /// domains with instances or, if only one has any, its slots.
+    fn start(&mut self, bad: bool, fleet: &Fleet) {
+        let batches = &mut self.remaining;
+        batches.clear();
+        match self.spec.strategy {
+            Strategy::AllAtOnce => batches.push(Batch::All),
+            Strategy::Rolling if fleet.occupied_fds().nth(1).is_some() => {
+                batches.extend(fleet.occupied_fds().map(Batch::Fd));
+            }
+            Strategy::Rolling => batches.extend(fleet.ids().map(Batch::Slot)),
+        }
         batches.reverse();
-        (self.active, self.bad, self.remaining) = (true, bad, batches);
+        (self.active, self.bad) = (true, bad);
     }
 
     /// The run ends its step: whether another batch follows.
@@ -145,9 +150,8 @@ impl<'s> Deployment<'s> {
             let at = now + self.draws.sample(kind.stream(), &b.rollback);
             self.schedule(q, at, Event::Rollback);
         }
-        let fds = self.fleet.occupied_fds();
         let run = self.planned[kind.index()].as_mut().expect("configured");
-        run.start(bad, fds, self.fleet.ids());
+        run.start(bad, &self.fleet);
         self.next_step(kind, now, q);
     }
 
@@ -247,9 +251,17 @@ mod tests {
         Planned { every: Dist::constant(86_400.0), duration: Dist::constant(600.0), strategy, bad_release: None }
     }
 
-    /// The batches a run goes through, in order.
-    fn batches(run: &mut PlannedRun, fds: Vec<u16>, slots: u32) -> Vec<Batch> {
-        run.start(false, fds, (0..slots).map(SlotId));
+    /// A fleet of one slot in each of these fault domains (of four).
+    fn fleet(fds: &[u16]) -> Fleet {
+        let mut fleet = Fleet::new(4, true);
+        fds.iter().for_each(|&fd| _ = fleet.add(fd, true));
+        fleet
+    }
+
+    /// The batches a run goes through, in order, over slots in fault
+    /// domains `fds`.
+    fn batches(run: &mut PlannedRun, fds: &[u16]) -> Vec<Batch> {
+        run.start(false, &fleet(fds));
         let mut seen = vec![run.remaining.pop().unwrap()];
         while run.step_done() {
             seen.push(run.remaining.pop().unwrap());
@@ -262,12 +274,12 @@ mod tests {
     fn a_run_goes_through_its_batches_in_order() {
         let rolling = spec(Strategy::Rolling);
         let mut run = PlannedRun::new(&rolling);
-        assert_eq!(batches(&mut run, vec![0, 2], 4), [Batch::Fd(0), Batch::Fd(2)], "one fault domain at a time");
-        assert_eq!(batches(&mut run, vec![1], 2), [Batch::Slot(SlotId(0)), Batch::Slot(SlotId(1))], "within one");
+        assert_eq!(batches(&mut run, &[2, 0, 2, 0]), [Batch::Fd(0), Batch::Fd(2)], "one fault domain at a time");
+        assert_eq!(batches(&mut run, &[1, 1]), [Batch::Slot(SlotId(0)), Batch::Slot(SlotId(1))], "within one");
         let all = spec(Strategy::AllAtOnce);
-        assert_eq!(batches(&mut PlannedRun::new(&all), vec![0, 1], 4), [Batch::All]);
+        assert_eq!(batches(&mut PlannedRun::new(&all), &[0, 1, 1, 0]), [Batch::All]);
         // A rollback stops a run midway.
-        run.start(true, vec![0, 1, 2], std::iter::empty());
+        run.start(true, &fleet(&[0, 1, 2]));
         run.remaining.pop();
         assert!(run.bad && run.stop() && !run.active && run.remaining.is_empty());
         assert!(!run.stop(), "nothing under way to stop");
