@@ -32,6 +32,10 @@ pub(super) enum Level {
     Overload,
 }
 
+/// The levels, each watched once at most: the most watches a load has
+/// (so the flips of one event fit an array, not an allocation).
+const LEVELS: usize = 4;
+
 /// A watched threshold: whether demand is above it, and when it next
 /// crosses it.
 #[derive(Clone, Debug)]
@@ -123,6 +127,7 @@ impl Load {
         if let Some(o) = sc.overload.filter(|_| overload_rate > 0.0) {
             watch(Level::Overload, o.above);
         }
+        assert!(watches.len() <= LEVELS, "each level is watched once at most");
         Some(Load {
             profile,
             per_instance,
@@ -288,19 +293,19 @@ impl Deployment<'_> {
             load.capacity = capacity;
             load.flash_changed = false;
             let demand = load.demand(t);
-            let mut flips = vec![];
-            for w in &mut load.watches {
+            let mut flips = [None; LEVELS];
+            for (flip, w) in flips.iter_mut().zip(&mut load.watches) {
                 // With nothing in rotation, utilisation is unbounded
                 // (unless nothing is sent here).
                 let above = share > 0.0 && (in_rotation == 0 || demand > w.utilisation * capacity);
                 if above != w.above {
-                    flips.push(w.level);
+                    *flip = Some(w.level);
                 }
                 w.above = above;
             }
             load.plan(t);
             self.schedule_crossing(q);
-            for level in flips {
+            for level in flips.into_iter().flatten() {
                 self.crossed(level, now, q);
             }
             self.scaling_signal(now, q);
@@ -341,17 +346,17 @@ impl Deployment<'_> {
             if w.above { high = high.min(level) } else { low = low.max(level) }
         }
         let demand = load.demand(t).min(high).max(low);
-        let mut flips = vec![];
-        for w in &mut load.watches {
+        let mut flips = [None; LEVELS];
+        for (flip, w) in flips.iter_mut().zip(&mut load.watches) {
             let above = if w.next <= t { !w.above } else { demand > w.utilisation * capacity };
             if above != w.above {
                 w.above = above;
-                flips.push(w.level);
+                *flip = Some(w.level);
             }
         }
         load.plan(t);
         self.schedule_crossing(q);
-        for level in flips {
+        for level in flips.into_iter().flatten() {
             self.crossed(level, now, q);
         }
         self.scaling_signal(now, q);
