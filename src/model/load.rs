@@ -109,19 +109,19 @@ pub(super) struct Load {
 const FOUND: usize = 8;
 
 /// Crossings remembered, as (level, upwards, found at): a fixed array that
-/// a new one enters in place of one that has passed, else of the oldest
-/// (a vector pruned and kept in order cost flash-sale 1.7 % more
+/// a new one enters in place of one that has passed, else of each entry
+/// in turn (a vector pruned and kept in order cost flash-sale 1.7 % more
 /// instructions a year).
 #[derive(Clone, Debug)]
 struct Found {
     entries: [(f64, bool, f64); FOUND],
     /// The entry replaced next if none has passed.
-    oldest: usize,
+    turn: usize,
 }
 
 impl Found {
     /// Nothing remembered: no level equals NaN.
-    const NONE: Found = Found { entries: [(f64::NAN, false, f64::NEG_INFINITY); FOUND], oldest: 0 };
+    const NONE: Found = Found { entries: [(f64::NAN, false, f64::NEG_INFINITY); FOUND], turn: 0 };
 
     /// The crossing of `level` that way remembered as still ahead at `now`.
     fn get(&self, level: f64, up: bool, now: f64) -> Option<f64> {
@@ -133,9 +133,9 @@ impl Found {
         let slot = match self.entries.iter().position(|&(.., at)| at <= now) {
             Some(passed) => passed,
             None => {
-                let oldest = self.oldest;
-                self.oldest = (oldest + 1) % FOUND;
-                oldest
+                let turn = self.turn;
+                self.turn = (turn + 1) % FOUND;
+                turn
             }
         };
         self.entries[slot] = crossing;
@@ -463,19 +463,22 @@ mod tests {
     }
 
     /// A crossing found takes the place of one that has passed, else of
-    /// the oldest; a passed one is never returned.
+    /// each in turn; a passed one is never returned.
     #[test]
-    fn remembered_crossings_replace_passed_then_oldest_ones() {
+    fn remembered_crossings_replace_passed_ones_first() {
         let mut found = Found::NONE;
-        (0..FOUND).for_each(|k| found.put(0.0, (k as f64, true, 100.0 + k as f64)));
-        assert!((0..FOUND).all(|k| found.get(k as f64, true, 50.0) == Some(100.0 + k as f64)));
+        let at = |k: usize| 200.0 - 10.0 * k as f64;
+        (0..FOUND).for_each(|k| found.put(0.0, (k as f64, true, at(k))));
+        assert!((0..FOUND).all(|k| found.get(k as f64, true, 50.0) == Some(at(k))));
         assert_eq!(found.get(1.0, false, 50.0), None, "the other way");
+        // None has passed: the first in turn goes.
         found.put(50.0, (20.0, false, 300.0));
-        assert_eq!((found.get(0.0, true, 50.0), found.get(20.0, false, 50.0)), (None, Some(300.0)), "the oldest went");
-        found.put(102.5, (21.0, true, 400.0));
-        assert_eq!(found.get(1.0, true, 100.5), None, "passed at 101, the first passed one went");
-        assert_eq!((found.get(2.0, true, 101.0), found.get(21.0, true, 102.5)), (Some(102.0), Some(400.0)));
-        assert_eq!(found.get(3.0, true, 103.0), None, "passed");
+        assert_eq!((found.get(0.0, true, 50.0), found.get(20.0, false, 50.0)), (None, Some(300.0)));
+        // The last one (due at 130) has passed: it goes, not the next in turn.
+        found.put(135.0, (21.0, true, 400.0));
+        assert_eq!((found.get(7.0, true, 120.0), found.get(1.0, true, 135.0)), (None, Some(at(1))));
+        assert_eq!(found.get(21.0, true, 135.0), Some(400.0));
+        assert_eq!(found.get(6.0, true, 140.0), None, "passed");
     }
 
     /// A sale adds a trapezoid: each piece starts where the last one ends,

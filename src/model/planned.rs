@@ -92,7 +92,7 @@ impl<'s> PlannedRun<'s> {
     /// domains with instances or, if only one has any, its slots.
     fn start(&mut self, bad: bool, fleet: &Fleet) {
         let batches = &mut self.remaining;
-        batches.clear();
+        debug_assert!(batches.is_empty(), "a run starts once the last one is over");
         match self.spec.strategy {
             Strategy::AllAtOnce => batches.push(Batch::All),
             Strategy::Rolling if fleet.occupied_fds().nth(1).is_some() => {
